@@ -1,0 +1,136 @@
+"""PartnerUp's command line, and the one place that wires core, storage and adapters together.
+
+python -m bot                 the console when no Slack token is set, the Slack app otherwise
+python -m bot console         the local console (no Slack, no network)
+python -m bot serve           the Slack app: HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN
+python -m bot migrate         bring the database schema up to date
+python -m bot load-event FILE load or update an event from a YAML file
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.assistant import Assistant
+from bot.clock import SystemClock
+from bot.config import ConfigError, Settings, configure_logging, load_settings
+from bot.event_setup import ensure_default_event, load_event_file
+from storage.db import Database, SchemaOutOfDate
+from storage.event_file import EventFileError
+
+log = logging.getLogger("partnerup")
+
+
+def _fail(message: str) -> int:
+    print(f"partnerup: {message}", file=sys.stderr)
+    return 2
+
+
+def open_database(settings: Settings) -> Database:
+    """The database, schema checked; a brand-new one is set up and gets the default event."""
+    db = Database(settings.database_url)
+    db.ensure_schema(migrate_if_new=True)
+    report = ensure_default_event(db, clock=SystemClock())
+    if report is not None:
+        log.info("loaded the default event %s into the empty database", report.event_key)
+    return db
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    db = Database(settings.database_url)
+    before = db.current_revision()
+    db.migrate()
+    after = db.current_revision()
+    print(
+        f"Database schema: {before or 'empty'} -> {after}"
+        if before != after
+        else f"Database schema is up to date ({after})."
+    )
+    return 0
+
+
+def cmd_load_event(settings: Settings, args: argparse.Namespace) -> int:
+    db = Database(settings.database_url)
+    db.ensure_schema(migrate_if_new=True)
+    try:
+        report = load_event_file(db, args.file, clock=SystemClock())
+    except EventFileError as error:
+        return _fail(f"{error}\nNothing was changed.")
+    print("\n".join(report.summary_lines()))
+    return 0
+
+
+def cmd_console(settings: Settings, _args: argparse.Namespace) -> int:
+    from handlers.console.repl import Console
+
+    db = open_database(settings)
+    console = Console(Assistant(db=db, clock=SystemClock()))
+    try:
+        console.run(sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+    except KeyboardInterrupt:
+        print("\nBye.")
+    return 0
+
+
+def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
+    from handlers.slack.app import build_app, build_wsgi
+
+    if not settings.slack_configured:
+        return _fail("SLACK_BOT_TOKEN is not set; set it (see .env.example) or try `python -m bot console`")
+    db = open_database(settings)
+    app = build_app(
+        assistant=Assistant(db=db, clock=SystemClock()),
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        api_url=settings.slack_api_url,
+    )
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("connecting to Slack in Socket Mode")
+        SocketModeHandler(app, settings.slack_app_token).start()
+        return 0
+    import waitress
+
+    log.info("serving Slack requests on http://0.0.0.0:%s/slack/events", settings.port)
+    waitress.serve(build_wsgi(app, health=db.ping), host="0.0.0.0", port=settings.port, threads=8, ident="partnerup")
+    return 0
+
+
+def cmd_default(settings: Settings, args: argparse.Namespace) -> int:
+    return cmd_serve(settings, args) if settings.slack_configured else cmd_console(settings, args)
+
+
+COMMANDS = {
+    None: cmd_default,
+    "console": cmd_console,
+    "serve": cmd_serve,
+    "migrate": cmd_migrate,
+    "load-event": cmd_load_event,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="PartnerUp, the event assistant.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("console", help="talk to the bot in this terminal, no Slack needed")
+    sub.add_parser("serve", help="run the Slack app (HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN)")
+    sub.add_parser("migrate", help="bring the database schema up to date")
+    load = sub.add_parser("load-event", help="load or update an event from a YAML file")
+    load.add_argument("file")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        return _fail(str(error))
+    configure_logging(settings)
+    try:
+        return COMMANDS[args.command](settings, args)
+    except SchemaOutOfDate as error:
+        return _fail(str(error))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Settings read from the environment (and ``.env``), validated once at start-up.
+
+A wrong setting must stop the process with one readable line, never a traceback, so
+operators see at once which variable to fix. Secrets are kept out of ``repr``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_SQLITE_PATH = Path("partnerup.db")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the processes need from the environment."""
+
+    database_url: str
+    port: int = 3000
+    log_level: str = "INFO"
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str | None = None
+    organiser_ids: frozenset[str] = frozenset()
+
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.slack_bot_token)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+
+def _clean(env: dict[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = False) -> Settings:
+    """Build :class:`Settings` from ``env`` (default: ``os.environ`` after loading ``.env``).
+
+    Raises:
+        ConfigError: naming the first variable that is missing or invalid.
+    """
+    if env is None:
+        from dotenv import load_dotenv
+
+        load_dotenv(override=False)
+        env = dict(os.environ)
+
+    database_url = _clean(env, "DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    if "://" not in database_url:
+        raise ConfigError("DATABASE_URL must be a URL such as sqlite:///partnerup.db or postgresql+psycopg://user@host/db")
+    if database_url.startswith("postgres://") or database_url.startswith("postgresql://"):
+        # Heroku-style URLs name no driver; we ship psycopg 3.
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+
+    port_text = _clean(env, "PORT") or "3000"
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise ConfigError(f"PORT must be a whole number between 1 and 65535, not {port_text!r}") from None
+    if not 0 < port < 65536:
+        raise ConfigError(f"PORT must be a whole number between 1 and 65535, not {port}")
+
+    log_level = (_clean(env, "LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+
+    bot_token = _clean(env, "SLACK_BOT_TOKEN")
+    signing_secret = _clean(env, "SLACK_SIGNING_SECRET")
+    app_token = _clean(env, "SLACK_APP_TOKEN")
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    if app_token and not app_token.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+    if require_slack and not bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN is not set (use `python -m bot console` to try the bot without Slack)")
+    if bot_token and not app_token and not signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET is not set; HTTP mode needs it to verify requests from Slack")
+
+    api_url = _clean(env, "SLACK_API_URL")
+    if api_url:
+        if not api_url.startswith(("http://", "https://")):
+            raise ConfigError("SLACK_API_URL must start with http:// or https://")
+        if not api_url.endswith("/"):
+            api_url += "/"
+
+    organisers = frozenset(part.strip() for part in (env.get("ORGANISER_IDS") or "").split(",") if part.strip())
+    for user_id in organisers:
+        if not user_id.isalnum() or user_id[0] not in "UW":
+            raise ConfigError(f"ORGANISER_IDS must be comma-separated Slack user IDs such as U012ABCDEF, not {user_id!r}")
+
+    return Settings(
+        database_url=database_url,
+        port=port,
+        log_level=log_level,
+        slack_bot_token=bot_token,
+        slack_signing_secret=signing_secret,
+        slack_app_token=app_token,
+        slack_api_url=api_url,
+        organiser_ids=organisers,
+    )
+
+
+class SecretFilter(logging.Filter):
+    """Masks token-looking strings in log records so secrets never reach the logs."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            message = record.getMessage()
+            if any(secret in message for secret in self._secrets):
+                for secret in self._secrets:
+                    message = message.replace(secret, "[redacted]")
+                record.msg, record.args = message, None
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    """Log to stderr at the configured level, with secrets masked."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(
+        SecretFilter([settings.slack_bot_token or "", settings.slack_signing_secret or "", settings.slack_app_token or ""])
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    if settings.log_level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,0 +1,34 @@
+"""The event at a glance, for Slack's App Home tab (and any adapter's start page)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.agenda import upcoming
+from bot.catalog import EventView
+from bot.days import days_phrase
+from bot.help import commands_text
+from bot.replies import Divider, Heading, Note, Paragraph, Reply, SessionCard
+from bot.venues import venue_card
+
+
+def home(event: EventView, *, now: datetime) -> Reply:
+    reply = Reply(text=f"{event.name}: what's on").add(Heading(event.name))
+    if event.description:
+        reply.add(Paragraph(event.description))
+    reply.add(Note(f"{days_phrase(event).capitalize()}. Times are in {event.timezone} time."))
+    current = [s for s in event.sessions if s.starts_at <= now < s.ends_at]
+    reply.add(Divider(), Heading("On now"))
+    if current:
+        reply.add(*(SessionCard(s, event.timezone) for s in current[:5]))
+    else:
+        reply.add(Paragraph("Nothing is on right now."))
+    later = upcoming(event, now, count=3)
+    reply.add(Heading("Next"))
+    if later:
+        reply.add(*(SessionCard(s, event.timezone, show_day=True) for s in later[:5]))
+    else:
+        reply.add(Paragraph("Nothing more is scheduled."))
+    reply.add(Divider(), Heading("Venues"), *(venue_card(event, v) for v in event.venues))
+    reply.add(Divider(), Heading("Commands"), Paragraph(commands_text()))
+    return reply

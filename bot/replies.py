@@ -1,0 +1,86 @@
+"""Platform-neutral replies: what the assistant says, never how a platform draws it.
+
+Adapters (Slack Block Kit, the console, later Teams cards) render these parts. All text
+here is plain: renderers escape it for their platform, so nothing a user typed can turn
+into a mention, a channel ping or a link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.catalog import SessionView, VenueView
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button the user can press; ``action`` names the handler, ``value`` is re-validated on use."""
+
+    label: str
+    action: str
+    value: str
+    style: str | None = None  # "primary" or "danger"
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """Small print: counts, hints, where a list continues."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class DayHeading:
+    day: date
+    number: int | None
+
+
+@dataclass(frozen=True)
+class SessionCard:
+    session: SessionView
+    timezone: str
+    show_day: bool = False
+    show_description: bool = False
+
+
+@dataclass(frozen=True)
+class VenueCard:
+    venue: VenueView
+    days: tuple[tuple[int, date], ...] = ()
+
+
+@dataclass(frozen=True)
+class Actions:
+    buttons: tuple[Button, ...]
+
+
+@dataclass(frozen=True)
+class Divider:
+    pass
+
+
+Part = Heading | Paragraph | Note | DayHeading | SessionCard | VenueCard | Actions | Divider
+
+
+@dataclass
+class Reply:
+    """One answer. ``text`` is the plain summary (notifications, screen readers, fallbacks)."""
+
+    text: str
+    parts: list[Part] = field(default_factory=list)
+    share: Button | None = None  # how to post the same answer in the channel, when it makes sense
+
+    def add(self, *parts: Part) -> Reply:
+        self.parts.extend(parts)
+        return self

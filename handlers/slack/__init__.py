@@ -1,0 +1,1 @@
+"""Slack adapter: Bolt listeners grouped by Slack surface, and Block Kit rendering."""

@@ -1,0 +1,99 @@
+"""Wiring the Bolt app: the Web API client, shared services, listeners, errors and HTTP.
+
+Listeners get the :class:`~bot.assistant.Assistant` from ``context`` (filled by one global
+middleware), so they stay importable and testable without globals.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.assistant import Assistant
+from handlers.slack import actions, commands, events, messages
+
+log = logging.getLogger(__name__)
+FRIENDLY_ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+def make_client(*, token: str | None, base_url: str | None) -> WebClient:
+    """A WebClient that waits out 429s and retries server and connection errors, as Slack asks."""
+    return WebClient(
+        token=token,
+        base_url=base_url or WebClient.BASE_URL,
+        timeout=10,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_app(*, assistant: Assistant, token: str | None, signing_secret: str | None, api_url: str | None) -> App:
+    """The Bolt app with every PartnerUp listener.
+
+    ``process_before_response=True``: listeners answer inside the request (they are fast),
+    which removes Bolt's 10 ms ack-polling floor and suits single-process hosting.
+    """
+    app = App(
+        client=make_client(token=token, base_url=api_url),
+        signing_secret=signing_secret or "",
+        process_before_response=True,
+        request_verification_enabled=bool(signing_secret),
+        logger=logging.getLogger("partnerup.slack"),
+    )
+
+    @app.middleware
+    def provide_services(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+        context["assistant"] = assistant
+        return next()
+
+    @app.error
+    def on_error(error: Exception, body: dict, respond, logger: logging.Logger) -> None:
+        logger.exception("unhandled error in a Slack listener: %s", type(error).__name__)
+        if body.get("response_url"):
+            try:
+                respond(text=FRIENDLY_ERROR, response_type="ephemeral", replace_original=False)
+            except Exception:  # the person still gets Slack's own failure notice
+                logger.warning("could not tell the user about the error")
+
+    commands.register(app)
+    actions.register(app)
+    events.register(app)
+    messages.register(app)
+    return app
+
+
+WsgiApp = Callable[[dict, Callable[..., Any]], Iterable[bytes]]
+
+
+def build_wsgi(app: App, *, health: Callable[[], bool]) -> WsgiApp:
+    """One WSGI app: ``POST /slack/events`` for everything Slack sends, ``GET /healthz`` for the platform."""
+    slack_handler = SlackRequestHandler(app)
+
+    def wsgi(environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/slack/events" and method == "POST":
+            return slack_handler(environ, start_response)
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            healthy = health()
+            body = json.dumps({"ok": healthy, "database": "reachable" if healthy else "unreachable"}).encode()
+            start_response("200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "application/json")])
+            return [body]
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b"Not found. Slack sends requests to /slack/events; health checks use /healthz.\n"]
+
+    return wsgi

@@ -1,0 +1,151 @@
+"""Block Kit rendering of the assistant's neutral replies, within Slack's limits.
+
+Everything the core says is escaped (``&``, ``<``, ``>``) and sent as verbatim mrkdwn, so
+text that came from a user can never become a mention, a channel ping or a link.
+Slack rejects messages over its limits, so sections, headers, buttons and block counts
+are cut here rather than failing at Slack.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot import timefmt
+from bot.replies import Actions, Button, DayHeading, Divider, Heading, Note, Paragraph, Reply, SessionCard, VenueCard
+
+MESSAGE_BLOCK_LIMIT = 50
+VIEW_BLOCK_LIMIT = 100
+SECTION_TEXT_LIMIT = 3000
+HEADER_TEXT_LIMIT = 150
+BUTTON_TEXT_LIMIT = 75
+BUTTON_VALUE_LIMIT = 2000
+MESSAGE_TEXT_LIMIT = 3000
+KIND_EMOJI = {
+    "talk": ":microphone:",
+    "panel": ":speech_balloon:",
+    "pitch": ":rocket:",
+    "partnering": ":handshake:",
+    "break": ":coffee:",
+    "networking": ":clinking_glasses:",
+}
+
+
+def escape(text: str) -> str:
+    """Slack's own escaping for message text: the only three characters with control meaning."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _mrkdwn(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=_cut(text, SECTION_TEXT_LIMIT), verbatim=True)
+
+
+def date_token(instant: datetime, fallback: str) -> str:
+    """Slack's ``<!date>`` token: each reader sees the time in their own zone."""
+    return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}|{escape(fallback)}>"
+
+
+def session_text(card: SessionCard) -> str:
+    session, zone = card.session, card.timezone
+    start_local = timefmt.local(session.starts_at, zone)
+    when = timefmt.span(session.starts_at, session.ends_at, zone)
+    if card.show_day:
+        when = f"{timefmt.short_day(start_local.date())} {when}"
+    fallback = f"{timefmt.short_day(start_local.date())} {start_local:%H:%M %Z}"
+    lines = [
+        f"{KIND_EMOJI.get(session.kind, '')} *{escape(session.title)}*".strip(),
+        f"*{escape(when)}* · your time: {date_token(session.starts_at, fallback)}",
+    ]
+    place = ", ".join(escape(p) for p in (session.room, session.venue.name if session.venue else None) if p)
+    if place:
+        lines.append(f":round_pushpin: {place}")
+    if session.speakers:
+        people = "; ".join(escape(f"{s.name} ({s.organisation})" if s.organisation else s.name) for s in session.speakers)
+        lines.append(f":bust_in_silhouette: {people}")
+    if card.show_description and session.description:
+        lines.append(escape(session.description))
+    return "\n".join(lines)
+
+
+def venue_text(card: VenueCard) -> str:
+    venue = card.venue
+    lines = [f":round_pushpin: *{escape(venue.name)}*"]
+    if card.days:
+        lines.append(", ".join(f"Day {n} ({timefmt.short_day(d)})" for n, d in card.days))
+    if venue.address:
+        address = escape(venue.address)
+        lines.append(f"<{escape(venue.map_url)}|{address}>" if venue.map_url.startswith("https://") else address)
+    if venue.directions:
+        lines.append(f":train2: {escape(venue.directions)}")
+    if venue.rooms:
+        lines.append(f"Rooms: {escape(', '.join(venue.rooms))}")
+    return "\n".join(lines)
+
+
+def button(spec: Button) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=_cut(spec.label, BUTTON_TEXT_LIMIT), emoji=True),
+        action_id=spec.action,
+        value=spec.value[:BUTTON_VALUE_LIMIT],
+        style=spec.style,
+    )
+
+
+def blocks_for(reply: Reply, *, limit: int = MESSAGE_BLOCK_LIMIT, with_share: bool = True) -> list[dict[str, Any]]:
+    """Render ``reply`` as Block Kit dicts, never more than ``limit`` blocks."""
+    blocks: list[Any] = []
+    for part in reply.parts:
+        match part:
+            case Heading(text=text):
+                blocks.append(HeaderBlock(text=PlainTextObject(text=_cut(text, HEADER_TEXT_LIMIT), emoji=True)))
+            case DayHeading(day=day, number=number):
+                blocks.append(ContextBlock(elements=[_mrkdwn(escape(timefmt.day_label(day, number)))]))
+            case Paragraph(text=text):
+                blocks.append(SectionBlock(text=_mrkdwn(escape(text))))
+            case Note(text=text):
+                blocks.append(ContextBlock(elements=[_mrkdwn(escape(text))]))
+            case SessionCard():
+                blocks.append(SectionBlock(text=_mrkdwn(session_text(part))))
+            case VenueCard():
+                blocks.append(SectionBlock(text=_mrkdwn(venue_text(part))))
+            case Actions(buttons=buttons) if buttons:
+                blocks.append(ActionsBlock(elements=[button(b) for b in buttons[:25]]))
+            case Divider():
+                blocks.append(DividerBlock())
+    if with_share and reply.share is not None:
+        blocks.append(ActionsBlock(elements=[button(reply.share)]))
+    if len(blocks) > limit:
+        blocks = blocks[: limit - 1] + [
+            ContextBlock(
+                elements=[_mrkdwn("…more than fits in one message. Narrow it down, e.g. /agenda day 2 or /agenda <words>.")]
+            )
+        ]
+    return [block.to_dict() for block in blocks]
+
+
+def fallback_text(reply: Reply) -> str:
+    """The plain ``text`` Slack shows in notifications; escaped like everything else."""
+    return _cut(escape(reply.text), MESSAGE_TEXT_LIMIT)
+
+
+def message(reply: Reply, *, with_share: bool = True) -> dict[str, Any]:
+    return {"text": fallback_text(reply), "blocks": blocks_for(reply, with_share=with_share)}
+
+
+def home_view(reply: Reply) -> dict[str, Any]:
+    return {"type": "home", "blocks": blocks_for(reply, limit=VIEW_BLOCK_LIMIT, with_share=False)}

@@ -1,0 +1,1 @@
+"""PartnerUp's memory: SQLAlchemy models, database sessions, migrations and event-file loading."""

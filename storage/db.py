@@ -1,0 +1,123 @@
+"""Engines, the session factory and the schema check, in one place.
+
+Sessions are opened and closed only through :meth:`Database.transaction` (a unit of
+work: commit on success, roll back on any error), never by listeners.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+class SchemaOutOfDate(Exception):
+    """The database schema is older (or newer) than this code; the message says what to run."""
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so that a web
+    process and a worker can share the embedded file safely."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+class Database:
+    """The one way to the database for every process."""
+
+    def __init__(self, url: str, **engine_kwargs) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def transaction(self) -> Iterator[OrmSession]:
+        """A unit of work: everything inside commits together or not at all."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    # --- schema -------------------------------------------------------------------------
+
+    def head_revision(self) -> str | None:
+        return ScriptDirectory.from_config(alembic_config(self.url)).get_current_head()
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def is_empty(self) -> bool:
+        return not inspect(self.engine).get_table_names()
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (``python -m bot migrate``)."""
+        config = alembic_config(self.url)
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def ensure_schema(self, *, migrate_if_new: bool = True) -> None:
+        """Refuse to run on an out-of-date schema; set up a brand-new database by itself.
+
+        Raises:
+            SchemaOutOfDate: the database has tables but not the newest revision.
+        """
+        if migrate_if_new and self.is_empty():
+            self.migrate()
+            return
+        current, head = self.current_revision(), self.head_revision()
+        if current != head:
+            raise SchemaOutOfDate(
+                f"the database schema is at revision {current or 'none'} but this code needs {head}; "
+                "run `python -m bot migrate` first"
+            )
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    def dispose(self) -> None:
+        self.engine.dispose()
