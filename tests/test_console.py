@@ -1,0 +1,79 @@
+"""The console door, through its real input and output."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.assistant import Assistant
+from handlers.console.repl import Console
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def transcript(assistant: Assistant, *lines: str) -> str:
+    out = io.StringIO()
+    Console(assistant).run(io.StringIO("".join(line + "\n" for line in lines)), out)
+    return out.getvalue()
+
+
+def test_agenda_search_and_question(assistant: Assistant) -> None:
+    out = transcript(assistant, "/agenda olweus", "when does Olweus speak?")
+    assert "10:10–10:50 CET  From lab to patient" in out
+    assert "Johanna Olweus speaks on Thu 3 Dec at 10:10" in out
+    assert "[1] Share in channel" in out
+
+
+def test_buttons_are_numbered_and_can_be_pressed(assistant: Assistant) -> None:
+    out = transcript(assistant, "/agenda day 1", "1")
+    first_page, second_page = out.split("[1] More ▶")
+    assert "Networking reception" not in first_page
+    assert "Networking reception" in second_page
+    assert "Showing 11–15 of 15." in second_page
+
+
+def test_share_shows_what_the_channel_would_see(assistant: Assistant) -> None:
+    out = transcript(assistant, "/agenda olweus", "1")
+    assert "(shared in the channel by Ada)" in out
+
+
+def test_switching_who_you_are(assistant: Assistant) -> None:
+    out = transcript(assistant, "/as Bjørn Hansen", "/whoami", "/as <!channel>")
+    assert "You are now Bjørn Hansen." in out
+    assert "You are Bjørn Hansen." in out
+    assert "<!channel>" not in out
+
+
+def test_unknown_commands_and_missing_buttons_get_a_friendly_answer(assistant: Assistant) -> None:
+    out = transcript(assistant, "/frobnicate", "7")
+    assert "I don't know that command" in out
+    assert "There is no button with that number" in out
+
+
+def test_venue_and_help(assistant: Assistant) -> None:
+    out = transcript(assistant, "/venue day 2", "/partnerup help")
+    assert "Gaustadalléen 21, 0349 Oslo" in out
+    assert "/agenda day 2" in out
+
+
+def test_python_m_bot_console_runs_on_a_new_embedded_database(tmp_path: Path) -> None:
+    """What a newcomer does first: no Slack token, no database, just the console."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'fresh.db'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        input="/agenda gaustadalleen\nwhere is day 2?\n/quit\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "PartnerUp console" in result.stdout
+    assert "Oslo Science Park" in result.stdout
+    assert "Day 2 (Fri 4 Dec) is at Oslo Science Park" in result.stdout
+    assert "Traceback" not in result.stderr
