@@ -1,0 +1,1 @@
+"""Benchmarks and the big-event generator (run as scripts: python -m bench.<name>)."""
