@@ -48,7 +48,7 @@ def agenda(event: EventView, *, query: str, now: datetime, page: int = 1) -> Rep
         )
     if day is not None and not tokens(rest):
         return day_programme(event, day=day, now=now, query=query, page=page)
-    return search(event, query=query, now=now, page=page, within=day)
+    return search(event, query=rest if day is not None else query, now=now, page=page, within=day, paging_query=query)
 
 
 def day_programme(event: EventView, *, day: date, now: datetime, query: str, page: int = 1) -> Reply:
@@ -107,7 +107,15 @@ def upcoming(event: EventView, now: datetime, *, count: int = 5) -> list[Session
     return same_time if len(same_time) >= count else later[: max(count, len(same_time))]
 
 
-def search(event: EventView, *, query: str, now: datetime, page: int = 1, within: date | None = None) -> Reply:
+def search(
+    event: EventView,
+    *,
+    query: str,
+    now: datetime,
+    page: int = 1,
+    within: date | None = None,
+    paging_query: str | None = None,
+) -> Reply:
     hits = event.search_index.search(query)
     sessions = [hit.session for hit in hits]
     if within is not None:

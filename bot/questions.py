@@ -39,6 +39,7 @@ _BEFORE = re.compile(r"\bbefore (?:the )?(.+)$")
 _WHATS_ON = re.compile(
     r"\b(what s on|whats on|what is on|what is happening|what s happening|programme|program|schedule|agenda)\b"
 )
+_TIME_WORDS = {"now", "right", "currently", "moment", "next", "coming", "up", "later", "on", "stage"}
 _FILLER = {
     "venue",
     "venues",
@@ -75,6 +76,11 @@ def answer(event: EventView, *, question: str, now: datetime) -> Reply:
         return _relative(event, anchor=match.group(1), day=day, now=now, after=True)
     if match := _BEFORE.search(rest):
         return _relative(event, anchor=match.group(1), day=day, now=now, after=False)
+    time_only = all(w in _TIME_WORDS for w in rest_words)
+    if time_only and _NOW.search(folded):
+        return agenda_module.happening_now(event, now=now)
+    if time_only and _NEXT.search(folded):
+        return agenda_module.coming_next(event, now=now)
     if _WHATS_ON.search(folded) or not rest_words:
         if _NOW.search(folded):
             return agenda_module.happening_now(event, now=now)

@@ -1,16 +1,18 @@
-"""Typo- and accent-tolerant search over the agenda.
+"""Typo- and accent-tolerant search, for the agenda and for partner profiles.
 
 A small inverted index: every folded token (and its light stem, and each pair of
-neighbouring tokens joined, so "startup" finds "start-up") points at the sessions it
+neighbouring tokens joined, so "startup" finds "start-up") points at the documents it
 appears in, with a weight per field. Query words are matched against the vocabulary
-exactly, by prefix, or fuzzily with rapidfuzz, so "olveus" finds "Olweus".
+exactly, by prefix, or fuzzily with rapidfuzz, so "olveus" finds "Olweus". Documents can
+be added and replaced one at a time, so a profile edit does not rebuild the index.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
@@ -20,7 +22,7 @@ from bot.text import STOPWORDS, content_tokens, stem, tokens
 if TYPE_CHECKING:
     from bot.catalog import EventView, SessionView
 
-FIELD_WEIGHTS = {
+SESSION_FIELDS = {
     "title": 3.0,
     "speaker": 3.0,
     "kind": 2.0,
@@ -39,6 +41,117 @@ KIND_WORDS = {
 }
 
 
+def terms_of(text: str) -> set[str]:
+    words = tokens(text)
+    return set(words) | {stem(w) for w in words} | {a + b for a, b in zip(words, words[1:], strict=False)}
+
+
+def query_words(query: str) -> list[str]:
+    words = [w for w in dict.fromkeys(content_tokens(query)) if len(w) > 1 or w.isdigit()]
+    if not words:
+        words = [w for w in dict.fromkeys(tokens(query)) if w not in STOPWORDS or len(w) > 3]
+    return words[:12]
+
+
+@dataclass(frozen=True)
+class Match:
+    doc: int
+    score: float
+    matched: int
+
+
+class TermIndex:
+    """Documents (integer IDs) with weighted text fields; thread-safe for one writer and many readers."""
+
+    def __init__(self) -> None:
+        self._postings: dict[str, dict[int, dict[str, float]]] = {}
+        self._doc_terms: dict[int, set[str]] = {}
+        self._vocabulary: list[str] = []
+        self._expansions: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._doc_terms)
+
+    def put(self, doc: int, fields: Iterable[tuple[str, float, str]]) -> None:
+        """Add or replace a document: ``fields`` are (field name, weight, text)."""
+        with self._lock:
+            self._remove(doc)
+            seen: set[str] = set()
+            for field, weight, text in fields:
+                for term in terms_of(text):
+                    posting = self._postings.get(term)
+                    if posting is None:
+                        posting = self._postings[term] = {}
+                        self._vocabulary.append(term)
+                        self._expansions = {}
+                    by_field = posting.setdefault(doc, {})
+                    if by_field.get(field, 0.0) < weight:
+                        by_field[field] = weight
+                    seen.add(term)
+            self._doc_terms[doc] = seen
+
+    def _remove(self, doc: int) -> None:
+        for term in self._doc_terms.pop(doc, ()):
+            self._postings[term].pop(doc, None)
+
+    def _expand(self, word: str) -> tuple[tuple[str, float], ...]:
+        """Vocabulary terms a query word stands for, each with a match quality in 0..1."""
+        cached = self._expansions.get(word)
+        if cached is not None:
+            return cached
+        postings = self._postings
+        found: dict[str, float] = {}
+        for term in {word, stem(word)}:
+            if postings.get(term):
+                found[term] = 1.0
+        vocabulary = self._vocabulary
+        if len(word) >= 3:
+            for term in vocabulary:
+                if term.startswith(word) and term not in found:
+                    found[term] = 0.9
+        cutoff = None if len(word) <= 3 else 80.0 if len(word) <= 5 else 75.0
+        if cutoff is not None and not found:
+            for term, score, _ in process.extract(word, vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8):
+                found.setdefault(term, score / 100.0 * 0.85)
+        result = tuple(found.items())
+        if len(self._expansions) > 20_000:
+            self._expansions = {}
+        self._expansions[word] = result
+        return result
+
+    def search(self, query: str, *, fields: set[str] | None = None) -> list[Match]:
+        """Documents matching the most query words first, then by score; weak tails are cut.
+
+        Only the strong matches are kept (at least half the best score), so a precise query
+        ("olweus") gives one answer instead of everything that shares a common word.
+        """
+        words = query_words(query)
+        if not words:
+            return []
+        scores: dict[int, float] = defaultdict(float)
+        matched: dict[int, int] = defaultdict(int)
+        for word in words:
+            best: dict[int, float] = {}
+            for term, quality in self._expand(word):
+                for doc, by_field in self._postings.get(term, {}).items():
+                    weight = max((w for f, w in by_field.items() if fields is None or f in fields), default=0.0)
+                    value = quality * weight
+                    if value > best.get(doc, 0.0):
+                        best[doc] = value
+            for doc, value in best.items():
+                scores[doc] += value
+                matched[doc] += 1
+        if not scores:
+            return []
+        most = max(matched.values())
+        candidates = [doc for doc in scores if matched[doc] == most]
+        top = max(scores[doc] for doc in candidates)
+        kept = [Match(doc, scores[doc], matched[doc]) for doc in candidates if scores[doc] >= top * 0.5]
+        kept.sort(key=lambda m: -m.score)
+        return kept
+
+
 @dataclass(frozen=True)
 class Hit:
     session: SessionView
@@ -46,84 +159,28 @@ class Hit:
     matched: int
 
 
-def _fuzzy_cutoff(word: str) -> float | None:
-    if len(word) <= 3:
-        return None
-    return 80.0 if len(word) <= 5 else 75.0
-
-
 class SearchIndex:
+    """The agenda's sessions in a :class:`TermIndex`."""
+
     def __init__(self, event: EventView) -> None:
         self._sessions = event.sessions
-        postings: dict[str, dict[int, float]] = defaultdict(dict)
-        for index, session in enumerate(event.sessions):
+        self._index = TermIndex()
+        for number, session in enumerate(event.sessions):
             fields = [
-                ("title", session.title),
-                ("kind", KIND_WORDS.get(session.kind, session.kind)),
-                ("description", session.description),
-                ("room", session.room or ""),
+                ("title", SESSION_FIELDS["title"], session.title),
+                ("kind", SESSION_FIELDS["kind"], KIND_WORDS.get(session.kind, session.kind)),
+                ("description", SESSION_FIELDS["description"], session.description),
+                ("room", SESSION_FIELDS["room"], session.room or ""),
             ]
             if session.venue is not None:
-                fields.append(("venue", f"{session.venue.name} {session.venue.address}"))
+                fields.append(("venue", SESSION_FIELDS["venue"], f"{session.venue.name} {session.venue.address}"))
             for speaker in session.speakers:
-                fields.append(("speaker", f"{speaker.title} {speaker.name}"))
-                fields.append(("organisation", speaker.organisation))
-            for field, text in fields:
-                weight = FIELD_WEIGHTS[field]
-                words = tokens(text)
-                terms = set(words) | {stem(w) for w in words} | {a + b for a, b in zip(words, words[1:], strict=False)}
-                for term in terms:
-                    if postings[term].get(index, 0.0) < weight:
-                        postings[term][index] = weight
-        self._postings = dict(postings)
-        self._vocabulary = list(self._postings)
-        self._expand = lru_cache(maxsize=4096)(self._expand_uncached)
-
-    def _expand_uncached(self, word: str) -> tuple[tuple[str, float], ...]:
-        """Vocabulary terms a query word stands for, each with a match quality in 0..1."""
-        found: dict[str, float] = {}
-        for term in {word, stem(word)}:
-            if term in self._postings:
-                found[term] = 1.0
-        if len(word) >= 3:
-            for term in self._vocabulary:
-                if term.startswith(word) and term not in found:
-                    found[term] = 0.9
-        cutoff = _fuzzy_cutoff(word)
-        if cutoff is not None and not found:
-            for term, score, _ in process.extract(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8):
-                found.setdefault(term, score / 100.0 * 0.85)
-        return tuple(found.items())
+                fields.append(("speaker", SESSION_FIELDS["speaker"], f"{speaker.title} {speaker.name}"))
+                fields.append(("organisation", SESSION_FIELDS["organisation"], speaker.organisation))
+            self._index.put(number, fields)
 
     def search(self, query: str, *, limit: int | None = None) -> list[Hit]:
-        """Sessions matching ``query``: those matching the most query words first, then by score.
-
-        Only the strong matches are kept (at least half the best score), so a precise query
-        ("olweus") gives one answer instead of everything that shares a common word.
-        """
-        words = [w for w in dict.fromkeys(content_tokens(query)) if len(w) > 1 or w.isdigit()]
-        if not words:
-            words = [w for w in dict.fromkeys(tokens(query)) if w not in STOPWORDS or len(w) > 3]
-        if not words:
-            return []
-        scores: dict[int, float] = defaultdict(float)
-        matched: dict[int, int] = defaultdict(int)
-        for word in words[:12]:
-            best: dict[int, float] = {}
-            for term, quality in self._expand(word):
-                for index, weight in self._postings[term].items():
-                    value = quality * weight
-                    if value > best.get(index, 0.0):
-                        best[index] = value
-            for index, value in best.items():
-                scores[index] += value
-                matched[index] += 1
-        if not scores:
-            return []
-        most = max(matched.values())
-        candidates = [index for index in scores if matched[index] == most]
-        top = max(scores[index] for index in candidates)
-        kept = [index for index in candidates if scores[index] >= top * 0.5]
-        kept.sort(key=lambda index: (-scores[index], self._sessions[index].starts_at))
-        hits = [Hit(self._sessions[index], scores[index], matched[index]) for index in kept]
+        matches = self._index.search(query)
+        matches.sort(key=lambda m: (-m.score, self._sessions[m.doc].starts_at))
+        hits = [Hit(self._sessions[m.doc], m.score, m.matched) for m in matches]
         return hits[:limit] if limit else hits

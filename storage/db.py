@@ -26,19 +26,30 @@ class SchemaOutOfDate(Exception):
     """The database schema is older (or newer) than this code; the message says what to run."""
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, *, begin: str = "BEGIN", **kwargs) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so that a web
-    process and a worker can share the embedded file safely."""
+    process and a worker can share the embedded file safely.
+
+    For SQLite we issue BEGIN ourselves (SQLAlchemy's documented recipe), which makes
+    savepoints work, and lets write transactions start with ``BEGIN IMMEDIATE`` so that two
+    writers queue on the busy timeout instead of failing on a lock upgrade.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection) -> None:
+            connection.exec_driver_sql(begin)
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -58,15 +69,24 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if self.engine.dialect.name == "sqlite":
+            self._write_engine = make_engine(url, begin="BEGIN IMMEDIATE", **engine_kwargs)
+            self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
+        else:
+            self._write_engine, self._write_sessions = self.engine, self._sessions
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def transaction(self) -> Iterator[OrmSession]:
-        """A unit of work: everything inside commits together or not at all."""
-        session = self._sessions()
+    def transaction(self, *, write: bool = False) -> Iterator[OrmSession]:
+        """A unit of work: everything inside commits together or not at all.
+
+        ``write=True`` for read-then-write work (booking, claiming): on SQLite it takes the
+        write lock up front, so concurrent writers wait their turn instead of failing.
+        """
+        session = (self._write_sessions if write else self._sessions)()
         try:
             yield session
             session.commit()
@@ -121,3 +141,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._write_engine is not self.engine:
+            self._write_engine.dispose()

@@ -7,9 +7,10 @@ or the line, so an organiser can fix the file without reading a traceback.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -23,6 +24,14 @@ class EventFileError(Exception):
     """The event file cannot be loaded; the message says where and why."""
 
 
+def _time_of_day(value: object) -> str:
+    if isinstance(value, int):  # YAML 1.1 reads an unquoted 09:30 as sexagesimal 570
+        value = f"{value // 60:02d}:{value % 60:02d}"
+    if not isinstance(value, str) or not HHMM.match(value.strip()):
+        raise ValueError('must be a time of day as HH:MM, for example "09:30"')
+    return value.strip()
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -32,14 +41,14 @@ class EventInfo(_Strict):
     name: str = Field(min_length=1, max_length=200)
     timezone: str
     dates: list[date] = Field(min_length=1, max_length=31)
-    description: str = ""
+    description: str = Field(default="", max_length=5000)
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder, not a zone
             raise ValueError(f"unknown IANA time zone {value!r} (for example Europe/Oslo)") from None
         return value
 
@@ -53,17 +62,17 @@ class EventInfo(_Strict):
 
 class OrganiserInfo(_Strict):
     name: str = Field(min_length=1, max_length=200)
-    role: str = ""
-    url: str = ""
+    role: str = Field(default="", max_length=200)
+    url: str = Field(default="", max_length=500)
 
 
 class VenueInfo(_Strict):
     key: str = Field(pattern=SLUG)
     name: str = Field(min_length=1, max_length=200)
-    address: str = ""
-    map_url: str = ""
-    directions: str = ""
-    rooms: list[str] = Field(default_factory=list)
+    address: str = Field(default="", max_length=300)
+    map_url: str = Field(default="", max_length=500)
+    directions: str = Field(default="", max_length=5000)
+    rooms: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(default_factory=list)
 
     @field_validator("rooms")
     @classmethod
@@ -75,8 +84,8 @@ class VenueInfo(_Strict):
 
 class SpeakerInfo(_Strict):
     name: str = Field(min_length=1, max_length=200)
-    title: str = ""
-    organisation: str = ""
+    title: str = Field(default="", max_length=200)
+    organisation: str = Field(default="", max_length=300)
 
 
 class SessionInfo(_Strict):
@@ -88,7 +97,7 @@ class SessionInfo(_Strict):
     end: str
     venue: str
     room: str | None = None
-    description: str = ""
+    description: str = Field(default="", max_length=10_000)
     speakers: list[SpeakerInfo] = Field(default_factory=list)
 
     @field_validator("start", "end", mode="before")
@@ -107,11 +116,55 @@ class SessionInfo(_Strict):
         return self
 
 
+class BlockInfo(_Strict):
+    """A partnering block: either an agenda session's time and place (``session: key``), or its own."""
+
+    session: str | None = None
+    key: str | None = Field(default=None, pattern=SLUG)
+    title: str = Field(default="", max_length=300)
+    day: int | None = Field(default=None, ge=1)
+    start: str | None = None
+    end: str | None = None
+    venue: str | None = None
+
+    _hhmm = field_validator("start", "end", mode="before")(lambda value: None if value is None else _time_of_day(value))
+
+    @model_validator(mode="after")
+    def _complete(self) -> BlockInfo:
+        own = (self.key, self.day, self.start, self.end, self.venue)
+        if self.session is None and any(value is None for value in own):
+            raise ValueError("a block names an agenda `session`, or gives its own key, day, start, end and venue")
+        if self.start and self.end and _parse_hhmm(self.end) <= _parse_hhmm(self.start):
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        return self
+
+
+class TablesInfo(_Strict):
+    """Meeting tables at a venue: ``count`` numbered ones ("Table 1"...) and/or named ones."""
+
+    venue: str
+    room: str | None = Field(default=None, max_length=200)
+    prefix: str = Field(default="Table", min_length=1, max_length=50)
+    count: int = Field(default=0, ge=0, le=2000)
+    names: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list)
+    capacity: int = Field(default=2, ge=2, le=50)
+
+    def table_names(self) -> list[str]:
+        return [f"{self.prefix} {n}" for n in range(1, self.count + 1)] + list(self.names)
+
+
+class PartneringInfo(_Strict):
+    slot_minutes: int = Field(default=30, ge=5, le=240)
+    blocks: list[BlockInfo] = Field(default_factory=list)
+    tables: list[TablesInfo] = Field(default_factory=list)
+
+
 class EventFile(_Strict):
     event: EventInfo
     organisers: list[OrganiserInfo] = Field(default_factory=list)
     venues: list[VenueInfo] = Field(min_length=1)
     sessions: list[SessionInfo] = Field(default_factory=list)
+    partnering: PartneringInfo = Field(default_factory=PartneringInfo)
 
     @model_validator(mode="after")
     def _references(self) -> EventFile:
@@ -135,7 +188,67 @@ class EventFile(_Strict):
                 raise ValueError(f"{where}.venue: no venue with key {session.venue!r}")
             if session.room is not None and session.room not in venue.rooms:
                 raise ValueError(f"{where}.room: {session.room!r} is not one of the rooms of {venue.key!r}")
+        self._check_partnering(venues)
         return self
+
+    def _check_partnering(self, venues: dict[str, VenueInfo]) -> None:
+        sessions = {session.key: session for session in self.sessions}
+        spans: list[tuple[datetime, datetime, str]] = []
+        keys: set[str] = set()
+        for index, block in enumerate(self.partnering.blocks):
+            where = f"partnering.blocks[{index}]"
+            if block.session is not None and block.session not in sessions:
+                raise ValueError(f"{where}.session: no agenda session with key {block.session!r}")
+            resolved = self.resolve_block(block)
+            if resolved.key in keys:
+                raise ValueError(f"{where}: block {resolved.key!r} is listed twice")
+            keys.add(resolved.key)
+            if resolved.day > len(self.event.dates):
+                raise ValueError(f"{where}.day: day {resolved.day} does not exist")
+            if resolved.venue not in venues:
+                raise ValueError(f"{where}.venue: no venue with key {resolved.venue!r}")
+            start, end = self.block_instants(resolved)
+            if (end - start).total_seconds() < self.partnering.slot_minutes * 60:
+                raise ValueError(f"{where}: shorter than one {self.partnering.slot_minutes}-minute slot")
+            for other_start, other_end, other in spans:
+                if start < other_end and other_start < end:
+                    raise ValueError(f"{where}: overlaps block {other!r}; a person can be in one meeting at a time")
+            spans.append((start, end, resolved.key))
+        seen_tables: set[tuple[str, str]] = set()
+        for index, tables in enumerate(self.partnering.tables):
+            where = f"partnering.tables[{index}]"
+            venue = venues.get(tables.venue)
+            if venue is None:
+                raise ValueError(f"{where}.venue: no venue with key {tables.venue!r}")
+            if tables.room is not None and tables.room not in venue.rooms:
+                raise ValueError(f"{where}.room: {tables.room!r} is not one of the rooms of {venue.key!r}")
+            if not tables.table_names():
+                raise ValueError(f"{where}: give a count or names")
+            for name in tables.table_names():
+                if (tables.venue, name) in seen_tables:
+                    raise ValueError(f"{where}: table {name!r} at {tables.venue!r} is listed twice")
+                seen_tables.add((tables.venue, name))
+
+    def resolve_block(self, block: BlockInfo) -> ResolvedBlock:
+        """A block with its key, title, day, times and venue filled in from its agenda session."""
+        if block.session is not None:
+            session = next(s for s in self.sessions if s.key == block.session)
+            return ResolvedBlock(
+                key=block.key or session.key,
+                title=block.title or session.title,
+                day=block.day or session.day,
+                start=block.start or session.start,
+                end=block.end or session.end,
+                venue=block.venue or session.venue,
+            )
+        return ResolvedBlock(block.key, block.title, block.day, block.start, block.end, block.venue)  # type: ignore[arg-type]
+
+    def block_instants(self, block: ResolvedBlock) -> tuple[datetime, datetime]:
+        day = self.event.dates[block.day - 1]
+        return (
+            datetime.combine(day, _parse_hhmm(block.start), tzinfo=self.zone),
+            datetime.combine(day, _parse_hhmm(block.end), tzinfo=self.zone),
+        )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -148,6 +261,38 @@ class EventFile(_Strict):
             datetime.combine(day, _parse_hhmm(session.start), tzinfo=self.zone),
             datetime.combine(day, _parse_hhmm(session.end), tzinfo=self.zone),
         )
+
+
+@dataclass(frozen=True)
+class ResolvedBlock:
+    key: str
+    title: str
+    day: int
+    start: str
+    end: str
+    venue: str
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key written twice in one mapping (PyYAML silently keeps the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark, f"found {key!r} twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+# Dates stay text for pydantic to parse, so an impossible one ("2026-02-30") is reported by field.
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _parse_hhmm(value: str) -> time:
@@ -172,7 +317,7 @@ def parse_event_text(text: str, *, source: str = "event file") -> EventFile:
         EventFileError: one message naming the line or the field at fault.
     """
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

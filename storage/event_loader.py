@@ -9,14 +9,25 @@ report says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
 from storage.event_file import EventFile
-from storage.models import AgendaSession, Event, Organiser, Room, Speaker, Venue
+from storage.models import (
+    AgendaSession,
+    Event,
+    Meeting,
+    MeetingBlock,
+    MeetingSlot,
+    MeetingTable,
+    Organiser,
+    Room,
+    Speaker,
+    Venue,
+)
 
 
 @dataclass
@@ -39,6 +50,10 @@ class LoadReport:
     restored: list[str] = field(default_factory=list)
     venues_added: list[str] = field(default_factory=list)
     venues_removed: list[str] = field(default_factory=list)
+    blocks: int = 0
+    slots: int = 0
+    tables: int = 0
+    retired: list[str] = field(default_factory=list)
 
     @property
     def nothing_changed(self) -> bool:
@@ -62,7 +77,11 @@ class LoadReport:
             lines.append(f"  + venue     {key}")
         for key in self.venues_removed:
             lines.append(f"  - venue     {key}")
+        for note in self.retired:
+            lines.append(f"  ! kept      {note}")
         lines.append(f"{len(self.added)} added, {len(self.changed)} changed, {len(self.cancelled)} cancelled.")
+        if self.blocks:
+            lines.append(f"Partnering: {self.blocks} block(s), {self.slots} slot(s), {self.tables} table(s).")
         return lines
 
 
@@ -82,6 +101,7 @@ def load_event(session: OrmSession, event_file: EventFile, *, now: datetime) -> 
     event.dates = [d.isoformat() for d in info.dates]
     event.revision = (event.revision or 0) + 1
     event.loaded_at = now
+    event.slot_minutes = event_file.partnering.slot_minutes
     session.flush()
     report = LoadReport(event_key=info.key, event_id=event.id, created=created)
 
@@ -92,8 +112,100 @@ def load_event(session: OrmSession, event_file: EventFile, *, now: datetime) -> 
 
     venues = _sync_venues(session, event, event_file, report)
     _sync_sessions(session, event, event_file, venues, report)
+    _sync_partnering(session, event, event_file, venues, report)
     session.flush()
     return report
+
+
+def _sync_partnering(
+    session: OrmSession, event: Event, event_file: EventFile, venues: dict[str, Venue], report: LoadReport
+) -> None:
+    """Blocks and tables by key and name; slots regenerated. What holds booked meetings is retired
+    (kept, no longer offered) rather than deleted, and the report says so."""
+    booked_slots = set(
+        session.scalars(select(Meeting.slot_id).where(Meeting.event_id == event.id, Meeting.status == "booked"))
+    )
+    booked_tables = set(
+        session.scalars(select(Meeting.table_id).where(Meeting.event_id == event.id, Meeting.status == "booked"))
+    )
+    blocks = {
+        block.key: block
+        for block in session.scalars(
+            select(MeetingBlock).where(MeetingBlock.event_id == event.id).options(selectinload(MeetingBlock.slots))
+        )
+    }
+    step = timedelta(minutes=event_file.partnering.slot_minutes)
+    wanted_blocks = set()
+    for info in event_file.partnering.blocks:
+        resolved = event_file.resolve_block(info)
+        wanted_blocks.add(resolved.key)
+        starts_at, ends_at = event_file.block_instants(resolved)
+        block = blocks.get(resolved.key)
+        if block is None:
+            block = MeetingBlock(event_id=event.id, key=resolved.key)
+            session.add(block)
+        block.title = resolved.title
+        block.starts_at, block.ends_at = starts_at, ends_at
+        block.venue_id = venues[resolved.venue].id
+        block.active = True
+        session.flush()
+        wanted_starts = []
+        moment = starts_at
+        while moment + step <= ends_at:
+            wanted_starts.append(moment)
+            moment += step
+        existing = {slot.starts_at: slot for slot in block.slots}
+        for start in wanted_starts:
+            slot = existing.pop(start, None)
+            if slot is None:
+                session.add(MeetingSlot(block_id=block.id, starts_at=start, ends_at=start + step, active=True))
+            else:
+                slot.ends_at, slot.active = start + step, True
+            report.slots += 1
+        for slot in existing.values():
+            _retire_or_delete(
+                session,
+                slot,
+                slot.id in booked_slots,
+                report,
+                f"slot {slot.starts_at:%Y-%m-%d %H:%M} UTC of block {block.key} (it has meetings)",
+            )
+        report.blocks += 1
+    for key, block in blocks.items():
+        if key not in wanted_blocks:
+            has_meetings = any(slot.id in booked_slots for slot in block.slots)
+            if has_meetings:
+                block.active = False
+                for slot in block.slots:
+                    slot.active = False
+                report.retired.append(f"block {key} (it has meetings; no new ones are placed there)")
+            else:
+                session.delete(block)
+    tables = {
+        (table.venue_id, table.name): table
+        for table in session.scalars(select(MeetingTable).where(MeetingTable.event_id == event.id))
+    }
+    position = 0
+    for info in event_file.partnering.tables:
+        venue = venues[info.venue]
+        for name in info.table_names():
+            table = tables.pop((venue.id, name), None)
+            if table is None:
+                table = MeetingTable(event_id=event.id, venue_id=venue.id, name=name)
+                session.add(table)
+            table.room, table.capacity, table.position, table.active = info.room or "", info.capacity, position, True
+            position += 1
+            report.tables += 1
+    for table in tables.values():
+        _retire_or_delete(session, table, table.id in booked_tables, report, f"table {table.name} (it has meetings)")
+
+
+def _retire_or_delete(session: OrmSession, row, in_use: bool, report: LoadReport, note: str) -> None:
+    if in_use:
+        row.active = False
+        report.retired.append(note)
+    else:
+        session.delete(row)
 
 
 def _sync_venues(session: OrmSession, event: Event, event_file: EventFile, report: LoadReport) -> dict[str, Venue]:

@@ -13,11 +13,13 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -33,6 +35,15 @@ NAMING_CONVENTION = {
 
 SESSION_KINDS = ("talk", "panel", "pitch", "partnering", "break", "networking")
 SESSION_STATUSES = ("scheduled", "cancelled")
+ORG_TYPES = ("pharma", "biotech", "startup", "academia", "hospital", "investor", "public", "other")
+REQUEST_STATUSES = ("pending", "accepted", "declined", "withdrawn", "cancelled")
+MEETING_STATUSES = ("booked", "cancelled")
+
+
+def _partial_unique(name: str, *columns: str, where: str) -> Index:
+    """A unique index over the rows matching ``where`` only; both SQLite and PostgreSQL enforce it,
+    which is how "one booking per table and slot" holds even when accepts race."""
+    return Index(name, *columns, unique=True, sqlite_where=text(where), postgresql_where=text(where))
 
 
 class Base(DeclarativeBase):
@@ -51,6 +62,7 @@ class Event(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     dates: Mapped[list[str]] = mapped_column(JSON)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     organisers: Mapped[list[Organiser]] = relationship(
@@ -150,10 +162,17 @@ class Speaker(Base):
 
 
 class Participant(Base):
-    """Someone who talks to the bot, on one platform (Slack user, console persona, later Teams)."""
+    """Someone who talks to the bot, on one platform (Slack user, console persona, later Teams),
+    with the partnering profile others search."""
 
     __tablename__ = "participants"
-    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_participants_platform_external_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id", name="uq_participants_platform_external_id"),
+        CheckConstraint(
+            "org_type IN ('', 'pharma', 'biotech', 'startup', 'academia', 'hospital', 'investor', 'public', 'other')",
+            name="org_type",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(20))
@@ -162,3 +181,189 @@ class Participant(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="")
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    org_type: Mapped[str] = mapped_column(String(20), default="")
+    role: Mapped[str] = mapped_column(String(200), default="")
+    offers: Mapped[str] = mapped_column(Text, default="")
+    seeks: Mapped[str] = mapped_column(Text, default="")
+    interests: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class MeetingBlock(Base):
+    """A stretch of time set aside for 1:1 partnering meetings at one venue."""
+
+    __tablename__ = "meeting_blocks"
+    __table_args__ = (
+        UniqueConstraint("event_id", "key", name="uq_meeting_blocks_event_key"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    venue: Mapped[Venue | None] = relationship()
+    slots: Mapped[list[MeetingSlot]] = relationship(back_populates="block", order_by="MeetingSlot.starts_at")
+
+
+class MeetingSlot(Base):
+    """One meeting-length slot of a block. Blocks never overlap, so a slot stands for its time."""
+
+    __tablename__ = "meeting_slots"
+    __table_args__ = (UniqueConstraint("block_id", "starts_at", name="uq_meeting_slots_block_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    block_id: Mapped[int] = mapped_column(ForeignKey("meeting_blocks.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    block: Mapped[MeetingBlock] = relationship(back_populates="slots")
+
+
+class MeetingTable(Base):
+    """A table or room where one meeting at a time takes place."""
+
+    __tablename__ = "meeting_tables"
+    __table_args__ = (UniqueConstraint("venue_id", "name", name="uq_meeting_tables_venue_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    room: Mapped[str] = mapped_column(String(200), default="")
+    capacity: Mapped[int] = mapped_column(Integer, default=2)
+    position: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    venue: Mapped[Venue] = relationship()
+
+
+class Unavailability(Base):
+    """A participant marked themself unavailable for a block: no meeting is placed there."""
+
+    __tablename__ = "unavailabilities"
+    __table_args__ = (UniqueConstraint("participant_id", "block_id", name="uq_unavailabilities_participant_block"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    block_id: Mapped[int] = mapped_column(ForeignKey("meeting_blocks.id", ondelete="CASCADE"), index=True)
+
+
+class MeetingRequest(Base):
+    """Someone asks someone else for a 1:1 meeting; accepted ones get a :class:`Meeting`."""
+
+    __tablename__ = "meeting_requests"
+    __table_args__ = (
+        CheckConstraint("requester_id <> invitee_id", name="not_self"),
+        CheckConstraint("status IN ('pending', 'accepted', 'declined', 'withdrawn', 'cancelled')", name="status"),
+        _partial_unique("uq_meeting_requests_one_pending", "requester_id", "invitee_id", where="status = 'pending'"),
+        Index("ix_meeting_requests_requester_created", "requester_id", "created_at"),
+        Index("ix_meeting_requests_invitee_status", "invitee_id", "status"),
+        Index("ix_meeting_requests_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    invitee_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(300))
+    message: Mapped[str] = mapped_column(Text, default="")
+    preferred_day: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    requester: Mapped[Participant] = relationship(foreign_keys=[requester_id])
+    invitee: Mapped[Participant] = relationship(foreign_keys=[invitee_id])
+
+
+class Meeting(Base):
+    """A booked (or cancelled) meeting: a request placed in a slot at a table.
+
+    ``ics_uid`` is fixed per request so a rescheduled meeting updates the calendar entry;
+    ``sequence`` grows with every change, as calendar clients expect.
+    """
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        CheckConstraint("status IN ('booked', 'cancelled')", name="status"),
+        _partial_unique("uq_meetings_table_slot_booked", "slot_id", "table_id", where="status = 'booked'"),
+        _partial_unique("uq_meetings_request_booked", "request_id", where="status = 'booked'"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("meeting_requests.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("meeting_slots.id", ondelete="RESTRICT"), index=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("meeting_tables.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="booked")
+    ics_uid: Mapped[str] = mapped_column(String(200))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+
+    request: Mapped[MeetingRequest] = relationship()
+    slot: Mapped[MeetingSlot] = relationship()
+    table: Mapped[MeetingTable] = relationship()
+
+
+class MeetingSeat(Base):
+    """One person's place in a meeting at a slot: the unique index makes double booking impossible."""
+
+    __tablename__ = "meeting_seats"
+    __table_args__ = (
+        _partial_unique("uq_meeting_seats_participant_slot_active", "participant_id", "slot_id", where="active"),
+        Index("ix_meeting_seats_participant_active", "participant_id", "active"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("meeting_slots.id", ondelete="RESTRICT"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+
+
+class Delivery(Base):
+    """One message to one person: the outbox row that makes sending durable.
+
+    Written in the same transaction as the change it announces, so nothing is lost when
+    a process dies; ``dedupe_key`` is unique, so nothing is queued twice; a sender claims
+    rows by moving them to ``sending`` with a lease, so two senders never take the same one.
+    The outcome (sent, failed with the reason, skipped and why) stays for organisers to see.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'skipped')", name="status"),
+        Index("ix_deliveries_status_due", "status", "due_at"),
+        Index("ix_deliveries_kind_ref", "kind", "ref_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    ref_id: Mapped[int | None] = mapped_column(Integer)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    platform_ref: Mapped[str] = mapped_column(String(100), default="")

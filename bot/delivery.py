@@ -1,0 +1,215 @@
+"""Sending what the outbox holds: claim due rows, render each, send, record the outcome.
+
+Any number of senders may run (web processes right after a change, the worker on a tick):
+a row is claimed by moving it to ``sending`` with a lease, atomically (on PostgreSQL with
+``FOR UPDATE SKIP LOCKED``), so no two senders send the same row. A sender that dies
+mid-send leaves its rows to be reclaimed when the lease runs out: at most the one message
+in flight can go out twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session as OrmSession
+
+from bot.clock import Clock
+from bot.notify import Attachment, DeliveryError, Notifier, Recipient
+from bot.replies import Reply
+from storage.db import Database
+from storage.models import Delivery, Participant
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class Outgoing:
+    reply: Reply
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass
+class Skip:
+    reason: str
+
+
+Renderer = Callable[[OrmSession, Delivery, Participant], Outgoing | Skip]
+
+
+def enqueue(
+    session: OrmSession,
+    *,
+    participant_id: int,
+    kind: str,
+    dedupe_key: str,
+    due_at: datetime,
+    now: datetime,
+    ref_id: int | None = None,
+    payload: dict | None = None,
+) -> None:
+    """Queue a message inside the caller's transaction; a second one with the same key is ignored."""
+    values = dict(
+        participant_id=participant_id,
+        kind=kind,
+        ref_id=ref_id,
+        dedupe_key=dedupe_key,
+        payload=payload or {},
+        due_at=due_at,
+        status="pending",
+        attempts=0,
+        created_at=now,
+        detail="",
+        platform_ref="",
+    )
+    dialect = session.get_bind().dialect.name
+    statement = (pg_insert(Delivery) if dialect == "postgresql" else sqlite_insert(Delivery)).values(**values)
+    session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+
+
+@dataclass
+class RunReport:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retried: int = 0
+    outcomes: list[tuple[int, str, str]] = field(default_factory=list)
+
+    @property
+    def claimed(self) -> int:
+        return self.sent + self.failed + self.skipped + self.retried
+
+
+class Deliverer:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        notifiers: dict[str, Notifier],
+        renderers: dict[str, Renderer],
+        lease: timedelta = timedelta(minutes=2),
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.notifiers = notifiers
+        self.renderers = renderers
+        self.lease = lease
+        self._kick_lock = threading.Lock()
+        self._kick_pending = False
+
+    def claim(self, *, limit: int) -> list[int]:
+        now = self.clock.now()
+        with self.db.transaction(write=True) as session:
+            due = (
+                select(Delivery.id)
+                .where(
+                    or_(
+                        and_(Delivery.status == "pending", Delivery.due_at <= now),
+                        and_(Delivery.status == "sending", Delivery.claimed_until < now),
+                    )
+                )
+                .order_by(Delivery.due_at, Delivery.id)
+                .limit(limit)
+            )
+            if self.db.engine.dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            claimed = session.scalars(
+                update(Delivery)
+                .where(Delivery.id.in_(due))
+                .values(status="sending", claimed_until=now + self.lease, attempts=Delivery.attempts + 1)
+                .returning(Delivery.id)
+            ).all()
+        return sorted(claimed)
+
+    def run_once(self, *, limit: int = 100) -> RunReport:
+        """Send up to ``limit`` due messages; returns what happened to each."""
+        report = RunReport()
+        for delivery_id in self.claim(limit=limit):
+            outcome, detail = self._deliver(delivery_id)
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            report.outcomes.append((delivery_id, outcome, detail))
+        return report
+
+    def drain(self, *, batch: int = 100, max_rounds: int = 1000) -> RunReport:
+        """Send everything due now (the console and tests; the worker ticks instead)."""
+        total = RunReport()
+        for _ in range(max_rounds):
+            report = self.run_once(limit=batch)
+            for name in ("sent", "failed", "skipped", "retried"):
+                setattr(total, name, getattr(total, name) + getattr(report, name))
+            total.outcomes.extend(report.outcomes)
+            if report.claimed == 0 or report.retried == report.claimed:
+                break
+        return total
+
+    def kick(self) -> None:
+        """Send what is due in a background thread, right away: a web process calls this after a change
+        so people hear at once; if the process dies first, the worker sends it instead."""
+        with self._kick_lock:
+            if self._kick_pending:
+                return
+            self._kick_pending = True
+
+        def run() -> None:
+            try:
+                with self._kick_lock:
+                    self._kick_pending = False
+                self.drain()
+            except Exception:
+                log.exception("sending queued messages failed; the worker will retry")
+
+        threading.Thread(target=run, name="partnerup-kick", daemon=True).start()
+
+    def _deliver(self, delivery_id: int) -> tuple[str, str]:
+        with self.db.transaction() as session:
+            delivery = session.get(Delivery, delivery_id)
+            participant = session.get(Participant, delivery.participant_id)
+            renderer = self.renderers.get(delivery.kind)
+            rendered: Outgoing | Skip
+            if renderer is None:
+                rendered = Skip(f"no renderer for {delivery.kind}")
+            elif participant.is_bot:
+                rendered = Skip("recipient is a bot")
+            else:
+                rendered = renderer(session, delivery, participant)
+            recipient = Recipient(participant.id, participant.platform, participant.external_id, participant.display_name)
+            attempts = delivery.attempts
+        if isinstance(rendered, Skip):
+            self._finish(delivery_id, status="skipped", detail=rendered.reason)
+            return "skipped", rendered.reason
+        notifier = self.notifiers.get(recipient.platform)
+        if notifier is None:
+            self._finish(
+                delivery_id, status="skipped", detail=f"no way to reach {recipient.platform} users from this process"
+            )
+            return "skipped", recipient.platform
+        try:
+            ref = notifier.send(recipient, rendered.reply, attachments=rendered.attachments)
+        except DeliveryError as error:
+            if error.permanent or attempts >= MAX_ATTEMPTS:
+                self._finish(delivery_id, status="failed", detail=error.reason)
+                return "failed", error.reason
+            backoff = timedelta(seconds=min(300, 15 * 2 ** (attempts - 1)))
+            self._finish(delivery_id, status="pending", detail=error.reason, due_at=self.clock.now() + backoff)
+            return "retried", error.reason
+        self._finish(delivery_id, status="sent", detail="", platform_ref=ref or "")
+        return "sent", ref or ""
+
+    def _finish(
+        self, delivery_id: int, *, status: str, detail: str, platform_ref: str = "", due_at: datetime | None = None
+    ) -> None:
+        values: dict = {"status": status, "detail": detail[:1000], "claimed_until": None}
+        if status == "sent":
+            values.update(sent_at=self.clock.now(), platform_ref=platform_ref[:100])
+        if due_at is not None:
+            values["due_at"] = due_at
+        with self.db.transaction(write=True) as session:
+            session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))

@@ -1,0 +1,730 @@
+"""1:1 partnering meetings: requests, answers, placement, cancelling and rescheduling.
+
+Every operation checks who is acting against the database (button values are never
+trusted), changes state in one transaction, and queues the messages it causes in the same
+transaction (see :mod:`bot.delivery`), so a change and its notices stand or fall together.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import aliased
+
+from bot import scheduling
+from bot.clock import Clock
+from bot.delivery import enqueue
+from bot.errors import NotAllowed, NotFound, UserError
+from bot.participants import Participants, Profile, profile_of
+from bot.text import clean_input
+from storage.db import Database
+from storage.models import (
+    Event,
+    Meeting,
+    MeetingBlock,
+    MeetingRequest,
+    MeetingSeat,
+    MeetingSlot,
+    MeetingTable,
+    Participant,
+    Unavailability,
+    Venue,
+)
+
+log = logging.getLogger(__name__)
+TOPIC_LIMIT = 200
+MESSAGE_LIMIT = 1500
+REASON_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Limits:
+    requests_per_day: int = 20
+    nudge_after: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class BlockView:
+    id: int
+    key: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    venue: str
+    unavailable: bool = False
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    id: int
+    request_id: int
+    starts_at: datetime
+    ends_at: datetime
+    table: str
+    room: str
+    venue: str
+    address: str
+    topic: str
+    other: Profile
+    me_id: int
+    status: str
+    ics_uid: str
+    sequence: int
+    timezone: str
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    requester: Profile
+    invitee: Profile
+    topic: str
+    message: str
+    preferred_day: str | None
+    status: str
+    created_at: datetime
+    decline_reason: str
+    timezone: str
+    placed: bool
+
+
+@dataclass(frozen=True)
+class Overview:
+    upcoming: list[MeetingView]
+    waiting_for_me: list[RequestView]
+    sent: list[RequestView]
+    unplaced: list[RequestView]
+    blocks: list[BlockView]
+
+
+@dataclass(frozen=True)
+class AcceptResult:
+    request: RequestView
+    meeting: MeetingView | None
+
+
+@dataclass(frozen=True)
+class ScheduleAllReport:
+    placed: int
+    unplaced: list[tuple[RequestView, str]]
+
+
+def _current_event(session: OrmSession) -> Event:
+    event = session.scalars(select(Event).order_by(Event.loaded_at.desc(), Event.id.desc()).limit(1)).first()
+    if event is None:
+        raise NotFound("No event is loaded yet.")
+    return event
+
+
+def request_view(request: MeetingRequest, event: Event, *, placed: bool = False) -> RequestView:
+    return RequestView(
+        id=request.id,
+        requester=profile_of(request.requester),
+        invitee=profile_of(request.invitee),
+        topic=request.topic,
+        message=request.message,
+        preferred_day=request.preferred_day,
+        status=request.status,
+        created_at=request.created_at,
+        decline_reason=request.decline_reason,
+        timezone=event.timezone,
+        placed=placed,
+    )
+
+
+def meeting_view(session: OrmSession, meeting: Meeting, *, me_id: int, event: Event) -> MeetingView:
+    request = meeting.request
+    other = request.invitee if request.requester_id == me_id else request.requester
+    table = meeting.table
+    venue = session.get(Venue, table.venue_id)
+    return MeetingView(
+        id=meeting.id,
+        request_id=request.id,
+        starts_at=meeting.slot.starts_at,
+        ends_at=meeting.slot.ends_at,
+        table=table.name,
+        room=table.room,
+        venue=venue.name if venue else "",
+        address=venue.address if venue else "",
+        topic=request.topic,
+        other=profile_of(other),
+        me_id=me_id,
+        status=meeting.status,
+        ics_uid=meeting.ics_uid,
+        sequence=meeting.sequence,
+        timezone=event.timezone,
+    )
+
+
+class Partnering:
+    """The meetings capability; adapters call these with participant IDs they resolved themselves."""
+
+    def __init__(self, *, db: Database, clock: Clock, participants: Participants, limits: Limits | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        self.participants = participants
+        self.limits = limits or Limits()
+
+    # --- reading -------------------------------------------------------------------------
+
+    def blocks(self, *, participant_id: int | None = None) -> list[BlockView]:
+        with self.db.transaction() as session:
+            event = _current_event(session)
+            return self._blocks(session, event, participant_id)
+
+    def _blocks(self, session: OrmSession, event: Event, participant_id: int | None) -> list[BlockView]:
+        unavailable = (
+            set(session.scalars(select(Unavailability.block_id).where(Unavailability.participant_id == participant_id)))
+            if participant_id
+            else set()
+        )
+        rows = session.execute(
+            select(MeetingBlock, Venue.name)
+            .outerjoin(Venue, Venue.id == MeetingBlock.venue_id)
+            .where(MeetingBlock.event_id == event.id, MeetingBlock.active.is_(True))
+            .order_by(MeetingBlock.starts_at)
+        ).all()
+        return [
+            BlockView(b.id, b.key, b.title, b.starts_at, b.ends_at, venue or "", b.id in unavailable) for b, venue in rows
+        ]
+
+    def partnering_days(self) -> list[date]:
+        with self.db.transaction() as session:
+            event = _current_event(session)
+            return sorted({scheduling_day(b.starts_at, event.timezone) for b in self._blocks(session, event, None)})
+
+    def overview(self, *, participant_id: int) -> Overview:
+        """Everything ``/meetings`` shows one person."""
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            event = _current_event(session)
+            meetings = session.scalars(
+                select(Meeting)
+                .join(MeetingSeat, MeetingSeat.meeting_id == Meeting.id)
+                .join(MeetingSlot, MeetingSlot.id == Meeting.slot_id)
+                .where(
+                    MeetingSeat.participant_id == participant_id,
+                    MeetingSeat.active.is_(True),
+                    Meeting.status == "booked",
+                    MeetingSlot.ends_at > now,
+                )
+                .order_by(MeetingSlot.starts_at)
+            ).all()
+            upcoming = [meeting_view(session, m, me_id=participant_id, event=event) for m in meetings]
+            requests = session.scalars(
+                select(MeetingRequest)
+                .where(
+                    MeetingRequest.event_id == event.id,
+                    or_(MeetingRequest.requester_id == participant_id, MeetingRequest.invitee_id == participant_id),
+                    MeetingRequest.status.in_(("pending", "accepted")),
+                )
+                .order_by(MeetingRequest.created_at)
+            ).all()
+            booked_ids = set(
+                session.scalars(
+                    select(Meeting.request_id).where(
+                        Meeting.request_id.in_([r.id for r in requests]), Meeting.status == "booked"
+                    )
+                )
+            )
+            waiting = [request_view(r, event) for r in requests if r.status == "pending" and r.invitee_id == participant_id]
+            sent = [request_view(r, event) for r in requests if r.status == "pending" and r.requester_id == participant_id]
+            unplaced = [request_view(r, event) for r in requests if r.status == "accepted" and r.id not in booked_ids]
+            return Overview(upcoming, waiting, sent, unplaced, self._blocks(session, event, participant_id))
+
+    def request(self, request_id: int) -> RequestView:
+        with self.db.transaction() as session:
+            event = _current_event(session)
+            request = session.get(MeetingRequest, request_id)
+            if request is None:
+                raise NotFound("That meeting request no longer exists.")
+            return request_view(request, event, placed=self._is_placed(session, request.id))
+
+    def meeting(self, meeting_id: int, *, participant_id: int) -> MeetingView:
+        with self.db.transaction() as session:
+            event = _current_event(session)
+            meeting = session.get(Meeting, meeting_id)
+            if meeting is None or participant_id not in (meeting.request.requester_id, meeting.request.invitee_id):
+                raise NotFound("That meeting is not one of yours.")
+            return meeting_view(session, meeting, me_id=participant_id, event=event)
+
+    @staticmethod
+    def _is_placed(session: OrmSession, request_id: int) -> bool:
+        return bool(session.scalar(select(func.count()).where(Meeting.request_id == request_id, Meeting.status == "booked")))
+
+    # --- asking --------------------------------------------------------------------------
+
+    def create_request(
+        self, *, requester_id: int, invitee_id: int, topic: str, message: str = "", preferred_day: date | None = None
+    ) -> RequestView:
+        """Ask someone for a meeting; the invitee gets it by direct message with Accept and Decline.
+
+        Raises:
+            UserError: self, a bot, a missing or long topic, a duplicate, the daily limit, a wrong day.
+        """
+        now = self.clock.now()
+        topic = clean_input(topic)
+        message = clean_multiline(message)
+        if requester_id == invitee_id:
+            raise UserError("You can't request a meeting with yourself.")
+        if not topic:
+            raise UserError("Please give a topic, e.g. /meet @Maya Lund TCR platform licensing.")
+        if len(topic) > TOPIC_LIMIT:
+            raise UserError(f"Please keep the topic under {TOPIC_LIMIT} characters; use the message for details.")
+        if len(message) > MESSAGE_LIMIT:
+            raise UserError(f"Please keep the message under {MESSAGE_LIMIT} characters.")
+        with self.db.transaction(write=True) as session:
+            event = _current_event(session)
+            invitee = session.get(Participant, invitee_id)
+            requester = session.get(Participant, requester_id)
+            if invitee is None or requester is None:
+                raise NotFound("I can't find that person in this workspace.")
+            if invitee.is_bot:
+                raise UserError("Bots don't take meetings; pick a person.")
+            if preferred_day is not None:
+                self._check_day(session, event, preferred_day, now)
+            existing = session.scalars(
+                select(MeetingRequest).where(
+                    MeetingRequest.requester_id == requester_id,
+                    MeetingRequest.invitee_id == invitee_id,
+                    MeetingRequest.status == "pending",
+                )
+            ).first()
+            if existing is not None:
+                raise UserError(
+                    f"You already asked {invitee.display_name} for a meeting ({existing.topic!r}, "
+                    f"request #{existing.id}); they haven't answered yet. See /meetings."
+                )
+            reverse = session.scalars(
+                select(MeetingRequest).where(
+                    MeetingRequest.requester_id == invitee_id,
+                    MeetingRequest.invitee_id == requester_id,
+                    MeetingRequest.status == "pending",
+                )
+            ).first()
+            if reverse is not None:
+                raise UserError(
+                    f"{invitee.display_name} already asked you for a meeting (request #{reverse.id}); "
+                    "accept theirs in /meetings instead."
+                )
+            sent_today = session.scalar(
+                select(func.count()).where(
+                    MeetingRequest.requester_id == requester_id, MeetingRequest.created_at > now - timedelta(days=1)
+                )
+            )
+            if sent_today >= self.limits.requests_per_day:
+                raise UserError(
+                    f"You have sent {self.limits.requests_per_day} requests in the last 24 hours, the most allowed. "
+                    "Please wait for some answers first."
+                )
+            request = MeetingRequest(
+                event_id=event.id,
+                requester_id=requester_id,
+                invitee_id=invitee_id,
+                topic=topic,
+                message=message,
+                preferred_day=preferred_day.isoformat() if preferred_day else None,
+                status="pending",
+                decline_reason="",
+                created_at=now,
+            )
+            try:
+                with session.begin_nested():
+                    session.add(request)
+                    session.flush()
+            except IntegrityError:
+                raise UserError(f"You already have a pending request to {invitee.display_name}; see /meetings.") from None
+            enqueue(session, participant_id=invitee_id, kind="request_received", ref_id=request.id,
+                    dedupe_key=f"request_received:{request.id}", due_at=now, now=now)  # fmt: skip
+            enqueue(session, participant_id=requester_id, kind="request_sent", ref_id=request.id,
+                    dedupe_key=f"request_sent:{request.id}", due_at=now, now=now)  # fmt: skip
+            return request_view(request, event)
+
+    def _check_day(self, session: OrmSession, event: Event, day: date, now: datetime) -> None:
+        blocks = self._blocks(session, event, None)
+        days = sorted({scheduling_day(b.starts_at, event.timezone) for b in blocks})
+        if day not in days:
+            listed = ", ".join(f"{d:%a} {d.day} {d:%b}" for d in days) or "none yet"
+            raise UserError(f"There are no partnering meetings on {day:%a} {day.day} {day:%b}. Partnering days: {listed}.")
+        if not any(b.ends_at > now for b in blocks if scheduling_day(b.starts_at, event.timezone) == day):
+            raise UserError(f"The partnering blocks on {day:%a} {day.day} {day:%b} are over; pick a later day.")
+
+    # --- answering -----------------------------------------------------------------------
+
+    def accept(self, *, request_id: int, actor_id: int) -> AcceptResult:
+        """The invitee accepts: the meeting goes into the earliest slot both are free, at a free table."""
+        now = self.clock.now()
+        with self.db.transaction(write=True) as session:
+            event = _current_event(session)
+            request = self._request_for_update(session, request_id)
+            if request.invitee_id != actor_id:
+                log.warning("participant %s tried to accept request %s, which is not theirs", actor_id, request_id)
+                raise NotAllowed("Only the person who was asked can accept this request.")
+            if request.status == "accepted":
+                raise UserError("You have already accepted this request; see /meetings.")
+            if request.status != "pending":
+                raise UserError(f"This request can't be accepted any more: it was {request.status}.")
+            request.status = "accepted"
+            request.responded_at = now
+            day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
+            meeting = scheduling.place(session, request=request, event=event, now=now, day=day)
+            self._announce_placement(session, request, meeting, now)
+            view = meeting_view(session, meeting, me_id=actor_id, event=event) if meeting else None
+            return AcceptResult(request_view(request, event, placed=meeting is not None), view)
+
+    def decline(self, *, request_id: int, actor_id: int, reason: str = "") -> RequestView:
+        now = self.clock.now()
+        reason = clean_multiline(reason)
+        if len(reason) > REASON_LIMIT:
+            raise UserError(f"Please keep the reason under {REASON_LIMIT} characters.")
+        with self.db.transaction(write=True) as session:
+            event = _current_event(session)
+            request = self._request_for_update(session, request_id)
+            if request.invitee_id != actor_id:
+                log.warning("participant %s tried to decline request %s, which is not theirs", actor_id, request_id)
+                raise NotAllowed("Only the person who was asked can decline this request.")
+            if request.status == "declined":
+                raise UserError("You have already declined this request.")
+            if request.status != "pending":
+                raise UserError(f"This request can't be declined any more: it was {request.status}.")
+            request.status = "declined"
+            request.decline_reason = reason
+            request.responded_at = now
+            enqueue(session, participant_id=request.requester_id, kind="request_declined", ref_id=request.id,
+                    dedupe_key=f"request_declined:{request.id}", due_at=now, now=now)  # fmt: skip
+            return request_view(request, event)
+
+    def withdraw(self, *, request_id: int, actor_id: int) -> RequestView:
+        now = self.clock.now()
+        with self.db.transaction(write=True) as session:
+            event = _current_event(session)
+            request = self._request_for_update(session, request_id)
+            if request.requester_id != actor_id:
+                log.warning("participant %s tried to withdraw request %s, which is not theirs", actor_id, request_id)
+                raise NotAllowed("Only the person who sent this request can withdraw it.")
+            if request.status != "pending":
+                raise UserError(f"This request can't be withdrawn any more: it was {request.status}.")
+            request.status = "withdrawn"
+            request.responded_at = now
+            enqueue(session, participant_id=request.invitee_id, kind="request_withdrawn", ref_id=request.id,
+                    dedupe_key=f"request_withdrawn:{request.id}", due_at=now, now=now)  # fmt: skip
+            return request_view(request, event)
+
+    def propose(
+        self, *, request_id: int, actor_id: int, day: date | None = None, block_id: int | None = None
+    ) -> AcceptResult:
+        """Either person picks another day or block; the meeting is placed there (the invitee's
+        proposal on a pending request also accepts it). A booked meeting moves, keeping its calendar UID."""
+        now = self.clock.now()
+        with self.db.transaction(write=True) as session:
+            event = _current_event(session)
+            request = self._request_for_update(session, request_id)
+            if actor_id not in (request.requester_id, request.invitee_id):
+                log.warning(
+                    "participant %s tried to propose a time for request %s, which is not theirs", actor_id, request_id
+                )
+                raise NotAllowed("Only the two people in this meeting can propose another time.")
+            if request.status == "pending" and actor_id != request.invitee_id:
+                raise UserError("They haven't answered yet; you can propose another time once they accept.")
+            if request.status not in ("pending", "accepted"):
+                raise UserError(f"This request is {request.status}; send a new one with /meet.")
+            if day is not None:
+                self._check_day(session, event, day, now)
+            if block_id is not None:
+                block = session.get(MeetingBlock, block_id)
+                if block is None or block.event_id != event.id or not block.active:
+                    raise NotFound("That partnering block doesn't exist.")
+                if block.ends_at <= now:
+                    raise UserError("That partnering block is over; pick a later one.")
+            current = session.scalars(
+                select(Meeting).where(Meeting.request_id == request.id, Meeting.status == "booked")
+            ).first()
+            if current is not None:
+                self._free(session, current, now, actor_id)
+            request.status = "accepted"
+            request.responded_at = request.responded_at or now
+            request.preferred_day = day.isoformat() if day else request.preferred_day
+            meeting = scheduling.place(session, request=request, event=event, now=now, day=day, block_id=block_id)
+            if meeting is None and current is not None:
+                raise UserError("There is no free slot for both of you then, so your meeting stays where it was.")
+            self._announce_placement(session, request, meeting, now)
+            view = meeting_view(session, meeting, me_id=actor_id, event=event) if meeting else None
+            return AcceptResult(request_view(request, event, placed=meeting is not None), view)
+
+    def _announce_placement(
+        self, session: OrmSession, request: MeetingRequest, meeting: Meeting | None, now: datetime
+    ) -> None:
+        if meeting is not None:
+            for person in (request.requester_id, request.invitee_id):
+                enqueue(session, participant_id=person, kind="meeting_confirmed", ref_id=meeting.id,
+                        dedupe_key=f"meeting_confirmed:{meeting.id}:{person}", due_at=now, now=now)  # fmt: skip
+            return
+        stamp = int(now.timestamp() * 1000)
+        for person in (request.requester_id, request.invitee_id):
+            enqueue(session, participant_id=person, kind="no_slot", ref_id=request.id,
+                    dedupe_key=f"no_slot:{request.id}:{person}:{stamp}", due_at=now, now=now)  # fmt: skip
+
+    # --- managing ------------------------------------------------------------------------
+
+    def cancel(self, *, meeting_id: int, actor_id: int) -> MeetingView:
+        """Cancel a booked meeting; the other person is told, and the slot and table are free again."""
+        now = self.clock.now()
+        with self.db.transaction(write=True) as session:
+            event = _current_event(session)
+            meeting = self._meeting_for_update(session, meeting_id, actor_id, "cancel")
+            if meeting.status != "booked":
+                raise UserError("This meeting is already cancelled.")
+            self._free(session, meeting, now, actor_id)
+            meeting.request.status = "cancelled"
+            other = meeting.request.invitee_id if meeting.request.requester_id == actor_id else meeting.request.requester_id
+            enqueue(session, participant_id=other, kind="meeting_cancelled", ref_id=meeting.id,
+                    dedupe_key=f"meeting_cancelled:{meeting.id}:{other}", due_at=now, now=now)  # fmt: skip
+            return meeting_view(session, meeting, me_id=actor_id, event=event)
+
+    def reschedule(self, *, meeting_id: int, actor_id: int) -> RequestView:
+        """Free the meeting's slot and put the request back to choosing a time (see :meth:`propose`)."""
+        now = self.clock.now()
+        with self.db.transaction(write=True) as session:
+            event = _current_event(session)
+            meeting = self._meeting_for_update(session, meeting_id, actor_id, "reschedule")
+            if meeting.status != "booked":
+                raise UserError("This meeting is cancelled; send a new request with /meet.")
+            self._free(session, meeting, now, actor_id)
+            other = meeting.request.invitee_id if meeting.request.requester_id == actor_id else meeting.request.requester_id
+            enqueue(session, participant_id=other, kind="meeting_unscheduled", ref_id=meeting.id,
+                    dedupe_key=f"meeting_unscheduled:{meeting.id}:{other}", due_at=now, now=now)  # fmt: skip
+            return request_view(meeting.request, event)
+
+    def set_unavailable(self, *, participant_id: int, block_id: int, unavailable: bool) -> BlockView:
+        with self.db.transaction(write=True) as session:
+            event = _current_event(session)
+            block = session.get(MeetingBlock, block_id)
+            if block is None or block.event_id != event.id:
+                raise NotFound("That partnering block doesn't exist.")
+            existing = session.scalars(
+                select(Unavailability).where(
+                    Unavailability.participant_id == participant_id, Unavailability.block_id == block_id
+                )
+            ).first()
+            if unavailable and existing is None:
+                booked = session.scalar(
+                    select(func.count())
+                    .select_from(MeetingSeat)
+                    .join(MeetingSlot, MeetingSlot.id == MeetingSeat.slot_id)
+                    .where(
+                        MeetingSeat.participant_id == participant_id,
+                        MeetingSeat.active.is_(True),
+                        MeetingSlot.block_id == block_id,
+                    )
+                )
+                if booked:
+                    raise UserError("You have meetings in this block; cancel or reschedule them first.")
+                session.add(Unavailability(participant_id=participant_id, block_id=block_id))
+            elif not unavailable and existing is not None:
+                session.delete(existing)
+            session.flush()
+            return next(b for b in self._blocks(session, event, participant_id) if b.id == block_id)
+
+    def _request_for_update(self, session: OrmSession, request_id: int) -> MeetingRequest:
+        query = select(MeetingRequest).where(MeetingRequest.id == request_id)
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        request = session.scalars(query).first()
+        if request is None:
+            raise NotFound("That meeting request no longer exists.")
+        return request
+
+    def _meeting_for_update(self, session: OrmSession, meeting_id: int, actor_id: int, verb: str) -> Meeting:
+        query = select(Meeting).where(Meeting.id == meeting_id)
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        meeting = session.scalars(query).first()
+        if meeting is None:
+            raise NotFound("That meeting no longer exists.")
+        if actor_id not in (meeting.request.requester_id, meeting.request.invitee_id):
+            log.warning("participant %s tried to %s meeting %s, which is not theirs", actor_id, verb, meeting_id)
+            raise NotAllowed(f"Only the two people in this meeting can {verb} it.")
+        return meeting
+
+    @staticmethod
+    def _free(session: OrmSession, meeting: Meeting, now: datetime, actor_id: int | None) -> None:
+        meeting.status = "cancelled"
+        meeting.cancelled_at = now
+        meeting.cancelled_by_id = actor_id
+        for seat in session.scalars(select(MeetingSeat).where(MeetingSeat.meeting_id == meeting.id)):
+            seat.active = False
+        session.flush()
+
+    # --- organisers ----------------------------------------------------------------------
+
+    def schedule_all(self) -> ScheduleAllReport:
+        """Place every accepted but unplaced request, oldest request first; say why the rest could not be."""
+        now = self.clock.now()
+        with self.db.transaction(write=True) as session:
+            event = _current_event(session)
+            booked = select(Meeting.request_id).where(Meeting.status == "booked")
+            requests = session.scalars(
+                select(MeetingRequest)
+                .where(
+                    MeetingRequest.event_id == event.id,
+                    MeetingRequest.status == "accepted",
+                    MeetingRequest.id.not_in(booked),
+                )
+                .order_by(MeetingRequest.created_at, MeetingRequest.id)
+            ).all()
+            plan = scheduling.plan_all(session, event=event, requests=list(requests), now=now)
+            by_id = {r.id: r for r in requests}
+            try:
+                with session.begin_nested():
+                    self._book_plan(session, event, plan, by_id, now)
+                placed = len(plan.placed)
+            except IntegrityError:
+                # Someone booked meanwhile: place one by one, each checked by the database.
+                placed = 0
+                for request_id, _, _ in plan.placed:
+                    meeting = scheduling.place(session, request=by_id[request_id], event=event, now=now)
+                    if meeting is None:
+                        plan.unplaced.append((request_id, "no slot left in which both are free"))
+                    else:
+                        placed += 1
+                        self._announce_placement(session, by_id[request_id], meeting, now)
+            return ScheduleAllReport(placed, [(request_view(by_id[rid], event), why) for rid, why in plan.unplaced])
+
+    def _book_plan(self, session: OrmSession, event: Event, plan: scheduling.PlanResult, by_id: dict, now: datetime) -> None:
+        from bot.ics import meeting_uid
+
+        sequences = dict(
+            session.execute(
+                select(Meeting.request_id, func.max(Meeting.sequence))
+                .where(Meeting.request_id.in_([rid for rid, _, _ in plan.placed]))
+                .group_by(Meeting.request_id)
+            ).all()
+        )
+        meetings = []
+        for request_id, slot_id, table_id in plan.placed:
+            meeting = Meeting(
+                event_id=event.id, request_id=request_id, slot_id=slot_id, table_id=table_id, status="booked",
+                ics_uid=meeting_uid(request_id, event.key), sequence=sequences.get(request_id, -1) + 1, created_at=now,
+            )  # fmt: skip
+            meetings.append(meeting)
+        session.add_all(meetings)
+        session.flush()
+        for meeting in meetings:
+            request = by_id[meeting.request_id]
+            for person in (request.requester_id, request.invitee_id):
+                session.add(MeetingSeat(meeting_id=meeting.id, participant_id=person, slot_id=meeting.slot_id, active=True))
+        session.flush()
+        for meeting in meetings:
+            self._announce_placement(session, by_id[meeting.request_id], meeting, now)
+
+    def export_csv(self) -> str:
+        """Every meeting as CSV: time, table, both people, their organisations, status."""
+        with self.db.transaction() as session:
+            event = _current_event(session)
+            requester, invitee = aliased(Participant), aliased(Participant)
+            rows = session.execute(
+                select(
+                    MeetingSlot.starts_at,
+                    MeetingSlot.ends_at,
+                    MeetingTable.name,
+                    Venue.name,
+                    requester,
+                    invitee,
+                    MeetingRequest.topic,
+                    Meeting.status,
+                    Meeting.id,
+                )  # fmt: skip
+                .select_from(Meeting)
+                .join(MeetingSlot, MeetingSlot.id == Meeting.slot_id)
+                .join(MeetingTable, MeetingTable.id == Meeting.table_id)
+                .join(Venue, Venue.id == MeetingTable.venue_id)
+                .join(MeetingRequest, MeetingRequest.id == Meeting.request_id)
+                .join(requester, requester.id == MeetingRequest.requester_id)
+                .join(invitee, invitee.id == MeetingRequest.invitee_id)
+                .where(Meeting.event_id == event.id)
+                .order_by(MeetingSlot.starts_at, MeetingTable.position, Meeting.id)
+            ).all()
+            from zoneinfo import ZoneInfo
+
+            zone = ZoneInfo(event.timezone)
+            out = io.StringIO()
+            writer = csv.writer(out)
+            writer.writerow(["meeting", "start", "end", "venue", "table", "requester", "requester organisation",
+                             "invitee", "invitee organisation", "topic", "status"])  # fmt: skip
+            for start, end, table, venue, a, b, topic, status, meeting_id in rows:
+                writer.writerow([meeting_id, start.astimezone(zone).isoformat(), end.astimezone(zone).isoformat(), venue, table,
+                                 csv_safe(a.display_name), csv_safe(a.organisation), csv_safe(b.display_name),
+                                 csv_safe(b.organisation), csv_safe(topic), status])  # fmt: skip
+            return out.getvalue()
+
+    def table_schedule(self) -> list[tuple[str, str, list[tuple[datetime, str]]]]:
+        """Each table's booked meetings: (venue, table, [(start, "A – B")])."""
+        with self.db.transaction() as session:
+            event = _current_event(session)
+            requester, invitee = aliased(Participant), aliased(Participant)
+            tables = session.execute(
+                select(MeetingTable.id, MeetingTable.name, Venue.name)
+                .join(Venue, Venue.id == MeetingTable.venue_id)
+                .where(MeetingTable.event_id == event.id)
+                .order_by(MeetingTable.position)
+            ).all()
+            booked: dict[int, list[tuple[datetime, str]]] = {}
+            for table_id, start, a, b in session.execute(
+                select(Meeting.table_id, MeetingSlot.starts_at, requester.display_name, invitee.display_name)
+                .join(MeetingSlot, MeetingSlot.id == Meeting.slot_id)
+                .join(MeetingRequest, MeetingRequest.id == Meeting.request_id)
+                .join(requester, requester.id == MeetingRequest.requester_id)
+                .join(invitee, invitee.id == MeetingRequest.invitee_id)
+                .where(Meeting.event_id == event.id, Meeting.status == "booked")
+                .order_by(MeetingSlot.starts_at)
+            ):
+                booked.setdefault(table_id, []).append((start, f"{a} – {b}"))
+            return [(venue, name, booked.get(table_id, [])) for table_id, name, venue in tables]
+
+    def timezone(self) -> str:
+        with self.db.transaction() as session:
+            return _current_event(session).timezone
+
+    # --- nudges --------------------------------------------------------------------------
+
+    def queue_nudges(self) -> int:
+        """One reminder to invitees of requests left unanswered for ``limits.nudge_after`` (worker tick)."""
+        now = self.clock.now()
+        with self.db.transaction(write=True) as session:
+            due = session.scalars(
+                select(MeetingRequest).where(
+                    MeetingRequest.status == "pending",
+                    MeetingRequest.nudged_at.is_(None),
+                    MeetingRequest.created_at <= now - self.limits.nudge_after,
+                )
+            ).all()
+            for request in due:
+                request.nudged_at = now
+                enqueue(session, participant_id=request.invitee_id, kind="request_nudge", ref_id=request.id,
+                        dedupe_key=f"request_nudge:{request.id}", due_at=now, now=now)  # fmt: skip
+            return len(due)
+
+
+def scheduling_day(instant: datetime, zone: str) -> date:
+    from zoneinfo import ZoneInfo
+
+    return instant.astimezone(ZoneInfo(zone)).date()
+
+
+def clean_multiline(text: str | None) -> str:
+    if not text:
+        return ""
+    lines = [clean_input(line) for line in text[: MESSAGE_LIMIT * 4].splitlines()]
+    return "\n".join(line for line in lines if line).strip()
+
+
+def csv_safe(value: str) -> str:
+    """Spreadsheet programs run cells that start with = + - @ as formulas; quote them out."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

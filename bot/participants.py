@@ -1,0 +1,243 @@
+"""Participants and their partnering profiles.
+
+A participant is created from the platform's own user record on their first interaction
+(Slack's users.info), so names and titles are right without anyone typing them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.errors import NotFound, UserError
+from bot.text import clean_input
+from storage.db import Database
+from storage.models import ORG_TYPES, Participant
+
+ORG_TYPE_LABELS = {
+    "pharma": "Pharma",
+    "biotech": "Biotech",
+    "startup": "Start-up",
+    "academia": "Academia",
+    "hospital": "Hospital / clinic",
+    "investor": "Investor",
+    "public": "Public body",
+    "other": "Other",
+}
+LIMITS = {"organisation": 200, "role": 200, "offers": 1000, "seeks": 1000}
+MAX_INTERESTS = 15
+MAX_INTEREST_CHARS = 40
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    """What a platform tells us about a user."""
+
+    display_name: str
+    title: str = ""
+    timezone: str = ""
+    is_bot: bool = False
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: int
+    platform: str
+    external_id: str
+    name: str
+    title: str
+    organisation: str
+    org_type: str
+    role: str
+    offers: str
+    seeks: str
+    interests: tuple[str, ...]
+    is_bot: bool = False
+
+    @property
+    def org_type_label(self) -> str:
+        return ORG_TYPE_LABELS.get(self.org_type, "")
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.organisation and self.org_type and (self.offers or self.seeks))
+
+    def headline(self) -> str:
+        """ "Maya Lund, Head of BD, Biogenix (Biotech)"."""
+        parts = [self.name]
+        job = self.role or self.title
+        if job:
+            parts.append(job)
+        if self.organisation:
+            parts.append(self.organisation + (f" ({self.org_type_label})" if self.org_type_label else ""))
+        return ", ".join(parts)
+
+
+@dataclass
+class ProfileUpdate:
+    organisation: str = ""
+    org_type: str = ""
+    role: str = ""
+    offers: str = ""
+    seeks: str = ""
+    interests: list[str] = field(default_factory=list)
+
+
+def profile_of(row: Participant) -> Profile:
+    return Profile(
+        id=row.id,
+        platform=row.platform,
+        external_id=row.external_id,
+        name=row.display_name or row.external_id,
+        title=row.title,
+        organisation=row.organisation,
+        org_type=row.org_type,
+        role=row.role,
+        offers=row.offers,
+        seeks=row.seeks,
+        interests=tuple(row.interests or ()),
+        is_bot=row.is_bot,
+    )
+
+
+def parse_interests(text: str) -> list[str]:
+    """Free tags, comma- or newline-separated, cleaned, de-duplicated, capped."""
+    seen: dict[str, str] = {}
+    for raw in text.replace("\n", ",").split(","):
+        tag = clean_input(raw)[:MAX_INTEREST_CHARS].strip()
+        if tag and tag.casefold() not in seen:
+            seen[tag.casefold()] = tag
+    tags = list(seen.values())
+    if len(tags) > MAX_INTERESTS:
+        raise UserError(f"Please list at most {MAX_INTERESTS} interests.")
+    return tags
+
+
+class Participants:
+    """Finds or creates participants; keeps a small in-process map from platform IDs to rows."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._ids: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def ensure(self, *, platform: str, external_id: str, lookup: Callable[[], PersonInfo | None], now: datetime) -> int:
+        """The participant ID for a platform user, creating the row from ``lookup()`` the first time.
+
+        Raises:
+            NotFound: the platform does not know the user (deleted, or from another workspace).
+        """
+        key = (platform, external_id)
+        cached = self._ids.get(key)
+        if cached is not None:
+            return cached
+        with self.db.transaction() as session:
+            found = session.scalar(
+                select(Participant.id).where(Participant.platform == platform, Participant.external_id == external_id)
+            )
+        if found is None:
+            info = lookup()
+            if info is None or info.deleted:
+                raise NotFound("I can't find that person in this workspace.")
+            try:
+                with self.db.transaction() as session:
+                    row = Participant(
+                        platform=platform,
+                        external_id=external_id,
+                        display_name=info.display_name[:200],
+                        title=info.title[:200],
+                        timezone=info.timezone[:64],
+                        is_bot=info.is_bot,
+                        created_at=now,
+                        updated_at=now,
+                        interests=[],
+                    )
+                    session.add(row)
+                    session.flush()
+                    found = row.id
+            except IntegrityError:  # created by a parallel request a moment ago
+                with self.db.transaction() as session:
+                    found = session.scalar(
+                        select(Participant.id).where(
+                            Participant.platform == platform, Participant.external_id == external_id
+                        )
+                    )
+        with self._lock:
+            self._ids[key] = found
+        return found
+
+    def known(self, *, platform: str, external_id: str) -> int | None:
+        key = (platform, external_id)
+        if key in self._ids:
+            return self._ids[key]
+        with self.db.transaction() as session:
+            found = session.scalar(
+                select(Participant.id).where(Participant.platform == platform, Participant.external_id == external_id)
+            )
+        if found is not None:
+            self._ids[key] = found
+        return found
+
+    def get(self, participant_id: int) -> Profile:
+        with self.db.transaction() as session:
+            row = session.get(Participant, participant_id)
+            if row is None:
+                raise NotFound("That person is not known here.")
+            return profile_of(row)
+
+    def find_by_name(self, *, platform: str, name: str) -> list[Profile]:
+        """People on a platform whose name matches (the console's ``/meet Bjørn``)."""
+        from bot.text import fold
+
+        wanted = fold(clean_input(name)).strip()
+        if not wanted:
+            return []
+        with self.db.transaction() as session:
+            rows = session.scalars(select(Participant).where(Participant.platform == platform)).all()
+            exact = [profile_of(r) for r in rows if fold(r.display_name) == wanted]
+            if exact:
+                return exact
+            return [profile_of(r) for r in rows if fold(r.display_name).startswith(wanted)]
+
+    def update_profile(self, participant_id: int, update: ProfileUpdate, *, now: datetime) -> Profile:
+        """Save a profile after checking every field; nothing is saved when one is wrong.
+
+        Raises:
+            UserError: naming the field to fix.
+        """
+        values = {}
+        for name, limit in LIMITS.items():
+            value = clean_input_multiline(getattr(update, name), limit * 2)
+            if len(value) > limit:
+                raise UserError(f"Please keep {name} under {limit} characters.")
+            values[name] = value
+        if update.org_type and update.org_type not in ORG_TYPES:
+            raise UserError("Choose an organisation type from the list.")
+        if not values["organisation"]:
+            raise UserError("Please give your organisation.")
+        interests = update.interests
+        with self.db.transaction() as session:
+            row = session.get(Participant, participant_id)
+            if row is None:
+                raise NotFound("That person is not known here.")
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.org_type = update.org_type
+            row.interests = interests
+            row.updated_at = now
+            session.flush()
+            return profile_of(row)
+
+
+def clean_input_multiline(text: str | None, limit: int) -> str:
+    """Like :func:`bot.text.clean_input` but keeps line breaks, for longer profile fields."""
+    if not text:
+        return ""
+    lines = [clean_input(line) for line in text[: limit * 2].splitlines()]
+    return "\n".join(line for line in lines if line).strip()[: limit + 1]

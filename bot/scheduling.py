@@ -1,0 +1,225 @@
+"""Placing accepted meetings into free slots at free tables.
+
+The rule "nobody in two meetings at once, no table hosting two at once" lives in the
+database (partial unique indexes on seats and on table+slot); this module finds the
+earliest slot that satisfies it and lets the database have the last word: when a parallel
+accept takes the same table or person first, the insert fails, the savepoint is rolled
+back and the next candidate is tried.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as OrmSession
+
+from bot.ics import meeting_uid
+from storage.models import (
+    Event,
+    Meeting,
+    MeetingBlock,
+    MeetingRequest,
+    MeetingSeat,
+    MeetingSlot,
+    MeetingTable,
+    Unavailability,
+)
+
+log = logging.getLogger(__name__)
+MAX_RACE_RETRIES = 20
+
+
+@dataclass(frozen=True)
+class Candidate:
+    slot_id: int
+    block_id: int
+    venue_id: int | None
+    starts_at: datetime
+
+
+def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(zone)
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    return start, start + timedelta(days=1)
+
+
+def candidate_slots(
+    session: OrmSession, *, event: Event, now: datetime, day: date | None = None, block_id: int | None = None
+) -> list[Candidate]:
+    """Active slots that have not started, earliest first, optionally within one day or block."""
+    query = (
+        select(MeetingSlot.id, MeetingSlot.block_id, MeetingBlock.venue_id, MeetingSlot.starts_at)
+        .join(MeetingBlock, MeetingBlock.id == MeetingSlot.block_id)
+        .where(
+            MeetingBlock.event_id == event.id,
+            MeetingBlock.active.is_(True),
+            MeetingSlot.active.is_(True),
+            MeetingSlot.starts_at > now,
+        )
+        .order_by(MeetingSlot.starts_at)
+    )
+    if day is not None:
+        start, end = day_bounds(day, event.timezone)
+        query = query.where(MeetingSlot.starts_at >= start, MeetingSlot.starts_at < end)
+    if block_id is not None:
+        query = query.where(MeetingSlot.block_id == block_id)
+    return [Candidate(*row) for row in session.execute(query)]
+
+
+def busy_slots(session: OrmSession, participant_ids: list[int]) -> set[int]:
+    return set(
+        session.scalars(
+            select(MeetingSeat.slot_id).where(MeetingSeat.participant_id.in_(participant_ids), MeetingSeat.active.is_(True))
+        )
+    )
+
+
+def unavailable_blocks(session: OrmSession, participant_ids: list[int]) -> set[int]:
+    return set(session.scalars(select(Unavailability.block_id).where(Unavailability.participant_id.in_(participant_ids))))
+
+
+def tables_by_venue(session: OrmSession, event: Event) -> dict[int, list[int]]:
+    tables: dict[int, list[int]] = {}
+    for table_id, venue_id in session.execute(
+        select(MeetingTable.id, MeetingTable.venue_id)
+        .where(MeetingTable.event_id == event.id, MeetingTable.active.is_(True))
+        .order_by(MeetingTable.position, MeetingTable.id)
+    ):
+        tables.setdefault(venue_id, []).append(table_id)
+    return tables
+
+
+def used_tables(session: OrmSession, slot_ids: list[int]) -> dict[int, set[int]]:
+    used: dict[int, set[int]] = {slot_id: set() for slot_id in slot_ids}
+    if slot_ids:
+        for slot_id, table_id in session.execute(
+            select(Meeting.slot_id, Meeting.table_id).where(Meeting.slot_id.in_(slot_ids), Meeting.status == "booked")
+        ):
+            used[slot_id].add(table_id)
+    return used
+
+
+def next_sequence(session: OrmSession, request_id: int) -> int:
+    latest = session.scalar(select(func.max(Meeting.sequence)).where(Meeting.request_id == request_id))
+    return 0 if latest is None else latest + 1
+
+
+def book(
+    session: OrmSession, *, request: MeetingRequest, event: Event, slot_id: int, table_id: int, now: datetime
+) -> Meeting:
+    """Insert a meeting and both seats; raises IntegrityError when the database says the place is taken."""
+    meeting = Meeting(
+        event_id=event.id,
+        request_id=request.id,
+        slot_id=slot_id,
+        table_id=table_id,
+        status="booked",
+        ics_uid=meeting_uid(request.id, event.key),
+        sequence=next_sequence(session, request.id),
+        created_at=now,
+    )
+    session.add(meeting)
+    session.flush()
+    for participant_id in (request.requester_id, request.invitee_id):
+        session.add(MeetingSeat(meeting_id=meeting.id, participant_id=participant_id, slot_id=slot_id, active=True))
+    session.flush()
+    return meeting
+
+
+def place(
+    session: OrmSession,
+    *,
+    request: MeetingRequest,
+    event: Event,
+    now: datetime,
+    day: date | None = None,
+    block_id: int | None = None,
+) -> Meeting | None:
+    """Book ``request`` at the earliest slot where both people and a table are free, or return None."""
+    people = [request.requester_id, request.invitee_id]
+    candidates = candidate_slots(session, event=event, now=now, day=day, block_id=block_id)
+    busy = busy_slots(session, people)
+    unavailable = unavailable_blocks(session, people)
+    candidates = [c for c in candidates if c.slot_id not in busy and c.block_id not in unavailable]
+    if not candidates:
+        return None
+    tables = tables_by_venue(session, event)
+    used = used_tables(session, [c.slot_id for c in candidates])
+    retries = 0
+    for candidate in candidates:
+        while retries <= MAX_RACE_RETRIES:
+            free = [t for t in tables.get(candidate.venue_id or -1, []) if t not in used[candidate.slot_id]]
+            if not free:
+                break
+            table_id = free[0]
+            try:
+                with session.begin_nested():
+                    return book(session, request=request, event=event, slot_id=candidate.slot_id, table_id=table_id, now=now)
+            except IntegrityError:
+                retries += 1
+                log.info("slot %s table %s was taken concurrently; trying again", candidate.slot_id, table_id)
+                if busy_slots(session, people) & {candidate.slot_id}:
+                    break  # one of the two was booked elsewhere at this time meanwhile
+                used[candidate.slot_id] = used_tables(session, [candidate.slot_id])[candidate.slot_id]
+    return None
+
+
+@dataclass
+class PlanResult:
+    placed: list[tuple[int, int, int]]  # (request id, slot id, table id)
+    unplaced: list[tuple[int, str]]  # (request id, why)
+
+
+def plan_all(session: OrmSession, *, event: Event, requests: list[MeetingRequest], now: datetime) -> PlanResult:
+    """Greedy placement of many requests in memory, in the order given (the organisers' "schedule all").
+
+    Reads the whole state once, so 10,000 requests take seconds, not one round trip each.
+    """
+    candidates = candidate_slots(session, event=event, now=now)
+    tables = tables_by_venue(session, event)
+    used = used_tables(session, [c.slot_id for c in candidates])
+    people = {pid for r in requests for pid in (r.requester_id, r.invitee_id)}
+    busy: dict[int, set[int]] = {}
+    for participant_id, slot_id in session.execute(
+        select(MeetingSeat.participant_id, MeetingSeat.slot_id).where(MeetingSeat.active.is_(True))
+    ):
+        if participant_id in people:
+            busy.setdefault(participant_id, set()).add(slot_id)
+    unavailable: dict[int, set[int]] = {}
+    for participant_id, block_id in session.execute(select(Unavailability.participant_id, Unavailability.block_id)):
+        if participant_id in people:
+            unavailable.setdefault(participant_id, set()).add(block_id)
+    days = {c.slot_id: c.starts_at.astimezone(ZoneInfo(event.timezone)).date().isoformat() for c in candidates}
+    free_tables = {c.slot_id: [t for t in tables.get(c.venue_id or -1, []) if t not in used[c.slot_id]] for c in candidates}
+    result = PlanResult(placed=[], unplaced=[])
+    for request in requests:
+        a, b = request.requester_id, request.invitee_id
+        blocked = unavailable.get(a, set()) | unavailable.get(b, set())
+        busy_a, busy_b = busy.setdefault(a, set()), busy.setdefault(b, set())
+        reason = "no slot left in which both are free"
+        chosen = None
+        for candidate in candidates:
+            if request.preferred_day and days[candidate.slot_id] != request.preferred_day:
+                continue
+            if candidate.slot_id in busy_a or candidate.slot_id in busy_b or candidate.block_id in blocked:
+                continue
+            if not free_tables[candidate.slot_id]:
+                reason = "every table is taken when both are free"
+                continue
+            chosen = candidate
+            break
+        if chosen is None:
+            if request.preferred_day and not any(days[c.slot_id] == request.preferred_day for c in candidates):
+                reason = f"no partnering slot left on the preferred day {request.preferred_day}"
+            result.unplaced.append((request.id, reason))
+            continue
+        table_id = free_tables[chosen.slot_id].pop(0)
+        busy_a.add(chosen.slot_id)
+        busy_b.add(chosen.slot_id)
+        result.placed.append((request.id, chosen.slot_id, table_id))
+    return result
