@@ -12,11 +12,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import timedelta
 
 from bot.assistant import Assistant
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.event_setup import ensure_default_event, load_event_file
+from bot.meetings import Limits
 from storage.db import Database, SchemaOutOfDate
 from storage.event_file import EventFileError
 
@@ -36,6 +38,10 @@ def open_database(settings: Settings) -> Database:
     if report is not None:
         log.info("loaded the default event %s into the empty database", report.event_key)
     return db
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(requests_per_day=settings.requests_per_day, nudge_after=timedelta(hours=settings.nudge_after_hours))
 
 
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
@@ -66,7 +72,10 @@ def cmd_console(settings: Settings, _args: argparse.Namespace) -> int:
     from handlers.console.repl import Console
 
     db = open_database(settings)
-    console = Console(Assistant(db=db, clock=SystemClock()))
+    assistant = Assistant(
+        db=db, clock=SystemClock(), organisers=frozenset({"*"}), send_now=True, limits=limits_from(settings)
+    )
+    console = Console(assistant)
     try:
         console.run(sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
     except KeyboardInterrupt:

@@ -1,38 +1,92 @@
-"""The assistant's front door for every adapter: one method per thing a person can ask.
+"""The assistant's front door for every adapter: one method per thing a person can ask or do.
 
-Adapters (Slack, console, later Teams) hold one :class:`Assistant` and turn its replies
-into their own format; they never reach into the database or the event data themselves.
+Adapters (Slack, console, later Teams) hold one :class:`Assistant`, resolve who is talking
+to a participant ID with :meth:`identify`, and turn the returned replies into their own
+format; they never reach into the database or the event data themselves. Anything a
+person should be told about a mistake comes back as a reply, never as an exception.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from datetime import date
+
 from bot import agenda as agenda_module
 from bot import home as home_module
-from bot import questions, venues
+from bot import meeting_replies, questions, venues
 from bot.catalog import Catalog, EventView, NoEventLoaded
 from bot.clock import Clock
+from bot.days import UnknownDay, find_day
+from bot.delivery import Deliverer
+from bot.errors import NotAllowed, UserError
 from bot.help import help_reply
+from bot.meetings import Limits, Partnering
+from bot.messages import RENDERERS
+from bot.notify import Notifier
+from bot.participants import Participants, PersonInfo, Profile, ProfileUpdate
+from bot.partners import PartnerDirectory
 from bot.replies import Paragraph, Reply
+from bot.text import clean_input, tokens
 from storage.db import Database
 
+log = logging.getLogger(__name__)
 NO_EVENT = "No event is loaded yet. An organiser can load one with `python -m bot load-event FILE`."
+NOT_ORGANISER = "Sorry, only the event's organisers can do that. If you are one, ask an admin to add you to ORGANISER_IDS."
+
+
+def say(text: str) -> Reply:
+    return Reply(text=text).add(Paragraph(text))
+
+
+def friendly(action: Callable[[], Reply]) -> Reply:
+    """Run ``action``; a mistake the person made becomes a polite reply, and nothing was changed."""
+    try:
+        return action()
+    except NoEventLoaded:
+        return say(NO_EVENT)
+    except UserError as error:
+        return say(str(error))
 
 
 class Assistant:
-    def __init__(self, *, db: Database, clock: Clock, catalog: Catalog | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        catalog: Catalog | None = None,
+        notifiers: dict[str, Notifier] | None = None,
+        limits: Limits | None = None,
+        organisers: frozenset[str] = frozenset(),
+        send_now: bool = False,
+    ) -> None:
+        """``send_now``: send queued messages before returning (console, tests) instead of in the background."""
         self.db = db
         self.clock = clock
         self.catalog = catalog or Catalog(db)
+        self.participants = Participants(db)
+        self.directory = PartnerDirectory(db)
+        self.partnering = Partnering(db=db, clock=clock, participants=self.participants, limits=limits)
+        self.organisers = organisers
+        self.deliverer = (
+            Deliverer(db=db, clock=clock, notifiers=notifiers, renderers=RENDERERS) if notifiers is not None else None
+        )
+        self.send_now = send_now
+
+    def add_notifier(self, platform: str, notifier: Notifier) -> None:
+        """Let this process send direct messages to ``platform``'s users."""
+        if self.deliverer is None:
+            self.deliverer = Deliverer(db=self.db, clock=self.clock, notifiers={}, renderers=RENDERERS)
+        self.deliverer.notifiers[platform] = notifier
 
     def event(self) -> EventView:
         return self.catalog.current()
 
     def _with_event(self, answer) -> Reply:
-        try:
-            event = self.catalog.current()
-        except NoEventLoaded:
-            return Reply(text=NO_EVENT).add(Paragraph(NO_EVENT))
-        return answer(event)
+        return friendly(lambda: answer(self.catalog.current()))
+
+    # --- agenda and venues -----------------------------------------------------------------
 
     def agenda(self, *, text: str, page: int = 1) -> Reply:
         return self._with_event(lambda event: agenda_module.agenda(event, query=text, now=self.clock.now(), page=page))
@@ -48,3 +102,209 @@ class Assistant:
 
     def home(self) -> Reply:
         return self._with_event(lambda event: home_module.home(event, now=self.clock.now()))
+
+    # --- who is talking --------------------------------------------------------------------
+
+    def identify(self, *, platform: str, external_id: str, lookup: Callable[[], PersonInfo | None]) -> int:
+        """The participant behind a platform user, created from ``lookup()`` on first contact.
+
+        Raises:
+            bot.errors.NotFound: the platform does not know the user.
+        """
+        return self.participants.ensure(platform=platform, external_id=external_id, lookup=lookup, now=self.clock.now())
+
+    def is_organiser(self, external_id: str) -> bool:
+        """``"*"`` in the organiser set makes everyone one (the local console)."""
+        return "*" in self.organisers or external_id in self.organisers
+
+    def profile_of(self, participant_id: int) -> Profile:
+        return self.participants.get(participant_id)
+
+    def sent(self) -> None:
+        """Send what the last change queued: now (console, tests) or in the background (web)."""
+        if self.deliverer is None:
+            return
+        if self.send_now:
+            self.deliverer.drain()
+        else:
+            self.deliverer.kick()
+
+    def _changing(self, action: Callable[[], Reply]) -> Reply:
+        reply = friendly(action)
+        self.sent()
+        return reply
+
+    # --- profiles and partners -------------------------------------------------------------
+
+    def profile(self, *, actor: int, person: int | None = None) -> Reply:
+        return friendly(
+            lambda: meeting_replies.profile_reply(self.participants.get(person or actor), mine=person in (None, actor))
+        )
+
+    def save_profile(self, *, actor: int, update: ProfileUpdate) -> Reply:
+        def run() -> Reply:
+            profile = self.participants.update_profile(actor, update, now=self.clock.now())
+            return meeting_replies.profile_reply(profile, mine=True).add(Paragraph("Profile saved."))
+
+        return friendly(run)
+
+    def partners(self, *, actor: int, text: str) -> Reply:
+        def run() -> Reply:
+            me = self.participants.get(actor)
+            if tokens(clean_input(text)):
+                return meeting_replies.partners_reply(
+                    self.directory.search(text, exclude=actor), suggestions=False, me_complete=me.complete
+                )
+            return meeting_replies.partners_reply(self.directory.suggestions(me), suggestions=True, me_complete=me.complete)
+
+        return friendly(run)
+
+    # --- meetings --------------------------------------------------------------------------
+
+    def parse_day(self, text: str) -> date | None:
+        """A preferred day from what someone typed; empty or "first available" means none.
+
+        Raises:
+            UserError: the text names a day the event does not have.
+        """
+        cleaned = clean_input(text)
+        if not tokens(cleaned) or " ".join(tokens(cleaned)) in ("first available", "any", "anytime", "first"):
+            return None
+        try:
+            day, rest = find_day(cleaned, self.catalog.current(), self.clock.now())
+        except UnknownDay as error:
+            raise UserError(str(error)) from None
+        if day is None:
+            raise UserError("I don't know that day. Say day 1, day 2, tomorrow, or first available.")
+        return day
+
+    def request_meeting(self, *, actor: int, invitee: int, topic: str, message: str = "", day: str = "") -> Reply:
+        def run() -> Reply:
+            request = self.partnering.create_request(
+                requester_id=actor, invitee_id=invitee, topic=topic, message=message, preferred_day=self.parse_day(day)
+            )
+            return meeting_replies.request_sent(request)
+
+        return self._changing(run)
+
+    def accept(self, *, actor: int, request_id: int) -> Reply:
+        return self._changing(
+            lambda: meeting_replies.accept_reply(self.partnering.accept(request_id=request_id, actor_id=actor))
+        )
+
+    def decline(self, *, actor: int, request_id: int, reason: str = "") -> Reply:
+        def run() -> Reply:
+            request = self.partnering.decline(request_id=request_id, actor_id=actor, reason=reason)
+            return say(f"Declined {request.requester.name}'s request. I've let them know.")
+
+        return self._changing(run)
+
+    def withdraw(self, *, actor: int, request_id: int) -> Reply:
+        def run() -> Reply:
+            request = self.partnering.withdraw(request_id=request_id, actor_id=actor)
+            return say(f"Withdrawn: your request to {request.invitee.name}.")
+
+        return self._changing(run)
+
+    def propose_options(self, *, actor: int, request_id: int) -> Reply:
+        def run() -> Reply:
+            request = self.partnering.request(request_id)
+            if actor not in (request.requester.id, request.invitee.id):
+                log.warning("participant %s asked for times of request %s, which is not theirs", actor, request_id)
+                raise NotAllowed("Only the two people in this meeting can propose another time.")
+            now = self.clock.now()
+            blocks = [b for b in self.partnering.blocks(participant_id=actor) if b.ends_at > now]
+            days = sorted({self._local_day(b.starts_at, request.timezone) for b in blocks})
+            return meeting_replies.propose_choices(request, days, blocks)
+
+        return friendly(run)
+
+    @staticmethod
+    def _local_day(instant, zone: str) -> date:
+        from zoneinfo import ZoneInfo
+
+        return instant.astimezone(ZoneInfo(zone)).date()
+
+    def propose(self, *, actor: int, request_id: int, day: date | None = None, block_id: int | None = None) -> Reply:
+        return self._changing(
+            lambda: meeting_replies.accept_reply(
+                self.partnering.propose(request_id=request_id, actor_id=actor, day=day, block_id=block_id)
+            )
+        )
+
+    def cancel(self, *, actor: int, meeting_id: int) -> Reply:
+        def run() -> Reply:
+            meeting = self.partnering.cancel(meeting_id=meeting_id, actor_id=actor)
+            return say(
+                f"Cancelled your meeting with {meeting.other.name} on {meeting_replies.when(meeting)}. I've told them."
+            )
+
+        return self._changing(run)
+
+    def reschedule(self, *, actor: int, meeting_id: int) -> Reply:
+        def run() -> Reply:
+            request = self.partnering.reschedule(meeting_id=meeting_id, actor_id=actor)
+            reply = say("Your meeting's slot is free again; pick another time:")
+            options = self.propose_options(actor=actor, request_id=request.id)
+            reply.parts.extend(options.parts[1:])
+            return reply
+
+        return self._changing(run)
+
+    def set_unavailable(self, *, actor: int, block_id: int, unavailable: bool) -> Reply:
+        def run() -> Reply:
+            block = self.partnering.set_unavailable(participant_id=actor, block_id=block_id, unavailable=unavailable)
+            state = "unavailable" if block.unavailable else "available"
+            return say(
+                f"You are {state} for {block.title or block.key}; no meetings will be placed there."
+                if block.unavailable
+                else f"You are {state} for {block.title or block.key} again."
+            )
+
+        return friendly(run)
+
+    def meetings(self, *, actor: int) -> Reply:
+        return friendly(
+            lambda: meeting_replies.overview_reply(
+                self.partnering.overview(participant_id=actor), timezone=self.partnering.timezone()
+            )
+        )
+
+    # --- organisers --------------------------------------------------------------------------
+
+    def _organiser_only(self, external_id: str, action: Callable[[], Reply]) -> Reply:
+        if not self.is_organiser(external_id):
+            log.warning("non-organiser %s tried an organiser command", external_id)
+            return say(NOT_ORGANISER)
+        return self._changing(action)
+
+    def schedule_all(self, *, external_id: str) -> Reply:
+        return self._organiser_only(external_id, lambda: meeting_replies.schedule_all_reply(self.partnering.schedule_all()))
+
+    def export_meetings(self, *, external_id: str) -> tuple[Reply, str | None]:
+        if not self.is_organiser(external_id):
+            log.warning("non-organiser %s tried to export meetings", external_id)
+            return say(NOT_ORGANISER), None
+        csv_text = self.partnering.export_csv()
+        count = max(0, csv_text.count("\n") - 1)
+        return say(f"All {count} meeting(s) as CSV."), csv_text
+
+    def table_schedule(self, *, external_id: str) -> Reply:
+        def run() -> Reply:
+            from bot import timefmt
+
+            zone = self.partnering.timezone()
+            reply = Reply(text="Table schedule").add(meeting_replies.Heading("Table schedule"))
+            for venue, table, booked in self.partnering.table_schedule():
+                if not booked:
+                    continue
+                lines = [
+                    f"{timefmt.short_day(timefmt.local(s, zone).date())} {timefmt.clock(s, zone)}  {who}"
+                    for s, who in booked
+                ]
+                reply.add(Paragraph(f"{table}, {venue}\n" + "\n".join(lines)))
+            if len(reply.parts) == 1:
+                reply.add(Paragraph("No meetings are booked yet."))
+            return reply
+
+        return self._organiser_only(external_id, run)

@@ -31,6 +31,8 @@ class Settings:
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str | None = None
     organiser_ids: frozenset[str] = frozenset()
+    requests_per_day: int = 20
+    nudge_after_hours: float = 24.0
 
     @property
     def slack_configured(self) -> bool:
@@ -44,6 +46,17 @@ class Settings:
 def _clean(env: dict[str, str], name: str) -> str | None:
     value = env.get(name, "").strip()
     return value or None
+
+
+def _number(env: dict[str, str], name: str, default: str, kind: type, *, low: float, high: float) -> float:
+    text = _clean(env, name) or default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number between {low:g} and {high:g}, not {text!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be a number between {low:g} and {high:g}, not {text!r}")
+    return value
 
 
 def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = False) -> Settings:
@@ -101,7 +114,12 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Fa
         if not user_id.isalnum() or user_id[0] not in "UW":
             raise ConfigError(f"ORGANISER_IDS must be comma-separated Slack user IDs such as U012ABCDEF, not {user_id!r}")
 
+    requests_per_day = _number(env, "MEETING_REQUESTS_PER_DAY", "20", int, low=1, high=10_000)
+    nudge_after_hours = _number(env, "MEETING_NUDGE_AFTER_HOURS", "24", float, low=0.1, high=24 * 30)
+
     return Settings(
+        requests_per_day=int(requests_per_day),
+        nudge_after_hours=float(nudge_after_hours),
         database_url=database_url,
         port=port,
         log_level=log_level,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from bot.catalog import SessionView, VenueView
 
@@ -61,6 +62,28 @@ class VenueCard:
 
 
 @dataclass(frozen=True)
+class ProfileCard:
+    """A person's partnering profile (``profile`` is a :class:`bot.participants.Profile`)."""
+
+    profile: Any
+
+
+@dataclass(frozen=True)
+class MeetingCard:
+    """A booked meeting seen by one of its two people (``meeting`` is a :class:`bot.meetings.MeetingView`)."""
+
+    meeting: Any
+
+
+@dataclass(frozen=True)
+class RequestCard:
+    """A meeting request (``request`` is a :class:`bot.meetings.RequestView`), from ``side``'s point of view."""
+
+    request: Any
+    side: str  # "invitee" or "requester"
+
+
+@dataclass(frozen=True)
 class Actions:
     buttons: tuple[Button, ...]
 
@@ -70,7 +93,19 @@ class Divider:
     pass
 
 
-Part = Heading | Paragraph | Note | DayHeading | SessionCard | VenueCard | Actions | Divider
+Part = (
+    Heading
+    | Paragraph
+    | Note
+    | DayHeading
+    | SessionCard
+    | VenueCard
+    | ProfileCard
+    | MeetingCard
+    | RequestCard
+    | Actions
+    | Divider
+)
 
 
 @dataclass

@@ -5,7 +5,21 @@ from __future__ import annotations
 import textwrap
 
 from bot import timefmt
-from bot.replies import Actions, Button, DayHeading, Divider, Heading, Note, Paragraph, Reply, SessionCard, VenueCard
+from bot.replies import (
+    Actions,
+    Button,
+    DayHeading,
+    Divider,
+    Heading,
+    MeetingCard,
+    Note,
+    Paragraph,
+    ProfileCard,
+    Reply,
+    RequestCard,
+    SessionCard,
+    VenueCard,
+)
 
 WIDTH = 100
 
@@ -50,6 +64,45 @@ def venue_lines(card: VenueCard) -> list[str]:
     return lines
 
 
+def profile_lines(card: ProfileCard) -> list[str]:
+    person = card.profile
+    lines = [f"  👤 {person.headline()}"]
+    if person.offers:
+        lines.extend(_wrap(f"Offers: {person.offers}", "      "))
+    if person.seeks:
+        lines.extend(_wrap(f"Seeks: {person.seeks}", "      "))
+    if person.interests:
+        lines.extend(_wrap(f"Interests: {', '.join(person.interests)}", "      "))
+    return lines
+
+
+def meeting_lines(card: MeetingCard) -> list[str]:
+    meeting = card.meeting
+    start = timefmt.local(meeting.starts_at, meeting.timezone)
+    when = f"{timefmt.short_day(start.date())} {timefmt.span(meeting.starts_at, meeting.ends_at, meeting.timezone)}"
+    place = ", ".join(p for p in (meeting.table, meeting.room, meeting.venue) if p)
+    lines = [f"  🤝 {when}  with {meeting.other.headline()}", f"      at {place}"]
+    lines.extend(_wrap(f"Topic: {meeting.topic}", "      "))
+    return lines
+
+
+def request_lines(card: RequestCard) -> list[str]:
+    request = card.request
+    if card.side == "invitee":
+        head = f"from {request.requester.headline()}"
+    elif card.side == "requester":
+        head = f"to {request.invitee.headline()}"
+    else:
+        head = f"{request.requester.name} and {request.invitee.name}"
+    lines = [f"  ✉ Request #{request.id} {head}"]
+    lines.extend(_wrap(f"Topic: {request.topic}", "      "))
+    if request.message:
+        lines.extend(_wrap(f"Message: {request.message}", "      "))
+    if request.preferred_day:
+        lines.append(f"      Preferred day: {request.preferred_day}")
+    return lines
+
+
 def render(reply: Reply, *, with_share: bool = True) -> tuple[str, list[Button]]:
     """The reply as text, and the buttons in the order of their numbers."""
     lines: list[str] = []
@@ -73,6 +126,12 @@ def render(reply: Reply, *, with_share: bool = True) -> tuple[str, list[Button]]
                 lines.extend(session_lines(part))
             case VenueCard():
                 lines.extend(venue_lines(part))
+            case ProfileCard():
+                lines.extend(profile_lines(part))
+            case MeetingCard():
+                lines.extend(meeting_lines(part))
+            case RequestCard():
+                lines.extend(request_lines(part))
             case Actions(buttons=items):
                 lines.append("  " + "   ".join(number(b) for b in items))
             case Divider():

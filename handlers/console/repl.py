@@ -2,22 +2,44 @@
 
 It is how a newcomer sees the bot work in a minute, and the model for further adapters.
 Slash commands work as in Slack; anything else is a question, as in a direct message.
+Direct messages the bot sends (meeting requests, confirmations) are printed as they go
+out, with their buttons numbered for the person they went to.
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import date
 from typing import TextIO
 
+from bot import meeting_replies as mr
 from bot.agenda import ACTION_PAGE, ACTION_SHARE, decode_query
-from bot.assistant import Assistant
-from bot.replies import Button, Paragraph, Reply
-from bot.text import clean_input, tokens
+from bot.assistant import Assistant, say
+from bot.errors import UserError
+from bot.participants import ORG_TYPE_LABELS, PersonInfo, ProfileUpdate, parse_interests
+from bot.replies import Button, Reply
+from bot.text import clean_input, fold, tokens
+from handlers.console.notifier import ConsoleNotifier
 from handlers.console.render import render
 
+PLATFORM = "console"
+log = logging.getLogger(__name__)
 BANNER = """PartnerUp console: you are {who}. Type what you would type in Slack.
   /agenda, /agenda day 2, /agenda olweus, /venue, /partnerup help, /home
   a question, e.g. "when does Olweus speak?"
+  /profile, /partners [words], /meet @Name <topic> [| day 2], /meetings
   a button's number to press it; /as <name> to become someone else; /quit to leave"""
+PROFILE_HELP = (
+    "Set your profile like this:\n"
+    "/profile org=Biogenix; type=biotech; role=Head of BD; offers=TCR platform; seeks=pharma partner; interests=oncology, TCR\n"
+    f"Types: {', '.join(ORG_TYPE_LABELS)}"
+)
+PROFILE_KEYS = {"org": "organisation", "organisation": "organisation", "type": "org_type", "role": "role",
+                "offers": "offers", "offer": "offers", "seeks": "seeks", "seek": "seeks", "interests": "interests"}  # fmt: skip
+
+
+def persona_id(name: str) -> str:
+    return "-".join(tokens(name))[:64] or "someone"
 
 
 class Console:
@@ -25,20 +47,50 @@ class Console:
 
     def __init__(self, assistant: Assistant, *, who: str = "Ada") -> None:
         self.assistant = assistant
-        self.who = who
-        self.buttons: list[Button] = []
+        self.buttons: dict[str, list[Button]] = {}
+        self._messages: list[str] = []
+        assistant.add_notifier(PLATFORM, ConsoleNotifier(self._messages.append, self.remember))
+        self.who = ""
+        self.me = 0
+        self.become(who)
+
+    # --- identity ------------------------------------------------------------------------------
+
+    def become(self, name: str) -> None:
+        self.who = name
+        self.me = self.assistant.identify(
+            platform=PLATFORM, external_id=persona_id(name), lookup=lambda: PersonInfo(display_name=name)
+        )
+
+    @property
+    def key(self) -> str:
+        return persona_id(self.who)
+
+    def remember(self, external_id: str, buttons: list[Button]) -> None:
+        if buttons:
+            self.buttons[external_id] = buttons
 
     def banner(self) -> str:
         return BANNER.format(who=self.who)
 
+    # --- input -----------------------------------------------------------------------------------
+
     def handle(self, line: str) -> str | None:
-        """Answer one input line; ``None`` means the person wants to leave."""
+        """Answer one input line, followed by the direct messages it caused; ``None`` means leave."""
+        answer = self._answer(line)
+        if answer is None or not self._messages:
+            return answer
+        messages, self._messages[:] = "".join(self._messages).rstrip("\n"), []
+        return f"{answer}\n\n{messages}" if answer else messages
+
+    def _answer(self, line: str) -> str | None:
         line = line.strip()
         if not line:
             return ""
         if line.isdigit():
             return self.press(int(line))
         command, _, rest = line.partition(" ") if line.startswith("/") else ("", "", line)
+        a = self.assistant
         match command.lower():
             case "/quit" | "/exit":
                 return None
@@ -46,45 +98,133 @@ class Console:
                 name = clean_input(rest)[:60]
                 if not tokens(name):
                     return "Say who you want to be, e.g. /as Bjørn"
-                self.who = name
+                self.become(name)
                 return f"You are now {self.who}."
             case "/whoami":
                 return f"You are {self.who}."
             case "/agenda":
-                return self.show(self.assistant.agenda(text=rest))
+                return self.show(a.agenda(text=rest))
             case "/venue" | "/venues":
-                return self.show(self.assistant.venue(text=rest), share=False)
+                return self.show(a.venue(text=rest), share=False)
             case "/partnerup" | "/help":
-                reply = self.assistant.help() if tokens(rest) in ([], ["help"]) else self.assistant.ask(text=rest)
+                reply = a.help() if tokens(rest) in ([], ["help"]) else a.ask(text=rest)
                 return self.show(reply, share=False)
             case "/home":
-                return self.show(self.assistant.home(), share=False)
+                return self.show(a.home(), share=False)
+            case "/profile":
+                return self.profile(rest)
+            case "/partners":
+                return self.show(a.partners(actor=self.me, text=rest))
+            case "/meet":
+                return self.meet(rest)
+            case "/meetings":
+                return self.meetings(rest)
+            case "/decline":
+                number, _, reason = rest.strip().partition(" ")
+                if not number.lstrip("#").isdigit():
+                    return "Say which request and why, e.g. /decline 3 fully booked that day"
+                return self.show(a.decline(actor=self.me, request_id=int(number.lstrip("#")), reason=reason))
             case "":
-                return self.show(self.assistant.ask(text=rest), share=False)
+                return self.show(a.ask(text=rest), share=False)
             case _:
-                return self.show(
-                    Reply(text="Unknown command").add(
-                        Paragraph("I don't know that command. Try /agenda, /venue, /partnerup help or /quit.")
-                    ),
-                    share=False,
-                )
+                return self.show(say("I don't know that command. Try /agenda, /venue, /meetings, /partnerup help or /quit."))
+
+    def profile(self, rest: str) -> str:
+        if not rest.strip():
+            shown = self.show(self.assistant.profile(actor=self.me))
+            return shown + "\n" + PROFILE_HELP
+        current = self.assistant.profile_of(self.me)
+        fields = {"organisation": current.organisation, "org_type": current.org_type, "role": current.role,
+                  "offers": current.offers, "seeks": current.seeks, "interests": ", ".join(current.interests)}  # fmt: skip
+        for pair in rest.split(";"):
+            name, sep, value = pair.partition("=")
+            field = PROFILE_KEYS.get(fold(name).strip())
+            if not sep or field is None:
+                return f"I don't understand {clean_input(name)[:30]!r}.\n{PROFILE_HELP}"
+            fields[field] = value.strip()
+        org_type = fold(fields["org_type"]).replace("-", "").strip()
+        try:
+            interests = parse_interests(fields["interests"])
+        except UserError as error:
+            return str(error)
+        update = ProfileUpdate(organisation=fields["organisation"], org_type=org_type, role=fields["role"],
+                               offers=fields["offers"], seeks=fields["seeks"], interests=interests)  # fmt: skip
+        return self.show(self.assistant.save_profile(actor=self.me, update=update))
+
+    def meet(self, rest: str) -> str:
+        text = rest.strip()
+        if not text:
+            return "Say who and why, e.g. /meet @Bjørn TCR platform licensing | day 2"
+        if text.startswith('"') and '"' in text[1:]:
+            name, _, topic = text[1:].partition('"')
+        else:
+            name, _, topic = text.lstrip("@").partition(" ")
+        topic, _, day = topic.partition("|")
+        people = self.assistant.participants.find_by_name(platform=PLATFORM, name=name.lstrip("@"))
+        if not people:
+            return f"Nobody called {clean_input(name)[:40]!r} is here yet. Create them with /as <name> first."
+        if len(people) > 1:
+            return "More than one person matches: " + ", ".join(p.name for p in people) + ". Use the full name in quotes."
+        return self.show(self.assistant.request_meeting(actor=self.me, invitee=people[0].id, topic=topic, day=day))
+
+    def meetings(self, rest: str) -> str:
+        words = tokens(rest)
+        a = self.assistant
+        if words in (["schedule", "all"], ["scheduleall"]):
+            return self.show(a.schedule_all(external_id=self.key))
+        if words == ["export"]:
+            reply, csv_text = a.export_meetings(external_id=self.key)
+            return self.show(reply) + ("\n" + csv_text if csv_text else "")
+        if words == ["tables"]:
+            return self.show(a.table_schedule(external_id=self.key))
+        return self.show(a.meetings(actor=self.me))
+
+    # --- buttons ---------------------------------------------------------------------------------
 
     def press(self, number: int) -> str:
-        if not 1 <= number <= len(self.buttons):
+        buttons = self.buttons.get(self.key, [])
+        if not 1 <= number <= len(buttons):
             return "There is no button with that number on the last answer."
-        button = self.buttons[number - 1]
-        query, page = decode_query(button.value)
+        button = buttons[number - 1]
+        a, me = self.assistant, self.me
         if button.action == ACTION_PAGE:
-            return self.show(self.assistant.agenda(text=query, page=page))
+            query, page = decode_query(button.value)
+            return self.show(a.agenda(text=query, page=page))
         if button.action == ACTION_SHARE:
-            reply = self.assistant.agenda(text=query, page=page)
+            query, page = decode_query(button.value)
+            reply = a.agenda(text=query, page=page)
             reply.parts = [p for p in reply.parts if not hasattr(p, "buttons")]
             text, _ = render(reply, with_share=False)
             return f"(shared in the channel by {self.who})\n{text}"
-        return "That button does nothing here yet."
+        if button.action == mr.PROPOSE_DAY:
+            request_id, kind, target = (button.value.split(":") + ["", "", ""])[:3]
+            if not request_id.isdigit():
+                return "That button is broken."
+            if kind == "day":
+                return self.show(a.propose(actor=me, request_id=int(request_id), day=date.fromisoformat(target)))
+            return self.show(a.propose(actor=me, request_id=int(request_id), block_id=int(target)))
+        if not button.value.isdigit():
+            return "That button is broken."
+        ref = int(button.value)
+        handlers = {
+            mr.REQUEST_MEETING: lambda: say(f"Type /meet @{a.profile_of(ref).name} <topic> to ask for a meeting."),
+            mr.ACCEPT: lambda: a.accept(actor=me, request_id=ref),
+            mr.DECLINE: lambda: a.decline(actor=me, request_id=ref),
+            mr.WITHDRAW: lambda: a.withdraw(actor=me, request_id=ref),
+            mr.PROPOSE: lambda: a.propose_options(actor=me, request_id=ref),
+            mr.CANCEL: lambda: a.cancel(actor=me, meeting_id=ref),
+            mr.RESCHEDULE: lambda: a.reschedule(actor=me, meeting_id=ref),
+            mr.BLOCK_OFF: lambda: a.set_unavailable(actor=me, block_id=ref, unavailable=True),
+            mr.BLOCK_ON: lambda: a.set_unavailable(actor=me, block_id=ref, unavailable=False),
+        }
+        handler = handlers.get(button.action)
+        if handler is None:
+            return "That button does nothing here."
+        return self.show(handler())
 
     def show(self, reply: Reply, *, share: bool = True) -> str:
-        text, self.buttons = render(reply, with_share=share)
+        text, buttons = render(reply, with_share=share)
+        self.buttons[self.key] = buttons
         return text
 
     def run(self, stdin: TextIO, stdout: TextIO, *, interactive: bool = False) -> None:

@@ -1,0 +1,208 @@
+"""Replies for partnering: profiles, search results, requests, meetings and the /meetings overview."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot import timefmt
+from bot.meetings import AcceptResult, BlockView, MeetingView, Overview, RequestView, ScheduleAllReport
+from bot.participants import Profile
+from bot.replies import Actions, Button, Divider, Heading, MeetingCard, Note, Paragraph, ProfileCard, Reply, RequestCard
+
+REQUEST_MEETING = "meeting_request_open"
+ACCEPT = "request_accept"
+DECLINE = "request_decline"
+PROPOSE = "request_propose"
+WITHDRAW = "request_withdraw"
+CANCEL = "meeting_cancel"
+RESCHEDULE = "meeting_reschedule"
+BLOCK_OFF = "block_unavailable"
+BLOCK_ON = "block_available"
+PROPOSE_DAY = "request_propose_day"
+
+
+def when(meeting: MeetingView) -> str:
+    day = timefmt.local(meeting.starts_at, meeting.timezone).date()
+    return f"{timefmt.short_day(day)} {timefmt.span(meeting.starts_at, meeting.ends_at, meeting.timezone)}"
+
+
+def place(meeting: MeetingView) -> str:
+    return ", ".join(p for p in (meeting.table, meeting.room, meeting.venue) if p)
+
+
+def profile_reply(profile: Profile, *, mine: bool) -> Reply:
+    reply = Reply(text=f"Profile of {profile.name}").add(ProfileCard(profile))
+    if mine and not profile.complete:
+        reply.add(Note("Complete your profile with /profile so partners can find you."))
+    return reply
+
+
+def partners_reply(people: list[Profile], *, suggestions: bool, me_complete: bool) -> Reply:
+    if not people:
+        if suggestions and not me_complete:
+            text = "Fill in what you offer and seek with /profile, and I'll suggest partners."
+        elif suggestions:
+            text = "No suggestions yet. Try /partners <words>, e.g. /partners oncology biotech."
+        else:
+            text = "Nobody matches that search. Try an organisation, a type (biotech, investor...) or an interest."
+        return Reply(text=text).add(Paragraph(text))
+    title = "Suggested partners" if suggestions else f"{len(people)} partner{'s' if len(people) != 1 else ''} found"
+    reply = Reply(text=title).add(Heading(title))
+    if suggestions:
+        reply.add(Note("People who offer what you seek, and seek what you offer."))
+    for person in people:
+        reply.add(ProfileCard(person), Actions((Button("Request meeting", REQUEST_MEETING, str(person.id), "primary"),)))
+    return reply
+
+
+def request_received(request: RequestView) -> Reply:
+    """What the invitee gets: who asks, why, their profile, and the three answers."""
+    text = f"{request.requester.name} would like a partnering meeting with you: {request.topic}"
+    reply = Reply(text=text).add(Heading("New meeting request"), RequestCard(request, "invitee"))
+    reply.add(ProfileCard(request.requester))
+    reply.add(request_buttons(request))
+    return reply
+
+
+def request_buttons(request: RequestView) -> Actions:
+    return Actions(
+        (
+            Button("Accept", ACCEPT, str(request.id), "primary"),
+            Button("Decline", DECLINE, str(request.id), "danger"),
+            Button("Propose another time", PROPOSE, str(request.id)),
+        )
+    )
+
+
+def request_sent(request: RequestView) -> Reply:
+    text = f"Your meeting request to {request.invitee.name} is sent. I'll tell you when they answer."
+    return Reply(text=text).add(Paragraph(text), RequestCard(request, "requester"))
+
+
+def request_declined(request: RequestView) -> Reply:
+    text = f"{request.invitee.name} declined your meeting request ({request.topic})."
+    reply = Reply(text=text).add(Paragraph(text))
+    if request.decline_reason:
+        reply.add(Note(f"Their reason: {request.decline_reason}"))
+    reply.add(Note("Find other partners with /partners."))
+    return reply
+
+
+def request_withdrawn(request: RequestView) -> Reply:
+    text = f"{request.requester.name} withdrew their meeting request ({request.topic})."
+    return Reply(text=text).add(Paragraph(text))
+
+
+def nudge(request: RequestView) -> Reply:
+    text = f"Reminder: {request.requester.name} is waiting for your answer to a meeting request ({request.topic})."
+    return Reply(text=text).add(Paragraph(text), RequestCard(request, "invitee"), request_buttons(request))
+
+
+def meeting_confirmed(meeting: MeetingView) -> Reply:
+    text = f"Meeting booked with {meeting.other.name}: {when(meeting)} at {place(meeting)}."
+    reply = Reply(text=text).add(Heading("Meeting booked"), MeetingCard(meeting), ProfileCard(meeting.other))
+    reply.add(meeting_buttons(meeting))
+    reply.add(Note("The calendar file is attached; if the meeting moves, the new one updates the same entry."))
+    return reply
+
+
+def meeting_buttons(meeting: MeetingView) -> Actions:
+    return Actions(
+        (Button("Reschedule", RESCHEDULE, str(meeting.id)), Button("Cancel meeting", CANCEL, str(meeting.id), "danger"))
+    )
+
+
+def meeting_cancelled(meeting: MeetingView, *, by_other: bool = True) -> Reply:
+    who = meeting.other.name if by_other else "You"
+    text = f"{who} cancelled your meeting on {when(meeting)} ({meeting.topic}). The slot is free again."
+    return Reply(text=text).add(Paragraph(text))
+
+
+def meeting_unscheduled(meeting: MeetingView, request: RequestView) -> Reply:
+    text = f"{meeting.other.name} wants to find another time for your meeting on {when(meeting)} ({meeting.topic})."
+    reply = Reply(text=text).add(Paragraph(text))
+    reply.add(Actions((Button("Propose another time", PROPOSE, str(request.id)),)))
+    return reply
+
+
+def no_slot(request: RequestView) -> Reply:
+    day = f" on {request.preferred_day}" if request.preferred_day else ""
+    text = f"There is no free slot{day} for your meeting with the other person ({request.topic}) yet."
+    reply = Reply(text=text).add(Paragraph(text))
+    reply.add(Note("The request stays open: propose another day or block, or wait for organisers to schedule it."))
+    reply.add(Actions((Button("Propose another time", PROPOSE, str(request.id)),)))
+    return reply
+
+
+def accept_reply(result: AcceptResult) -> Reply:
+    if result.meeting is not None:
+        meeting = result.meeting
+        text = f"Accepted. Your meeting with {meeting.other.name} is on {when(meeting)} at {place(meeting)}."
+        return Reply(text=text).add(Paragraph(text), MeetingCard(meeting))
+    return no_slot(result.request)
+
+
+def propose_choices(request: RequestView, days: list[date], blocks: list[BlockView]) -> Reply:
+    """The days and blocks one can propose (the console shows them as buttons; Slack as a modal)."""
+    text = f"Pick another time for your meeting ({request.topic}):"
+    reply = Reply(text=text).add(Paragraph(text))
+    buttons = [
+        Button(f"{timefmt.short_day(d)} (first free)", PROPOSE_DAY, f"{request.id}:day:{d.isoformat()}") for d in days
+    ]
+    buttons += [
+        Button(block_label(b, request.timezone), PROPOSE_DAY, f"{request.id}:block:{b.id}")
+        for b in blocks
+        if not b.unavailable
+    ]
+    reply.add(Actions(tuple(buttons[:25])))
+    return reply
+
+
+def block_label(block: BlockView, timezone: str) -> str:
+    start = timefmt.local(block.starts_at, timezone)
+    return f"{timefmt.short_day(start.date())} {start:%H:%M} {block.title or block.key}"
+
+
+def overview_reply(overview: Overview, *, timezone: str) -> Reply:
+    reply = Reply(text="Your meetings").add(Heading("Your meetings"))
+    if overview.upcoming:
+        for meeting in overview.upcoming:
+            reply.add(MeetingCard(meeting), meeting_buttons(meeting))
+    else:
+        reply.add(Paragraph("No meetings booked yet. Find partners with /partners and ask with /meet @person <topic>."))
+    if overview.waiting_for_me:
+        reply.add(Divider(), Heading("Waiting for your answer"))
+        for request in overview.waiting_for_me:
+            reply.add(RequestCard(request, "invitee"), request_buttons(request))
+    if overview.unplaced:
+        reply.add(Divider(), Heading("Accepted, waiting for a slot"))
+        for request in overview.unplaced:
+            reply.add(RequestCard(request, "both"), Actions((Button("Propose another time", PROPOSE, str(request.id)),)))
+    if overview.sent:
+        reply.add(Divider(), Heading("Requests you sent"))
+        for request in overview.sent:
+            reply.add(RequestCard(request, "requester"), Actions((Button("Withdraw", WITHDRAW, str(request.id)),)))
+    if overview.blocks:
+        reply.add(Divider(), Heading("Your availability"))
+        for block in overview.blocks:
+            span = timefmt.span(block.starts_at, block.ends_at, timezone)
+            day = timefmt.short_day(timefmt.local(block.starts_at, timezone).date())
+            state = "unavailable" if block.unavailable else "available"
+            reply.add(Paragraph(f"{day} {span} {block.title}: {state}"))
+            button = (
+                Button("Mark available", BLOCK_ON, str(block.id))
+                if block.unavailable
+                else Button("Mark unavailable", BLOCK_OFF, str(block.id))
+            )
+            reply.add(Actions((button,)))
+    return reply
+
+
+def schedule_all_reply(report: ScheduleAllReport) -> Reply:
+    text = f"Scheduled {report.placed} meeting(s); {len(report.unplaced)} could not be placed."
+    reply = Reply(text=text).add(Heading("Schedule all"), Paragraph(text))
+    for request, why in report.unplaced[:40]:
+        reply.add(Note(f"#{request.id} {request.requester.name} → {request.invitee.name}: {why}"))
+    if len(report.unplaced) > 40:
+        reply.add(Note(f"…and {len(report.unplaced) - 40} more; export the meetings for the full list."))
+    return reply
