@@ -89,8 +89,9 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     if not settings.slack_configured:
         return _fail("SLACK_BOT_TOKEN is not set; set it (see .env.example) or try `python -m bot console`")
     db = open_database(settings)
+    assistant = Assistant(db=db, clock=SystemClock(), organisers=settings.organiser_ids, limits=limits_from(settings))
     app = build_app(
-        assistant=Assistant(db=db, clock=SystemClock()),
+        assistant=assistant,
         token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         api_url=settings.slack_api_url,

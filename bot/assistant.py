@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from bot import agenda as agenda_module
 from bot import home as home_module
@@ -21,7 +22,7 @@ from bot.days import UnknownDay, find_day
 from bot.delivery import Deliverer
 from bot.errors import NotAllowed, UserError
 from bot.help import help_reply
-from bot.meetings import Limits, Partnering
+from bot.meetings import BlockView, Limits, Partnering, RequestView
 from bot.messages import RENDERERS
 from bot.notify import Notifier
 from bot.participants import Participants, PersonInfo, Profile, ProfileUpdate
@@ -100,8 +101,14 @@ class Assistant:
     def help(self) -> Reply:
         return self._with_event(help_reply)
 
-    def home(self) -> Reply:
-        return self._with_event(lambda event: home_module.home(event, now=self.clock.now()))
+    def home(self, *, actor: int | None = None) -> Reply:
+        """The event at a glance; with ``actor``, their next meetings first."""
+
+        def build(event: EventView) -> Reply:
+            meetings = self.partnering.overview(participant_id=actor).upcoming[:3] if actor else []
+            return home_module.home(event, now=self.clock.now(), meetings=meetings)
+
+        return self._with_event(build)
 
     # --- who is talking --------------------------------------------------------------------
 
@@ -206,24 +213,24 @@ class Assistant:
 
         return self._changing(run)
 
+    def propose_choices(self, *, actor: int, request_id: int) -> tuple[RequestView, list[date], list[BlockView]]:
+        """The days and blocks still open for proposing another time for a request.
+
+        Raises:
+            NotAllowed: the person is not one of the two in the request.
+        """
+        request = self.partnering.request(request_id)
+        if actor not in (request.requester.id, request.invitee.id):
+            log.warning("participant %s asked for times of request %s, which is not theirs", actor, request_id)
+            raise NotAllowed("Only the two people in this meeting can propose another time.")
+        now = self.clock.now()
+        blocks = [b for b in self.partnering.blocks(participant_id=actor) if b.ends_at > now]
+        zone = ZoneInfo(request.timezone)
+        days = sorted({b.starts_at.astimezone(zone).date() for b in blocks})
+        return request, days, blocks
+
     def propose_options(self, *, actor: int, request_id: int) -> Reply:
-        def run() -> Reply:
-            request = self.partnering.request(request_id)
-            if actor not in (request.requester.id, request.invitee.id):
-                log.warning("participant %s asked for times of request %s, which is not theirs", actor, request_id)
-                raise NotAllowed("Only the two people in this meeting can propose another time.")
-            now = self.clock.now()
-            blocks = [b for b in self.partnering.blocks(participant_id=actor) if b.ends_at > now]
-            days = sorted({self._local_day(b.starts_at, request.timezone) for b in blocks})
-            return meeting_replies.propose_choices(request, days, blocks)
-
-        return friendly(run)
-
-    @staticmethod
-    def _local_day(instant, zone: str) -> date:
-        from zoneinfo import ZoneInfo
-
-        return instant.astimezone(ZoneInfo(zone)).date()
+        return friendly(lambda: meeting_replies.propose_choices(*self.propose_choices(actor=actor, request_id=request_id)))
 
     def propose(self, *, actor: int, request_id: int, day: date | None = None, block_id: int | None = None) -> Reply:
         return self._changing(

@@ -2,7 +2,15 @@
 
 
 class UserError(Exception):
-    """Something the person asked for cannot be done; the message says why and what to do instead."""
+    """Something the person asked for cannot be done; the message says why and what to do instead.
+
+    ``field`` names the input at fault (topic, message, day, person) so a form can show the
+    message next to it.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class NotAllowed(UserError):

@@ -8,15 +8,18 @@ from bot.agenda import upcoming
 from bot.catalog import EventView
 from bot.days import days_phrase
 from bot.help import commands_text
-from bot.replies import Divider, Heading, Note, Paragraph, Reply, SessionCard
+from bot.replies import Divider, Heading, MeetingCard, Note, Paragraph, Reply, SessionCard
 from bot.venues import venue_card
 
 
-def home(event: EventView, *, now: datetime) -> Reply:
+def home(event: EventView, *, now: datetime, meetings: list | None = None) -> Reply:
     reply = Reply(text=f"{event.name}: what's on").add(Heading(event.name))
     if event.description:
         reply.add(Paragraph(event.description))
     reply.add(Note(f"{days_phrase(event).capitalize()}. Times are in {event.timezone} time."))
+    if meetings:
+        reply.add(Divider(), Heading("Your next meetings"), *(MeetingCard(m) for m in meetings))
+        reply.add(Note("All your meetings and requests: /meetings"))
     current = [s for s in event.sessions if s.starts_at <= now < s.ends_at]
     reply.add(Divider(), Heading("On now"))
     if current:

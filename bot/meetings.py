@@ -275,11 +275,13 @@ class Partnering:
         if requester_id == invitee_id:
             raise UserError("You can't request a meeting with yourself.")
         if not topic:
-            raise UserError("Please give a topic, e.g. /meet @Maya Lund TCR platform licensing.")
+            raise UserError("Please give a topic, e.g. /meet @Maya Lund TCR platform licensing.", field="topic")
         if len(topic) > TOPIC_LIMIT:
-            raise UserError(f"Please keep the topic under {TOPIC_LIMIT} characters; use the message for details.")
+            raise UserError(
+                f"Please keep the topic under {TOPIC_LIMIT} characters; use the message for details.", field="topic"
+            )
         if len(message) > MESSAGE_LIMIT:
-            raise UserError(f"Please keep the message under {MESSAGE_LIMIT} characters.")
+            raise UserError(f"Please keep the message under {MESSAGE_LIMIT} characters.", field="message")
         with self.db.transaction(write=True) as session:
             event = _current_event(session)
             invitee = session.get(Participant, invitee_id)
@@ -352,9 +354,11 @@ class Partnering:
         days = sorted({scheduling_day(b.starts_at, event.timezone) for b in blocks})
         if day not in days:
             listed = ", ".join(f"{d:%a} {d.day} {d:%b}" for d in days) or "none yet"
-            raise UserError(f"There are no partnering meetings on {day:%a} {day.day} {day:%b}. Partnering days: {listed}.")
+            raise UserError(
+                f"There are no partnering meetings on {day:%a} {day.day} {day:%b}. Partnering days: {listed}.", field="day"
+            )
         if not any(b.ends_at > now for b in blocks if scheduling_day(b.starts_at, event.timezone) == day):
-            raise UserError(f"The partnering blocks on {day:%a} {day.day} {day:%b} are over; pick a later day.")
+            raise UserError(f"The partnering blocks on {day:%a} {day.day} {day:%b} are over; pick a later day.", field="day")
 
     # --- answering -----------------------------------------------------------------------
 
@@ -383,7 +387,7 @@ class Partnering:
         now = self.clock.now()
         reason = clean_multiline(reason)
         if len(reason) > REASON_LIMIT:
-            raise UserError(f"Please keep the reason under {REASON_LIMIT} characters.")
+            raise UserError(f"Please keep the reason under {REASON_LIMIT} characters.", field="reason")
         with self.db.transaction(write=True) as session:
             event = _current_event(session)
             request = self._request_for_update(session, request_id)

@@ -21,7 +21,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.assistant import Assistant
-from handlers.slack import actions, commands, events, messages
+from handlers.slack import actions, commands, events, messages, views
+from handlers.slack.notifier import SlackNotifier
 
 log = logging.getLogger(__name__)
 FRIENDLY_ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
@@ -69,10 +70,12 @@ def build_app(*, assistant: Assistant, token: str | None, signing_secret: str | 
             except Exception:  # the person still gets Slack's own failure notice
                 logger.warning("could not tell the user about the error")
 
+    assistant.add_notifier("slack", SlackNotifier(app.client))
     commands.register(app)
     actions.register(app)
     events.register(app)
     messages.register(app)
+    views.register(app)
     return app
 
 

@@ -23,7 +23,21 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import timefmt
-from bot.replies import Actions, Button, DayHeading, Divider, Heading, Note, Paragraph, Reply, SessionCard, VenueCard
+from bot.replies import (
+    Actions,
+    Button,
+    DayHeading,
+    Divider,
+    Heading,
+    MeetingCard,
+    Note,
+    Paragraph,
+    ProfileCard,
+    Reply,
+    RequestCard,
+    SessionCard,
+    VenueCard,
+)
 
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
@@ -97,6 +111,51 @@ def venue_text(card: VenueCard) -> str:
     return "\n".join(lines)
 
 
+def profile_text(card: ProfileCard) -> str:
+    person = card.profile
+    mention = f"<@{person.external_id}>" if person.platform == "slack" and person.external_id.isalnum() else ""
+    lines = [f":bust_in_silhouette: *{escape(person.headline())}*" + (f" {mention}" if mention else "")]
+    if person.offers:
+        lines.append(f"*Offers:* {escape(person.offers)}")
+    if person.seeks:
+        lines.append(f"*Seeks:* {escape(person.seeks)}")
+    if person.interests:
+        lines.append(f"*Interests:* {escape(', '.join(person.interests))}")
+    return "\n".join(lines)
+
+
+def meeting_text(card: MeetingCard) -> str:
+    meeting = card.meeting
+    start_local = timefmt.local(meeting.starts_at, meeting.timezone)
+    fallback = f"{timefmt.short_day(start_local.date())} {start_local:%H:%M %Z}"
+    when = f"{timefmt.short_day(start_local.date())} {timefmt.span(meeting.starts_at, meeting.ends_at, meeting.timezone)}"
+    place = ", ".join(escape(p) for p in (meeting.table, meeting.room, meeting.venue) if p)
+    return "\n".join(
+        [
+            f":handshake: *{escape(when)}* · your time: {date_token(meeting.starts_at, fallback)}",
+            f"with *{escape(meeting.other.headline())}*",
+            f":round_pushpin: {place}",
+            f"*Topic:* {escape(meeting.topic)}",
+        ]
+    )
+
+
+def request_text(card: RequestCard) -> str:
+    request = card.request
+    if card.side == "invitee":
+        head = f"from *{escape(request.requester.headline())}*"
+    elif card.side == "requester":
+        head = f"to *{escape(request.invitee.headline())}*"
+    else:
+        head = f"*{escape(request.requester.name)}* and *{escape(request.invitee.name)}*"
+    lines = [f":envelope: Request #{request.id} {head}", f"*Topic:* {escape(request.topic)}"]
+    if request.message:
+        lines.append(f"*Message:* {escape(request.message)}")
+    if request.preferred_day:
+        lines.append(f"*Preferred day:* {escape(request.preferred_day)}")
+    return "\n".join(lines)
+
+
 def button(spec: Button) -> ButtonElement:
     return ButtonElement(
         text=PlainTextObject(text=_cut(spec.label, BUTTON_TEXT_LIMIT), emoji=True),
@@ -123,6 +182,12 @@ def blocks_for(reply: Reply, *, limit: int = MESSAGE_BLOCK_LIMIT, with_share: bo
                 blocks.append(SectionBlock(text=_mrkdwn(session_text(part))))
             case VenueCard():
                 blocks.append(SectionBlock(text=_mrkdwn(venue_text(part))))
+            case ProfileCard():
+                blocks.append(SectionBlock(text=_mrkdwn(profile_text(part))))
+            case MeetingCard():
+                blocks.append(SectionBlock(text=_mrkdwn(meeting_text(part))))
+            case RequestCard():
+                blocks.append(SectionBlock(text=_mrkdwn(request_text(part))))
             case Actions(buttons=buttons) if buttons:
                 blocks.append(ActionsBlock(elements=[button(b) for b in buttons[:25]]))
             case Divider():

@@ -1,9 +1,10 @@
-"""Buttons: paging through the agenda and sharing an answer in the channel."""
+"""Buttons: agenda paging and sharing; partnering requests, answers and meetings."""
 
 from slack_bolt import App
 
-from handlers.slack.actions import agenda
+from handlers.slack.actions import agenda, partnering
 
 
 def register(app: App) -> None:
     agenda.register(app)
+    partnering.register(app)

@@ -1,0 +1,153 @@
+"""Partnering buttons. A button's value is only an ID: the core checks that the person pressing
+may act on it, so a crafted value naming someone else's meeting is refused and logged."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import meeting_replies as mr
+from bot.assistant import say
+from bot.errors import UserError
+from bot.replies import Reply
+from handlers.slack import blocks, modals
+from handlers.slack.identity import participant
+
+BROKEN = "That button is out of date. Open /meetings for the current state."
+
+
+def _id(action: dict) -> int | None:
+    value = str(action.get("value", ""))
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def _answer(respond: Respond, reply: Reply, *, replace: bool) -> None:
+    respond(replace_original=replace, response_type="ephemeral", **blocks.message(reply, with_share=False))
+
+
+def _actor(context: BoltContext, client: WebClient, body: dict, respond: Respond) -> int | None:
+    try:
+        return participant(context, client, body.get("user", {}).get("id", ""))
+    except UserError as error:
+        _answer(respond, say(str(error)), replace=False)
+        return None
+
+
+def simple_callback(ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+    """Accept, withdraw, cancel, reschedule, availability: one call each, the answer replaces the message's buttons."""
+    ack()
+    ref = _id(action)
+    me = _actor(context, client, body, respond)
+    if me is None:
+        return
+    if ref is None:
+        return _answer(respond, say(BROKEN), replace=False)
+    a = context["assistant"]
+    handlers = {
+        mr.ACCEPT: lambda: a.accept(actor=me, request_id=ref),
+        mr.WITHDRAW: lambda: a.withdraw(actor=me, request_id=ref),
+        mr.CANCEL: lambda: a.cancel(actor=me, meeting_id=ref),
+        mr.RESCHEDULE: lambda: a.reschedule(actor=me, meeting_id=ref),
+        mr.BLOCK_OFF: lambda: a.set_unavailable(actor=me, block_id=ref, unavailable=True),
+        mr.BLOCK_ON: lambda: a.set_unavailable(actor=me, block_id=ref, unavailable=False),
+    }
+    reply = handlers[action["action_id"]]()
+    in_dm = body.get("container", {}).get("is_ephemeral") is False
+    _answer(respond, reply, replace=in_dm and action["action_id"] == mr.ACCEPT)
+
+
+def request_meeting_callback(
+    ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    ref = _id(action)
+    if ref is None or _actor(context, client, body, respond) is None:
+        return
+    a = context["assistant"]
+    try:
+        person = a.profile_of(ref)
+    except UserError as error:
+        return _answer(respond, say(str(error)), replace=False)
+    invitee = person.external_id if person.platform == "slack" else None
+    client.views_open(
+        trigger_id=body["trigger_id"], view=modals.meet_modal(invitee=invitee, topic="", days=a.partnering.partnering_days())
+    )
+
+
+def decline_callback(ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+    ack()
+    ref = _id(action)
+    me = _actor(context, client, body, respond)
+    if me is None:
+        return
+    try:
+        request = context["assistant"].partnering.request(ref) if ref is not None else None
+    except UserError as error:
+        return _answer(respond, say(str(error)), replace=False)
+    if request is None:
+        return _answer(respond, say(BROKEN), replace=False)
+    if request.invitee.id != me:
+        # Let the core refuse (and log) it, so the rule lives in one place.
+        return _answer(respond, context["assistant"].decline(actor=me, request_id=request.id), replace=False)
+    client.views_open(
+        trigger_id=body["trigger_id"],
+        view=modals.decline_modal(request_id=request.id, requester=request.requester.name, topic=request.topic),
+    )
+
+
+def propose_callback(ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+    ack()
+    ref = _id(action)
+    me = _actor(context, client, body, respond)
+    if me is None:
+        return
+    if ref is None:
+        return _answer(respond, say(BROKEN), replace=False)
+    try:
+        request, days, open_blocks = context["assistant"].propose_choices(actor=me, request_id=ref)
+    except UserError as error:
+        return _answer(respond, say(str(error)), replace=False)
+    if not days:
+        return _answer(respond, say("There are no partnering blocks left to propose."), replace=False)
+    client.views_open(
+        trigger_id=body["trigger_id"],
+        view=modals.propose_modal(request_id=ref, days=days, blocks=open_blocks, timezone=request.timezone),
+    )
+
+
+def propose_pick_callback(
+    ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """A day or block button (shown after Reschedule): "<request>:day:<date>" or "<request>:block:<id>"."""
+    ack()
+    me = _actor(context, client, body, respond)
+    if me is None:
+        return
+    reply = propose_from_value(context, me, str(action.get("value", "")))
+    _answer(respond, reply, replace=False)
+
+
+def propose_from_value(context: BoltContext, me: int, value: str) -> Reply:
+    parts = value.split(":")
+    a = context["assistant"]
+    if len(parts) == 3 and parts[0].isdigit():
+        request_id, kind, target = int(parts[0]), parts[1], parts[2]
+        try:
+            if kind == "day":
+                return a.propose(actor=me, request_id=request_id, day=date.fromisoformat(target))
+            if kind == "block" and target.isdigit():
+                return a.propose(actor=me, request_id=request_id, block_id=int(target))
+        except ValueError:
+            pass
+    return say(BROKEN)
+
+
+def register(app: App) -> None:
+    for action_id in (mr.ACCEPT, mr.WITHDRAW, mr.CANCEL, mr.RESCHEDULE, mr.BLOCK_OFF, mr.BLOCK_ON):
+        app.action(action_id)(simple_callback)
+    app.action(mr.REQUEST_MEETING)(request_meeting_callback)
+    app.action(mr.DECLINE)(decline_callback)
+    app.action(mr.PROPOSE)(propose_callback)
+    app.action(mr.PROPOSE_DAY)(propose_pick_callback)
