@@ -118,14 +118,21 @@ class SlackHttpApp:
         }
         return self.post_signed(json.dumps(payload).encode(), "application/json", **signing)
 
-    def action(self, action_id: str, value: str, *, user: str = "U100", channel: str = "C100") -> HttpResponse:
+    def action(
+        self, action_id: str, value: str, *, user: str = "U100", channel: str = "C100", in_dm: bool = False
+    ) -> HttpResponse:
         payload = {
             "type": "block_actions",
             "team": {"id": "T0001", "domain": "partnerup-test"},
             "user": {"id": user, "username": "ada", "team_id": "T0001"},
             "api_app_id": "A0001",
             "token": "legacy",
-            "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel, "is_ephemeral": True},
+            "container": {
+                "type": "message",
+                "message_ts": "1700000000.000100",
+                "channel_id": channel,
+                "is_ephemeral": not in_dm,
+            },
             "trigger_id": "1337.42.abcd",
             "channel": {"id": channel, "name": "general"},
             "response_url": self.fake.url_root + "response/action",
@@ -135,3 +142,41 @@ class SlackHttpApp:
         }
         body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
         return self.post_signed(body, "application/x-www-form-urlencoded")
+
+
+def view_payload(
+    callback_id: str, values: dict[str, dict[str, Any]], *, user: str, private_metadata: str = ""
+) -> dict[str, Any]:
+    """A view_submission as Slack sends it; ``values`` maps block_id to the element state (``{"type": ..., ...}``)."""
+    return {
+        "type": "view_submission",
+        "team": {"id": "T0001", "domain": "partnerup-test"},
+        "user": {"id": user, "username": user.lower(), "team_id": "T0001"},
+        "api_app_id": "A0001",
+        "token": "legacy",
+        "trigger_id": "1337.42.abcd",
+        "view": {
+            "id": "V0001",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": {block: {"value": state} for block, state in values.items()}},
+        },
+    }
+
+
+def text_input(value: str) -> dict[str, Any]:
+    return {"type": "plain_text_input", "value": value}
+
+
+def select(value: str) -> dict[str, Any]:
+    return {"type": "static_select", "selected_option": {"value": value}}
+
+
+def user_select(user: str) -> dict[str, Any]:
+    return {"type": "users_select", "selected_user": user}
+
+
+def submit_view(app: SlackHttpApp, payload: dict[str, Any]) -> HttpResponse:
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    return app.post_signed(body, "application/x-www-form-urlencoded")

@@ -20,7 +20,8 @@ def slack_person(client: WebClient, user_id: str) -> PersonInfo | None:
             return None
         raise
     profile = user.get("profile", {})
-    name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
+    # The full name reads better than a nickname in a partnering context.
+    name = profile.get("real_name") or user.get("real_name") or profile.get("display_name") or user.get("name") or user_id
     return PersonInfo(
         display_name=name,
         title=profile.get("title", ""),
