@@ -42,7 +42,7 @@ ORGS = ["Biogenix", "Celltera", "Genomed", "Immunova", "Neurax", "Oncolytics", "
 KINDS = ["talk", "talk", "talk", "panel", "pitch", "partnering", "networking"]
 
 
-def big_event(*, sessions: int = 1500, days: int = 4, seed: int = 7) -> dict:
+def big_event(*, sessions: int = 1500, days: int = 4, tables: int = 400, seed: int = 7) -> dict:
     rng = random.Random(seed)
     venues = []
     for v in range(4):
@@ -94,22 +94,39 @@ def big_event(*, sessions: int = 1500, days: int = 4, seed: int = 7) -> dict:
         "organisers": [{"name": "BIO"}],
         "venues": venues,
         "sessions": rows,
+        "partnering": {
+            "slot_minutes": 30,
+            "blocks": [
+                {
+                    "key": f"partnering-day-{d + 1}",
+                    "title": "Partnering",
+                    "day": d + 1,
+                    "start": "09:00",
+                    "end": "17:00",
+                    "venue": "hall-1",
+                }
+                for d in range(2)
+            ],  # fmt: skip
+            "tables": [{"venue": "hall-1", "room": "Room 101", "prefix": "Table", "count": tables}],
+        },
     }
 
 
-def add_participants(db: Database, *, count: int = 20_000) -> None:
+def add_participants(db: Database, *, count: int = 20_000, seed: int = 3) -> None:
+    """Participants with partnering profiles, so partner search has realistic text to go through."""
+    rng = random.Random(seed)
     now = datetime.now(UTC)
+    types = ["pharma", "biotech", "startup", "academia", "hospital", "investor", "public", "other"]
     rows = [
         {
-            "platform": "slack",
-            "external_id": f"U{n:08d}",
-            "display_name": f"Participant {n}",
-            "timezone": "",
-            "is_bot": False,
-            "created_at": now,
+            "platform": "slack", "external_id": f"U{n:08d}", "display_name": f"{rng.choice(FIRST)} {rng.choice(LAST)} {n}",
+            "timezone": "", "is_bot": False, "created_at": now, "updated_at": now, "title": "",
+            "organisation": f"{rng.choice(ORGS)} {n % 3000}", "org_type": rng.choice(types), "role": "Business development",
+            "offers": f"{rng.choice(TOPICS)} platform and {rng.choice(TOPICS)} data", "seeks": f"partners in {rng.choice(TOPICS)}",
+            "interests": rng.sample(TOPICS, 3),
         }
         for n in range(count)
-    ]
+    ]  # fmt: skip
     with db.transaction() as session:
         for start in range(0, count, 5000):
             session.execute(insert(Participant), rows[start : start + 5000])

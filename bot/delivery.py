@@ -56,22 +56,29 @@ def enqueue(
     payload: dict | None = None,
 ) -> None:
     """Queue a message inside the caller's transaction; a second one with the same key is ignored."""
-    values = dict(
-        participant_id=participant_id,
-        kind=kind,
-        ref_id=ref_id,
-        dedupe_key=dedupe_key,
-        payload=payload or {},
-        due_at=due_at,
-        status="pending",
-        attempts=0,
-        created_at=now,
-        detail="",
-        platform_ref="",
-    )
+    enqueue_many(session, [message(participant_id=participant_id, kind=kind, dedupe_key=dedupe_key, due_at=due_at,
+                                   now=now, ref_id=ref_id, payload=payload)])  # fmt: skip
+
+
+def message(
+    *, participant_id: int, kind: str, dedupe_key: str, due_at: datetime, now: datetime, ref_id: int | None = None,
+    payload: dict | None = None,
+) -> dict:  # fmt: skip
+    """One outbox row's values, for :func:`enqueue_many`."""
+    return dict(participant_id=participant_id, kind=kind, ref_id=ref_id, dedupe_key=dedupe_key, payload=payload or {},
+                due_at=due_at, status="pending", attempts=0, created_at=now, detail="", platform_ref="")  # fmt: skip
+
+
+def enqueue_many(session: OrmSession, rows: list[dict]) -> None:
+    """Queue many messages in one statement (an announcement to thousands, "schedule all")."""
+    if not rows:
+        return
     dialect = session.get_bind().dialect.name
-    statement = (pg_insert(Delivery) if dialect == "postgresql" else sqlite_insert(Delivery)).values(**values)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    statement = (pg_insert(Delivery) if dialect == "postgresql" else sqlite_insert(Delivery)).on_conflict_do_nothing(
+        index_elements=["dedupe_key"]
+    )
+    for start in range(0, len(rows), 2000):
+        session.execute(statement, rows[start : start + 2000])
 
 
 @dataclass

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from bot import scheduling
 from bot.clock import Clock
-from bot.delivery import enqueue
+from bot.delivery import enqueue, enqueue_many, message
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.participants import Participants, Profile, profile_of
 from bot.text import clean_input
@@ -625,8 +625,7 @@ class Partnering:
             for person in (request.requester_id, request.invitee_id):
                 session.add(MeetingSeat(meeting_id=meeting.id, participant_id=person, slot_id=meeting.slot_id, active=True))
         session.flush()
-        for meeting in meetings:
-            self._announce_placement(session, by_id[meeting.request_id], meeting, now)
+        enqueue_many(session, [row for m in meetings for row in confirmations(by_id[m.request_id], m.id, now)])
 
     def export_csv(self) -> str:
         """Every meeting as CSV: time, table, both people, their organisations, status."""
@@ -714,6 +713,21 @@ class Partnering:
                 enqueue(session, participant_id=request.invitee_id, kind="request_nudge", ref_id=request.id,
                         dedupe_key=f"request_nudge:{request.id}", due_at=now, now=now)  # fmt: skip
             return len(due)
+
+
+def confirmations(request: MeetingRequest, meeting_id: int, now: datetime) -> list[dict]:
+    """The two "meeting booked" messages of a placed meeting."""
+    return [
+        message(
+            participant_id=person,
+            kind="meeting_confirmed",
+            ref_id=meeting_id,
+            dedupe_key=f"meeting_confirmed:{meeting_id}:{person}",
+            due_at=now,
+            now=now,
+        )  # fmt: skip
+        for person in (request.requester_id, request.invitee_id)
+    ]
 
 
 def scheduling_day(instant: datetime, zone: str) -> date:

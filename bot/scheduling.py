@@ -104,6 +104,18 @@ def used_tables(session: OrmSession, slot_ids: list[int]) -> dict[int, set[int]]
     return used
 
 
+def booked_counts(session: OrmSession, slot_ids: list[int]) -> dict[int, int]:
+    if not slot_ids:
+        return {}
+    return dict(
+        session.execute(
+            select(Meeting.slot_id, func.count())
+            .where(Meeting.slot_id.in_(slot_ids), Meeting.status == "booked")
+            .group_by(Meeting.slot_id)
+        ).all()
+    )
+
+
 def next_sequence(session: OrmSession, request_id: int) -> int:
     latest = session.scalar(select(func.max(Meeting.sequence)).where(Meeting.request_id == request_id))
     return 0 if latest is None else latest + 1
@@ -149,11 +161,15 @@ def place(
     if not candidates:
         return None
     tables = tables_by_venue(session, event)
-    used = used_tables(session, [c.slot_id for c in candidates])
+    full = booked_counts(session, [c.slot_id for c in candidates])
     retries = 0
     for candidate in candidates:
+        venue_tables = tables.get(candidate.venue_id or -1, [])
+        if full.get(candidate.slot_id, 0) >= len(venue_tables):
+            continue  # every table taken: skip without reading which
+        used = used_tables(session, [candidate.slot_id])
         while retries <= MAX_RACE_RETRIES:
-            free = [t for t in tables.get(candidate.venue_id or -1, []) if t not in used[candidate.slot_id]]
+            free = [t for t in venue_tables if t not in used[candidate.slot_id]]
             if not free:
                 break
             table_id = free[0]
@@ -165,7 +181,7 @@ def place(
                 log.info("slot %s table %s was taken concurrently; trying again", candidate.slot_id, table_id)
                 if busy_slots(session, people) & {candidate.slot_id}:
                     break  # one of the two was booked elsewhere at this time meanwhile
-                used[candidate.slot_id] = used_tables(session, [candidate.slot_id])[candidate.slot_id]
+                used = used_tables(session, [candidate.slot_id])
     return None
 
 

@@ -1,0 +1,166 @@
+"""Partnering at BIO International scale: accepting a request (server side, through the real Bolt
+app, next to a bare Bolt app answering the same signed request) and "schedule all" for 10,000
+accepted requests.
+
+    python -m bench.meetings [--accepts 200] [--database-url postgresql+psycopg://...]
+
+The data: 20,000 participants, 60,000 meeting requests (48,000 pending or declined, 2,000
+already booked, 10,000 accepted and waiting for "schedule all"), 400 tables, two days of
+30-minute slots (32 slots, 12,800 table-slots).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+import urllib.parse
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import yaml
+from slack_bolt import App
+from sqlalchemy import insert, select, text
+
+from bench.agenda import SECRET, bare_app, measure, pct, signed
+from bench.big_event import add_participants, big_event
+from bot.assistant import Assistant
+from bot.clock import FixedClock
+from bot.event_setup import load_event_file
+from bot.meetings import Limits
+from bot.scheduling import plan_all
+from handlers.slack.app import build_app
+from storage.db import Database
+from storage.models import Event, Meeting, MeetingRequest, MeetingSeat, Participant
+from tests.fake_slack import FakeSlack
+
+PARTICIPANTS = 20_000
+REQUESTS = 60_000
+BOOKED = 2_000
+ACCEPTED_UNPLACED = 10_000
+
+
+def seed(db: Database, now: datetime) -> list[int]:
+    """Requests between random people; returns the IDs of pending requests left for the accept benchmark."""
+    rng = random.Random(11)
+    with db.transaction() as session:
+        ids = session.scalars(select(Participant.id).order_by(Participant.id)).all()
+        event_id = session.scalar(select(Event.id))
+    pairs: set[tuple[int, int]] = set()
+    while len(pairs) < REQUESTS:
+        a, b = rng.sample(ids, 2)
+        if (a, b) not in pairs and (b, a) not in pairs:
+            pairs.add((a, b))
+    rows = []
+    for n, (a, b) in enumerate(pairs):
+        status = "accepted" if n < BOOKED + ACCEPTED_UNPLACED else ("pending" if n % 2 else "declined")
+        rows.append({"event_id": event_id, "requester_id": a, "invitee_id": b, "topic": f"Licensing {n}", "message": "",
+                     "preferred_day": None, "status": status, "decline_reason": "",
+                     "created_at": now - timedelta(hours=1, seconds=REQUESTS - n)})  # fmt: skip
+    with db.transaction() as session:
+        for start in range(0, len(rows), 5000):
+            session.execute(insert(MeetingRequest), rows[start : start + 5000])
+    # Book the first 2,000 accepted ones the fast way, as "schedule all" would.
+    with db.transaction(write=True) as session:
+        event = session.scalars(select(Event)).one()
+        first = session.scalars(
+            select(MeetingRequest).where(MeetingRequest.status == "accepted").order_by(MeetingRequest.id).limit(BOOKED)
+        ).all()
+        plan = plan_all(session, event=event, requests=list(first), now=now)
+        by_id = {r.id: r for r in first}
+        meetings = [{"event_id": event.id, "request_id": rid, "slot_id": slot, "table_id": table, "status": "booked",
+                     "ics_uid": f"bench-{rid}", "sequence": 0, "created_at": now} for rid, slot, table in plan.placed]  # fmt: skip
+        session.execute(insert(Meeting), meetings)
+        booked = session.execute(select(Meeting.id, Meeting.request_id, Meeting.slot_id)).all()
+        seats = [{"meeting_id": mid, "participant_id": p, "slot_id": slot, "active": True}
+                 for mid, rid, slot in booked for p in (by_id[rid].requester_id, by_id[rid].invitee_id)]  # fmt: skip
+        session.execute(insert(MeetingSeat), seats)
+    with db.transaction() as session:
+        return session.scalars(
+            select(MeetingRequest.id).where(MeetingRequest.status == "pending").order_by(MeetingRequest.id)
+        ).all()
+
+
+def accept_request(request_id: int, user: str, response_url: str) -> object:
+    payload = {
+        "type": "block_actions", "team": {"id": "T0001"}, "user": {"id": user, "team_id": "T0001"}, "api_app_id": "A1",
+        "container": {"type": "message", "is_ephemeral": False}, "trigger_id": "1.2.3", "channel": {"id": "D1"},
+        "response_url": response_url,
+        "actions": [{"type": "button", "action_id": "request_accept", "value": str(request_id), "action_ts": "1"}],
+    }  # fmt: skip
+    return signed(urllib.parse.urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--accepts", type=int, default=200)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="partnerup-bench-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    db = Database(url)
+    if args.database_url:
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    db.migrate()
+    event_path = workdir / "big.yml"
+    event_path.write_text(yaml.safe_dump(big_event(), sort_keys=False), encoding="utf-8")
+    clock = FixedClock(datetime(2026, 6, 21, 12, 0, tzinfo=UTC))  # the day before the partnering days
+    load_event_file(db, event_path, clock=clock)
+    add_participants(db, count=PARTICIPANTS)
+    started = time.perf_counter()
+    pending = seed(db, clock.now())
+    seed_seconds = time.perf_counter() - started
+
+    with db.transaction() as session:
+        invitees = dict(session.execute(
+            select(MeetingRequest.id, Participant.external_id).join(Participant, Participant.id == MeetingRequest.invitee_id)
+            .where(MeetingRequest.id.in_(pending[: args.accepts * 2]))
+        ).all())  # fmt: skip
+
+    with FakeSlack() as fake:
+        assistant = Assistant(db=db, clock=clock, limits=Limits(requests_per_day=10_000))
+        ours: App = build_app(assistant=assistant, token="xoxb-bench", signing_secret=SECRET, api_url=fake.url)
+        for external_id in set(invitees.values()):
+            fake.add_user(external_id, real_name=f"Person {external_id}")
+        floor = bare_app(fake)
+
+        @floor.action("request_accept")
+        def accept(ack) -> None:
+            ack()
+
+        queue = iter(pending[: args.accepts * 2])
+
+        def next_accept(_: int):
+            request_id = next(queue)
+            return accept_request(request_id, invitees[request_id], fake.url_root + "response/accept")
+
+        mine = measure(ours, next_accept, args.accepts - 20)
+        base = measure(
+            floor,
+            lambda i: accept_request(pending[0], invitees[pending[0]], fake.url_root + "response/accept"),
+            args.accepts,
+        )
+
+        started = time.perf_counter()
+        report = assistant.partnering.schedule_all()
+        schedule_seconds = time.perf_counter() - started
+        with db.transaction() as session:
+            booked = session.scalar(select(text("count(*)")).select_from(Meeting).where(Meeting.status == "booked"))
+
+    print(f"BIO scale partnering on {db.engine.dialect.name}: {PARTICIPANTS:,} participants, {REQUESTS:,} requests, "
+          f"400 tables, 32 slots (seeded in {seed_seconds:.1f} s)\n")  # fmt: skip
+    print(f"{'':44} {'PartnerUp p50':>14} {'p99':>9} {'bare Bolt p50':>14} {'p99':>9}")
+    print(f"{'accept a request and place it (server side)':44} {pct(mine, 50):11.2f} ms {pct(mine, 99):6.2f} ms "
+          f"{pct(base, 50):11.2f} ms {pct(base, 99):6.2f} ms")  # fmt: skip
+    print(f"\nschedule all: {ACCEPTED_UNPLACED:,} accepted requests in {schedule_seconds:.2f} s "
+          f"({report.placed:,} placed, {len(report.unplaced):,} not placed, with reasons); {booked:,} meetings booked in all")  # fmt: skip
+    db.dispose()
+
+
+if __name__ == "__main__":
+    main()
