@@ -19,6 +19,7 @@ from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.event_setup import ensure_default_event, load_event_file
 from bot.meetings import Limits
+from bot.worker import Worker
 from storage.db import Database, SchemaOutOfDate
 from storage.event_file import EventFileError
 
@@ -109,6 +110,26 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
+    """Send reminders, nudges and every other queued message to Slack users."""
+    from handlers.slack.app import make_client
+    from handlers.slack.notifier import SlackNotifier
+
+    if not settings.slack_configured:
+        return _fail("SLACK_BOT_TOKEN is not set; the worker sends to Slack (the console runs its own worker)")
+    db = open_database(settings)
+    clock = SystemClock()
+    assistant = Assistant(db=db, clock=clock, organisers=settings.organiser_ids, limits=limits_from(settings))
+    assistant.add_notifier(
+        "slack", SlackNotifier(make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url))
+    )
+    assistant.deliverer.lease = timedelta(seconds=settings.worker_lease_seconds)
+    worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
+                    rate=settings.worker_rate)  # fmt: skip
+    worker.run()
+    return 0
+
+
 def cmd_default(settings: Settings, args: argparse.Namespace) -> int:
     return cmd_serve(settings, args) if settings.slack_configured else cmd_console(settings, args)
 
@@ -117,6 +138,7 @@ COMMANDS = {
     None: cmd_default,
     "console": cmd_console,
     "serve": cmd_serve,
+    "worker": cmd_worker,
     "migrate": cmd_migrate,
     "load-event": cmd_load_event,
 }
@@ -127,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("console", help="talk to the bot in this terminal, no Slack needed")
     sub.add_parser("serve", help="run the Slack app (HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN)")
+    sub.add_parser("worker", help="send reminders and queued messages (one or more replicas)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     load = sub.add_parser("load-event", help="load or update an event from a YAML file")
     load.add_argument("file")

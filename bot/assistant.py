@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot import agenda as agenda_module
 from bot import home as home_module
-from bot import meeting_replies, questions, venues
+from bot import meeting_replies, questions, reminder_replies, venues
 from bot.catalog import Catalog, EventView, NoEventLoaded
 from bot.clock import Clock
 from bot.days import UnknownDay, find_day
@@ -27,12 +28,14 @@ from bot.messages import RENDERERS
 from bot.notify import Notifier
 from bot.participants import Participants, PersonInfo, Profile, ProfileUpdate
 from bot.partners import PartnerDirectory
-from bot.replies import Paragraph, Reply
+from bot.reminders import REMINDER_KINDS, Reminders
+from bot.replies import Paragraph, Reply, SessionCard
 from bot.text import clean_input, tokens
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 NO_EVENT = "No event is loaded yet. An organiser can load one with `python -m bot load-event FILE`."
+WORKER_ONLY_KINDS = (*REMINDER_KINDS, "session_cancelled")
 NOT_ORGANISER = "Sorry, only the event's organisers can do that. If you are one, ask an admin to add you to ORGANISER_IDS."
 
 
@@ -69,6 +72,7 @@ class Assistant:
         self.participants = Participants(db)
         self.directory = PartnerDirectory(db)
         self.partnering = Partnering(db=db, clock=clock, participants=self.participants, limits=limits)
+        self.reminders = Reminders(db=db, clock=clock)
         self.organisers = organisers
         self.deliverer = (
             Deliverer(db=db, clock=clock, notifiers=notifiers, renderers=RENDERERS) if notifiers is not None else None
@@ -89,14 +93,28 @@ class Assistant:
 
     # --- agenda and venues -----------------------------------------------------------------
 
-    def agenda(self, *, text: str, page: int = 1) -> Reply:
-        return self._with_event(lambda event: agenda_module.agenda(event, query=text, now=self.clock.now(), page=page))
+    def with_bookmarks(self, reply: Reply, actor: int | None) -> Reply:
+        """Give each upcoming session in ``reply`` a "Remind me" or "Don't remind me" button for ``actor``."""
+        if actor is None or not any(isinstance(p, SessionCard) for p in reply.parts):
+            return reply
+        mine = self.reminders.bookmarked(actor)
+        now = self.clock.now()
+        reply.parts = [
+            replace(p, bookmarked=p.session.id in mine) if isinstance(p, SessionCard) and p.session.starts_at > now else p
+            for p in reply.parts
+        ]
+        return reply
+
+    def agenda(self, *, text: str, page: int = 1, actor: int | None = None) -> Reply:
+        reply = self._with_event(lambda event: agenda_module.agenda(event, query=text, now=self.clock.now(), page=page))
+        return self.with_bookmarks(reply, actor)
 
     def venue(self, *, text: str) -> Reply:
         return self._with_event(lambda event: venues.venues(event, query=text, now=self.clock.now()))
 
-    def ask(self, *, text: str) -> Reply:
-        return self._with_event(lambda event: questions.answer(event, question=text, now=self.clock.now()))
+    def ask(self, *, text: str, actor: int | None = None) -> Reply:
+        reply = self._with_event(lambda event: questions.answer(event, question=text, now=self.clock.now()))
+        return self.with_bookmarks(reply, actor)
 
     def help(self) -> Reply:
         return self._with_event(help_reply)
@@ -108,7 +126,42 @@ class Assistant:
             meetings = self.partnering.overview(participant_id=actor).upcoming[:3] if actor else []
             return home_module.home(event, now=self.clock.now(), meetings=meetings)
 
-        return self._with_event(build)
+        return self.with_bookmarks(self._with_event(build), actor)
+
+    # --- reminders ---------------------------------------------------------------------------
+
+    def bookmark(self, *, actor: int, session_id: int) -> Reply:
+        def run() -> Reply:
+            row, now = self.reminders.add(participant_id=actor, session_id=session_id)
+            lead = self.reminders.preferences(actor).lead_minutes
+            if now:
+                return say(f"Done: {row.title} starts in less than {lead} minutes, so I'm reminding you right away.")
+            return say(f"Done: I'll remind you {lead} minutes before {row.title}.")
+
+        return self._changing(run)
+
+    def unbookmark(self, *, actor: int, session_id: int) -> Reply:
+        def run() -> Reply:
+            self.reminders.remove(participant_id=actor, session_id=session_id)
+            return say("Done: no reminder for that session.")
+
+        return friendly(run)
+
+    def reminders_overview(self, *, actor: int) -> Reply:
+        return friendly(
+            lambda: reminder_replies.reminders_overview(
+                self.reminders.list(actor), self.reminders.preferences(actor), self.partnering.timezone()
+            )
+        )
+
+    def set_reminder_preferences(self, *, actor: int, lead_minutes: int | None = None, meeting_reminders: bool | None = None,
+                                 daily_digest: bool | None = None) -> Reply:  # fmt: skip
+        def run() -> Reply:
+            self.reminders.set_preferences(participant_id=actor, lead_minutes=lead_minutes,
+                                           meeting_reminders=meeting_reminders, daily_digest=daily_digest)  # fmt: skip
+            return self.reminders_overview(actor=actor)
+
+        return friendly(run)
 
     # --- who is talking --------------------------------------------------------------------
 
@@ -128,13 +181,17 @@ class Assistant:
         return self.participants.get(participant_id)
 
     def sent(self) -> None:
-        """Send what the last change queued: now (console, tests) or in the background (web)."""
+        """Send what the last change queued: now (console, tests) or in the background (web).
+
+        Reminders and other scheduled messages are the worker's alone; a web process only
+        sends the immediate answers to what someone just did.
+        """
         if self.deliverer is None:
             return
         if self.send_now:
-            self.deliverer.drain()
+            self.deliverer.drain(exclude_kinds=WORKER_ONLY_KINDS)
         else:
-            self.deliverer.kick()
+            self.deliverer.kick(exclude_kinds=WORKER_ONLY_KINDS)
 
     def _changing(self, action: Callable[[], Reply]) -> Reply:
         reply = friendly(action)

@@ -15,6 +15,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
 from storage.db import Database
@@ -125,6 +126,28 @@ def _venue_view(venue: Venue) -> VenueView:
     )
 
 
+def _session_view(row: AgendaSession, venue: VenueView | None) -> SessionView:
+    return SessionView(
+        id=row.id,
+        key=row.key,
+        title=row.title,
+        description=row.description,
+        kind=row.kind,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        venue=venue,
+        room=row.room.name if row.room else None,
+        speakers=tuple(SpeakerView(s.name, s.title, s.organisation) for s in row.speakers),
+    )
+
+
+def load_session_view(session: OrmSession, session_id: int) -> SessionView:
+    """One session as a view, straight from the database (for messages rendered at send time)."""
+    row = session.get(AgendaSession, session_id)
+    venue = session.get(Venue, row.venue_id) if row.venue_id else None
+    return _session_view(row, _venue_view(venue) if venue else None)
+
+
 def read_event(db: Database, event_id: int) -> EventView:
     with db.transaction() as session:
         event = session.scalars(
@@ -139,21 +162,7 @@ def read_event(db: Database, event_id: int) -> EventView:
             .order_by(AgendaSession.starts_at, AgendaSession.ends_at, AgendaSession.title)
             .options(selectinload(AgendaSession.speakers), selectinload(AgendaSession.room))
         )
-        sessions = tuple(
-            SessionView(
-                id=row.id,
-                key=row.key,
-                title=row.title,
-                description=row.description,
-                kind=row.kind,
-                starts_at=row.starts_at,
-                ends_at=row.ends_at,
-                venue=venues.get(row.venue_id) if row.venue_id else None,
-                room=row.room.name if row.room else None,
-                speakers=tuple(SpeakerView(s.name, s.title, s.organisation) for s in row.speakers),
-            )
-            for row in rows
-        )
+        sessions = tuple(_session_view(row, venues.get(row.venue_id) if row.venue_id else None) for row in rows)
         return EventView(
             id=event.id,
             key=event.key,

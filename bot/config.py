@@ -33,6 +33,8 @@ class Settings:
     organiser_ids: frozenset[str] = frozenset()
     requests_per_day: int = 20
     nudge_after_hours: float = 24.0
+    worker_rate: float = 5.0
+    worker_lease_seconds: float = 120.0
 
     @property
     def slack_configured(self) -> bool:
@@ -117,7 +119,12 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Fa
     requests_per_day = _number(env, "MEETING_REQUESTS_PER_DAY", "20", int, low=1, high=10_000)
     nudge_after_hours = _number(env, "MEETING_NUDGE_AFTER_HOURS", "24", float, low=0.1, high=24 * 30)
 
+    worker_rate = _number(env, "WORKER_MESSAGES_PER_SECOND", "5", float, low=0.1, high=100)
+    worker_lease = _number(env, "WORKER_LEASE_SECONDS", "120", float, low=1, high=3600)
+
     return Settings(
+        worker_rate=float(worker_rate),
+        worker_lease_seconds=float(worker_lease),
         requests_per_day=int(requests_per_day),
         nudge_after_hours=float(nudge_after_hours),
         database_url=database_url,

@@ -10,7 +10,10 @@ in flight can go out twice.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -41,7 +44,7 @@ class Skip:
     reason: str
 
 
-Renderer = Callable[[OrmSession, Delivery, Participant], Outgoing | Skip]
+Renderer = Callable[[OrmSession, Delivery, Participant, datetime], Outgoing | Skip]
 
 
 def enqueue(
@@ -93,6 +96,11 @@ class RunReport:
     def claimed(self) -> int:
         return self.sent + self.failed + self.skipped + self.retried
 
+    def merge(self, other: RunReport) -> None:
+        for name in ("sent", "failed", "skipped", "retried"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.outcomes.extend(other.outcomes)
+
 
 class Deliverer:
     def __init__(
@@ -103,61 +111,83 @@ class Deliverer:
         notifiers: dict[str, Notifier],
         renderers: dict[str, Renderer],
         lease: timedelta = timedelta(minutes=2),
+        name: str | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.notifiers = notifiers
         self.renderers = renderers
         self.lease = lease
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._kick_lock = threading.Lock()
         self._kick_pending = False
 
-    def claim(self, *, limit: int) -> list[int]:
+    def claim(
+        self,
+        *,
+        limit: int,
+        exclude_kinds: tuple[str, ...] = (),
+        early_kinds: tuple[str, ...] = (),
+        lookahead: timedelta = timedelta(0),
+    ) -> list[int]:
+        """Take up to ``limit`` due rows for this sender. ``early_kinds`` may be taken ``lookahead``
+        before they are due, so that a big batch (2,000 reminders for one keynote) finishes in time."""
         now = self.clock.now()
-        with self.db.transaction(write=True) as session:
-            due = (
-                select(Delivery.id)
-                .where(
-                    or_(
-                        and_(Delivery.status == "pending", Delivery.due_at <= now),
-                        and_(Delivery.status == "sending", Delivery.claimed_until < now),
-                    )
-                )
-                .order_by(Delivery.due_at, Delivery.id)
-                .limit(limit)
+        due_now = and_(Delivery.status == "pending", Delivery.due_at <= now)
+        if early_kinds and lookahead > timedelta(0):
+            due_now = or_(
+                due_now,
+                and_(Delivery.status == "pending", Delivery.kind.in_(early_kinds), Delivery.due_at <= now + lookahead),
             )
-            if self.db.engine.dialect.name == "postgresql":
-                due = due.with_for_update(skip_locked=True)
+        abandoned = and_(Delivery.status == "sending", Delivery.claimed_until < now)
+        due = select(Delivery.id).where(or_(due_now, abandoned))
+        if exclude_kinds:
+            due = due.where(Delivery.kind.not_in(exclude_kinds))
+        due = due.order_by(Delivery.due_at, Delivery.id).limit(limit)
+        if self.db.engine.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        with self.db.transaction(write=True) as session:
             claimed = session.scalars(
                 update(Delivery)
                 .where(Delivery.id.in_(due))
-                .values(status="sending", claimed_until=now + self.lease, attempts=Delivery.attempts + 1)
+                .values(
+                    status="sending", claimed_until=now + self.lease, claimed_by=self.name, attempts=Delivery.attempts + 1
+                )
                 .returning(Delivery.id)
             ).all()
         return sorted(claimed)
 
-    def run_once(self, *, limit: int = 100) -> RunReport:
+    def run_once(
+        self,
+        *,
+        limit: int = 100,
+        exclude_kinds: tuple[str, ...] = (),
+        early_kinds: tuple[str, ...] = (),
+        lookahead: timedelta = timedelta(0),
+        before_send: Callable[[], None] | None = None,
+    ) -> RunReport:
         """Send up to ``limit`` due messages; returns what happened to each."""
         report = RunReport()
-        for delivery_id in self.claim(limit=limit):
-            outcome, detail = self._deliver(delivery_id)
+        claimed = self.claim(limit=limit, exclude_kinds=exclude_kinds, early_kinds=early_kinds, lookahead=lookahead)
+        for delivery_id in claimed:
+            outcome, detail = self._deliver(delivery_id, before_send)
+            if outcome == "lost":
+                continue
             setattr(report, outcome, getattr(report, outcome) + 1)
             report.outcomes.append((delivery_id, outcome, detail))
         return report
 
-    def drain(self, *, batch: int = 100, max_rounds: int = 1000) -> RunReport:
-        """Send everything due now (the console and tests; the worker ticks instead)."""
+    def drain(self, *, batch: int = 100, max_rounds: int = 1000, exclude_kinds: tuple[str, ...] = ()) -> RunReport:
+        """Send everything due now (the console, tests and web kicks; the worker ticks instead)."""
         total = RunReport()
         for _ in range(max_rounds):
-            report = self.run_once(limit=batch)
-            for name in ("sent", "failed", "skipped", "retried"):
-                setattr(total, name, getattr(total, name) + getattr(report, name))
-            total.outcomes.extend(report.outcomes)
+            report = self.run_once(limit=batch, exclude_kinds=exclude_kinds)
+            total.merge(report)
             if report.claimed == 0 or report.retried == report.claimed:
                 break
         return total
 
-    def kick(self) -> None:
+    def kick(self, *, exclude_kinds: tuple[str, ...] = ()) -> None:
         """Send what is due in a background thread, right away: a web process calls this after a change
         so people hear at once; if the process dies first, the worker sends it instead."""
         with self._kick_lock:
@@ -169,13 +199,26 @@ class Deliverer:
             try:
                 with self._kick_lock:
                     self._kick_pending = False
-                self.drain()
+                self.drain(exclude_kinds=exclude_kinds)
             except Exception:
                 log.exception("sending queued messages failed; the worker will retry")
 
         threading.Thread(target=run, name="partnerup-kick", daemon=True).start()
 
-    def _deliver(self, delivery_id: int) -> tuple[str, str]:
+    def _confirm(self, delivery_id: int) -> bool:
+        """Renew this sender's claim just before sending; False when the lease ran out and another
+        sender took the row (then this one must not send it)."""
+        now = self.clock.now()
+        with self.db.transaction(write=True) as session:
+            result = session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.status == "sending", Delivery.claimed_by == self.name)
+                .values(claimed_until=now + self.lease)
+            )
+            return result.rowcount == 1
+
+    def _deliver(self, delivery_id: int, before_send: Callable[[], None] | None = None) -> tuple[str, str]:
+        now = self.clock.now()
         with self.db.transaction() as session:
             delivery = session.get(Delivery, delivery_id)
             participant = session.get(Participant, delivery.participant_id)
@@ -186,7 +229,7 @@ class Deliverer:
             elif participant.is_bot:
                 rendered = Skip("recipient is a bot")
             else:
-                rendered = renderer(session, delivery, participant)
+                rendered = renderer(session, delivery, participant, now)
             recipient = Recipient(participant.id, participant.platform, participant.external_id, participant.display_name)
             attempts = delivery.attempts
         if isinstance(rendered, Skip):
@@ -198,6 +241,11 @@ class Deliverer:
                 delivery_id, status="skipped", detail=f"no way to reach {recipient.platform} users from this process"
             )
             return "skipped", recipient.platform
+        if before_send is not None:
+            before_send()
+        if not self._confirm(delivery_id):
+            log.warning("delivery %s was taken over by another sender; not sending it again", delivery_id)
+            return "lost", ""
         try:
             ref = notifier.send(recipient, rendered.reply, attachments=rendered.attachments)
         except DeliveryError as error:

@@ -7,10 +7,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.clock import Clock
+from bot.reminders import follow_agenda_changes
 from storage.db import Database
 from storage.event_file import parse_event_file
 from storage.event_loader import LoadReport, load_event
-from storage.models import Event
+from storage.models import AgendaSession, Event
 
 DEFAULT_EVENT_FILE = Path(__file__).with_name("data") / "default_event.yml"
 
@@ -22,8 +23,23 @@ def load_event_file(db: Database, path: str | Path, *, clock: Clock) -> LoadRepo
         storage.event_file.EventFileError: the file is broken; the database is untouched.
     """
     event_file = parse_event_file(path)
-    with db.transaction() as session:
-        return load_event(session, event_file, now=clock.now())
+    now = clock.now()
+    with db.transaction(write=True) as session:
+        report = load_event(session, event_file, now=now)
+        ids = dict(
+            session.execute(
+                select(AgendaSession.key, AgendaSession.id).where(AgendaSession.event_id == report.event_id)
+            ).all()
+        )
+        moved = [ids[c.key] for c in report.changed if {"start", "end"} & set(c.fields)]
+        report.told_of_cancellation = follow_agenda_changes(
+            session,
+            now=now,
+            moved=moved,
+            cancelled=[ids[k] for k in report.cancelled],
+            restored=[ids[k] for k in report.restored],
+        )
+        return report
 
 
 def ensure_default_event(db: Database, *, clock: Clock) -> LoadReport | None:

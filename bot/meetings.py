@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.delivery import enqueue, enqueue_many, message
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.participants import Participants, Profile, profile_of
+from bot.reminders import queue_meeting_reminders
 from bot.text import clean_input
 from storage.db import Database
 from storage.models import (
@@ -626,6 +627,7 @@ class Partnering:
                 session.add(MeetingSeat(meeting_id=meeting.id, participant_id=person, slot_id=meeting.slot_id, active=True))
         session.flush()
         enqueue_many(session, [row for m in meetings for row in confirmations(by_id[m.request_id], m.id, now)])
+        queue_meeting_reminders(session, now=now, meeting_ids=[m.id for m in meetings])
 
     def export_csv(self) -> str:
         """Every meeting as CSV: time, table, both people, their organisations, status."""

@@ -3,14 +3,28 @@ message never announces something that has since changed without saying so."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
-from bot import meeting_replies
+from bot import meeting_replies, reminder_replies, timefmt
+from bot.catalog import load_session_view
 from bot.delivery import Outgoing, Renderer, Skip
 from bot.ics import meeting_calendar
 from bot.meetings import _current_event, meeting_view, request_view
 from bot.notify import Attachment
-from storage.models import Delivery, Meeting, MeetingRequest, Participant
+from storage.models import (
+    AgendaSession,
+    Bookmark,
+    Delivery,
+    Meeting,
+    MeetingRequest,
+    MeetingSeat,
+    MeetingSlot,
+    Participant,
+)
 
 
 def _request(session: OrmSession, delivery: Delivery):
@@ -18,38 +32,38 @@ def _request(session: OrmSession, delivery: Delivery):
     return request, _current_event(session)
 
 
-def request_received(session: OrmSession, delivery: Delivery, _person: Participant) -> Outgoing | Skip:
+def request_received(session: OrmSession, delivery: Delivery, _person: Participant, now: datetime) -> Outgoing | Skip:
     request, event = _request(session, delivery)
     if request is None or request.status != "pending":
         return Skip("the request was answered or withdrawn before this went out")
     return Outgoing(meeting_replies.request_received(request_view(request, event)))
 
 
-def request_nudge(session: OrmSession, delivery: Delivery, _person: Participant) -> Outgoing | Skip:
+def request_nudge(session: OrmSession, delivery: Delivery, _person: Participant, now: datetime) -> Outgoing | Skip:
     request, event = _request(session, delivery)
     if request is None or request.status != "pending":
         return Skip("the request was answered meanwhile")
     return Outgoing(meeting_replies.nudge(request_view(request, event)))
 
 
-def request_sent(session: OrmSession, delivery: Delivery, _person: Participant) -> Outgoing | Skip:
+def request_sent(session: OrmSession, delivery: Delivery, _person: Participant, now: datetime) -> Outgoing | Skip:
     request, event = _request(session, delivery)
     if request is None:
         return Skip("the request no longer exists")
     return Outgoing(meeting_replies.request_sent(request_view(request, event)))
 
 
-def request_declined(session: OrmSession, delivery: Delivery, _person: Participant) -> Outgoing | Skip:
+def request_declined(session: OrmSession, delivery: Delivery, _person: Participant, now: datetime) -> Outgoing | Skip:
     request, event = _request(session, delivery)
     return Outgoing(meeting_replies.request_declined(request_view(request, event)))
 
 
-def request_withdrawn(session: OrmSession, delivery: Delivery, _person: Participant) -> Outgoing | Skip:
+def request_withdrawn(session: OrmSession, delivery: Delivery, _person: Participant, now: datetime) -> Outgoing | Skip:
     request, event = _request(session, delivery)
     return Outgoing(meeting_replies.request_withdrawn(request_view(request, event)))
 
 
-def no_slot(session: OrmSession, delivery: Delivery, _person: Participant) -> Outgoing | Skip:
+def no_slot(session: OrmSession, delivery: Delivery, _person: Participant, now: datetime) -> Outgoing | Skip:
     request, event = _request(session, delivery)
     if request is None or request.status != "accepted":
         return Skip("the request is no longer waiting for a slot")
@@ -72,7 +86,7 @@ def calendar_file(meeting: Meeting, view, *, event_name: str, stamp, cancelled: 
     return Attachment(filename=f"meeting-{meeting.request_id}.ics", content=content, title="Add to calendar")
 
 
-def meeting_confirmed(session: OrmSession, delivery: Delivery, person: Participant) -> Outgoing | Skip:
+def meeting_confirmed(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
     meeting = session.get(Meeting, delivery.ref_id)
     event = _current_event(session)
     if meeting is None or meeting.status != "booked":
@@ -82,7 +96,7 @@ def meeting_confirmed(session: OrmSession, delivery: Delivery, person: Participa
     return Outgoing(meeting_replies.meeting_confirmed(view), (attachment,))
 
 
-def meeting_cancelled(session: OrmSession, delivery: Delivery, person: Participant) -> Outgoing | Skip:
+def meeting_cancelled(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
     meeting = session.get(Meeting, delivery.ref_id)
     event = _current_event(session)
     view = meeting_view(session, meeting, me_id=person.id, event=event)
@@ -90,7 +104,7 @@ def meeting_cancelled(session: OrmSession, delivery: Delivery, person: Participa
     return Outgoing(meeting_replies.meeting_cancelled(view), (attachment,))
 
 
-def meeting_unscheduled(session: OrmSession, delivery: Delivery, person: Participant) -> Outgoing | Skip:
+def meeting_unscheduled(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
     meeting = session.get(Meeting, delivery.ref_id)
     event = _current_event(session)
     view = meeting_view(session, meeting, me_id=person.id, event=event)
@@ -108,3 +122,88 @@ RENDERERS: dict[str, Renderer] = {
     "meeting_cancelled": meeting_cancelled,
     "meeting_unscheduled": meeting_unscheduled,
 }
+
+
+def session_reminder(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
+
+    row = session.get(AgendaSession, delivery.ref_id)
+    if row is None or row.status != "scheduled":
+        return Skip("the session was cancelled")
+    if row.starts_at <= now:
+        return Skip("too late: the session had started")
+    if (
+        session.scalar(select(Bookmark.id).where(Bookmark.participant_id == person.id, Bookmark.session_id == row.id))
+        is None
+    ):
+        return Skip("the bookmark was removed")
+    event = _current_event(session)
+    return Outgoing(reminder_replies.session_reminder(load_session_view(session, row.id), event.timezone, now))
+
+
+def meeting_reminder(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
+
+    meeting = session.get(Meeting, delivery.ref_id)
+    if meeting is None or meeting.status != "booked":
+        return Skip("the meeting was cancelled or moved")
+    if not person.meeting_reminders:
+        return Skip("meeting reminders are switched off")
+    if meeting.slot.starts_at <= now:
+        return Skip("too late: the meeting had started")
+    event = _current_event(session)
+    return Outgoing(reminder_replies.meeting_reminder(meeting_view(session, meeting, me_id=person.id, event=event), now))
+
+
+def session_cancelled(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
+    row = session.get(AgendaSession, delivery.ref_id)
+    if row is None or row.status != "cancelled":
+        return Skip("the session is back on the agenda")
+    event = _current_event(session)
+    start = timefmt.local(row.starts_at, event.timezone)
+    return Outgoing(reminder_replies.session_cancelled(row.title, f"{timefmt.short_day(start.date())} {start:%H:%M %Z}"))
+
+
+def daily_digest(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
+    if not person.daily_digest:
+        return Skip("the evening summary is switched off")
+    event = _current_event(session)
+    day = date.fromisoformat(delivery.payload.get("day", ""))
+    start = datetime.combine(day, time(0), tzinfo=ZoneInfo(event.timezone))
+    end = start + timedelta(days=1)
+    if now >= start:
+        return Skip("too late: the day had begun")
+    session_ids = session.scalars(
+        select(AgendaSession.id)
+        .join(Bookmark, Bookmark.session_id == AgendaSession.id)
+        .where(Bookmark.participant_id == person.id, AgendaSession.status == "scheduled",
+               AgendaSession.starts_at >= start, AgendaSession.starts_at < end)
+        .order_by(AgendaSession.starts_at)
+    ).all()  # fmt: skip
+    meetings = session.scalars(
+        select(Meeting)
+        .join(MeetingSeat, MeetingSeat.meeting_id == Meeting.id)
+        .join(MeetingSlot, MeetingSlot.id == Meeting.slot_id)
+        .where(MeetingSeat.participant_id == person.id, MeetingSeat.active.is_(True), Meeting.status == "booked",
+               MeetingSlot.starts_at >= start, MeetingSlot.starts_at < end)
+    ).all()  # fmt: skip
+    if not session_ids and not meetings:
+        return Skip("nothing planned that day any more")
+    number = event.dates.index(day.isoformat()) + 1 if day.isoformat() in event.dates else None
+    return Outgoing(
+        reminder_replies.digest(
+            day,
+            number,
+            [load_session_view(session, sid) for sid in session_ids],
+            [meeting_view(session, m, me_id=person.id, event=event) for m in meetings],
+            event.timezone,
+        )
+    )
+
+
+RENDERERS.update(
+    {
+        "session_reminder": session_reminder,
+        "meeting_reminder": meeting_reminder,
+        "session_cancelled": session_cancelled,
+        "daily_digest": daily_digest,
+    }
+)

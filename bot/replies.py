@@ -53,6 +53,7 @@ class SessionCard:
     timezone: str
     show_day: bool = False
     show_description: bool = False
+    bookmarked: bool | None = None  # None: no "Remind me" button (shared posts, past sessions)
 
 
 @dataclass(frozen=True)

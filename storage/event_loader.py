@@ -54,6 +54,7 @@ class LoadReport:
     slots: int = 0
     tables: int = 0
     retired: list[str] = field(default_factory=list)
+    told_of_cancellation: int = 0
 
     @property
     def nothing_changed(self) -> bool:
@@ -80,6 +81,8 @@ class LoadReport:
         for note in self.retired:
             lines.append(f"  ! kept      {note}")
         lines.append(f"{len(self.added)} added, {len(self.changed)} changed, {len(self.cancelled)} cancelled.")
+        if self.told_of_cancellation:
+            lines.append(f"{self.told_of_cancellation} people who bookmarked a cancelled session will be told.")
         if self.blocks:
             lines.append(f"Partnering: {self.blocks} block(s), {self.slots} slot(s), {self.tables} table(s).")
         return lines

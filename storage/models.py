@@ -189,6 +189,9 @@ class Participant(Base):
     seeks: Mapped[str] = mapped_column(Text, default="")
     interests: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    reminder_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    meeting_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    daily_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
 class MeetingBlock(Base):
@@ -334,6 +337,18 @@ class MeetingSeat(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class Bookmark(Base):
+    """A session someone wants to be reminded of."""
+
+    __tablename__ = "bookmarks"
+    __table_args__ = (UniqueConstraint("participant_id", "session_id", name="uq_bookmarks_participant_session"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("agenda_sessions.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
 
 
@@ -363,6 +378,7 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     detail: Mapped[str] = mapped_column(Text, default="")

@@ -47,12 +47,19 @@ class SlackHttpApp:
         self.bolt = build_app(assistant=assistant, token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake.url)
         self.server = create_server(build_wsgi(self.bolt, health=assistant.db.ping), host="127.0.0.1", port=0, threads=4)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self._thread = threading.Thread(target=self.server.run, daemon=True)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
-    def close(self) -> None:
+    def _serve(self) -> None:
+        """waitress's own loop, one short poll at a time, so the test can stop it cleanly from outside."""
+        while not self._stop.is_set():
+            wasyncore.loop(timeout=0.02, map=self.server._map, count=1)
         self.server.task_dispatcher.shutdown()
         wasyncore.close_all(self.server._map)
+
+    def close(self) -> None:
+        self._stop.set()
         self._thread.join(timeout=5)
 
     # --- raw HTTP --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from bot import timefmt
+from bot.reminder_replies import BOOKMARK_ADD, BOOKMARK_REMOVE
 from bot.replies import (
     Actions,
     Button,
@@ -122,8 +123,11 @@ def render(reply: Reply, *, with_share: bool = True) -> tuple[str, list[Button]]
                 lines.extend(_wrap(text))
             case Note(text=text):
                 lines.extend(_wrap(f"({text})"))
-            case SessionCard():
+            case SessionCard(bookmarked=bookmarked):
                 lines.extend(session_lines(part))
+                if bookmarked is not None:
+                    label, action = ("Don't remind me", BOOKMARK_REMOVE) if bookmarked else ("Remind me", BOOKMARK_ADD)
+                    lines.append("      " + number(Button(label, action, str(part.session.id))))
             case VenueCard():
                 lines.extend(venue_lines(part))
             case ProfileCard():

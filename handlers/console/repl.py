@@ -9,16 +9,19 @@ out, with their buttons numbered for the person they went to.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import date
 from typing import TextIO
 
 from bot import meeting_replies as mr
+from bot import reminder_replies as rr
 from bot.agenda import ACTION_PAGE, ACTION_SHARE, decode_query
 from bot.assistant import Assistant, say
 from bot.errors import UserError
 from bot.participants import ORG_TYPE_LABELS, PersonInfo, ProfileUpdate, parse_interests
 from bot.replies import Button, Reply
 from bot.text import clean_input, fold, tokens
+from bot.worker import Worker
 from handlers.console.notifier import ConsoleNotifier
 from handlers.console.render import render
 
@@ -27,7 +30,7 @@ log = logging.getLogger(__name__)
 BANNER = """PartnerUp console: you are {who}. Type what you would type in Slack.
   /agenda, /agenda day 2, /agenda olweus, /venue, /partnerup help, /home
   a question, e.g. "when does Olweus speak?"
-  /profile, /partners [words], /meet @Name <topic> [| day 2], /meetings
+  /profile, /partners [words], /meet @Name <topic> [| day 2], /meetings, /reminders
   a button's number to press it; /as <name> to become someone else; /quit to leave"""
 PROFILE_HELP = (
     "Set your profile like this:\n"
@@ -45,8 +48,12 @@ def persona_id(name: str) -> str:
 class Console:
     """One console conversation; :meth:`handle` is what tests drive."""
 
-    def __init__(self, assistant: Assistant, *, who: str = "Ada") -> None:
+    def __init__(self, assistant: Assistant, *, who: str = "Ada", worker: Worker | None = None) -> None:
+        """``worker``: the same worker as ``python -m bot worker``, run in-process after each line
+        (and every few seconds in an interactive session) so reminders show up here too."""
         self.assistant = assistant
+        self.worker = worker
+        self._lock = threading.Lock()
         self.buttons: dict[str, list[Button]] = {}
         self._messages: list[str] = []
         assistant.add_notifier(PLATFORM, ConsoleNotifier(self._messages.append, self.remember))
@@ -77,7 +84,10 @@ class Console:
 
     def handle(self, line: str) -> str | None:
         """Answer one input line, followed by the direct messages it caused; ``None`` means leave."""
-        answer = self._answer(line)
+        with self._lock:
+            answer = self._answer(line)
+            if answer is not None and self.worker is not None:
+                self.worker.tick()
         if answer is None or not self._messages:
             return answer
         messages, self._messages[:] = "".join(self._messages).rstrip("\n"), []
@@ -103,14 +113,14 @@ class Console:
             case "/whoami":
                 return f"You are {self.who}."
             case "/agenda":
-                return self.show(a.agenda(text=rest))
+                return self.show(a.agenda(text=rest, actor=self.me))
             case "/venue" | "/venues":
                 return self.show(a.venue(text=rest), share=False)
             case "/partnerup" | "/help":
                 reply = a.help() if tokens(rest) in ([], ["help"]) else a.ask(text=rest)
                 return self.show(reply, share=False)
             case "/home":
-                return self.show(a.home(), share=False)
+                return self.show(a.home(actor=self.me), share=False)
             case "/profile":
                 return self.profile(rest)
             case "/partners":
@@ -124,8 +134,10 @@ class Console:
                 if not number.lstrip("#").isdigit():
                     return "Say which request and why, e.g. /decline 3 fully booked that day"
                 return self.show(a.decline(actor=self.me, request_id=int(number.lstrip("#")), reason=reason))
+            case "/reminders":
+                return self.show(a.reminders_overview(actor=self.me))
             case "":
-                return self.show(a.ask(text=rest), share=False)
+                return self.show(a.ask(text=rest, actor=self.me), share=False)
             case _:
                 return self.show(say("I don't know that command. Try /agenda, /venue, /meetings, /partnerup help or /quit."))
 
@@ -189,7 +201,12 @@ class Console:
         a, me = self.assistant, self.me
         if button.action == ACTION_PAGE:
             query, page = decode_query(button.value)
-            return self.show(a.agenda(text=query, page=page))
+            return self.show(a.agenda(text=query, page=page, actor=me))
+        if button.action in (rr.MEETING_REMINDERS, rr.DIGEST):
+            on = button.value == "on"
+            if button.action == rr.MEETING_REMINDERS:
+                return self.show(a.set_reminder_preferences(actor=me, meeting_reminders=on))
+            return self.show(a.set_reminder_preferences(actor=me, daily_digest=on))
         if button.action == ACTION_SHARE:
             query, page = decode_query(button.value)
             reply = a.agenda(text=query, page=page)
@@ -216,6 +233,9 @@ class Console:
             mr.RESCHEDULE: lambda: a.reschedule(actor=me, meeting_id=ref),
             mr.BLOCK_OFF: lambda: a.set_unavailable(actor=me, block_id=ref, unavailable=True),
             mr.BLOCK_ON: lambda: a.set_unavailable(actor=me, block_id=ref, unavailable=False),
+            rr.BOOKMARK_ADD: lambda: a.bookmark(actor=me, session_id=ref),
+            rr.BOOKMARK_REMOVE: lambda: a.unbookmark(actor=me, session_id=ref),
+            rr.SET_LEAD: lambda: a.set_reminder_preferences(actor=me, lead_minutes=ref),
         }
         handler = handlers.get(button.action)
         if handler is None:
@@ -227,8 +247,28 @@ class Console:
         self.buttons[self.key] = buttons
         return text
 
+    def tick_in_background(self, stdout: TextIO, *, every: float = 5.0) -> threading.Event:
+        """Run the worker every few seconds and print what it sends (interactive sessions)."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(every):
+                with self._lock:
+                    if self.worker is not None:
+                        self.worker.tick()
+                    if self._messages:
+                        stdout.write("\n" + "".join(self._messages))
+                        self._messages.clear()
+                        stdout.write(f"{self.who}> ")
+                        stdout.flush()
+
+        threading.Thread(target=loop, name="console-worker", daemon=True).start()
+        return stop
+
     def run(self, stdin: TextIO, stdout: TextIO, *, interactive: bool = False) -> None:
         stdout.write(self.banner() + "\n")
+        if interactive and self.worker is not None:
+            self.tick_in_background(stdout)
         while True:
             if interactive:
                 stdout.write(f"\n{self.who}> ")

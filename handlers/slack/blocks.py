@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import timefmt
+from bot.reminder_replies import BOOKMARK_ADD, BOOKMARK_REMOVE
 from bot.replies import (
     Actions,
     Button,
@@ -178,8 +179,15 @@ def blocks_for(reply: Reply, *, limit: int = MESSAGE_BLOCK_LIMIT, with_share: bo
                 blocks.append(SectionBlock(text=_mrkdwn(escape(text))))
             case Note(text=text):
                 blocks.append(ContextBlock(elements=[_mrkdwn(escape(text))]))
-            case SessionCard():
-                blocks.append(SectionBlock(text=_mrkdwn(session_text(part))))
+            case SessionCard(bookmarked=bookmarked):
+                accessory = None
+                if bookmarked is not None:
+                    accessory = button(
+                        Button("Don't remind me", BOOKMARK_REMOVE, str(part.session.id))
+                        if bookmarked
+                        else Button("Remind me", BOOKMARK_ADD, str(part.session.id))
+                    )
+                blocks.append(SectionBlock(text=_mrkdwn(session_text(part)), accessory=accessory))
             case VenueCard():
                 blocks.append(SectionBlock(text=_mrkdwn(venue_text(part))))
             case ProfileCard():

@@ -48,3 +48,13 @@ def participant(context: BoltContext, client: WebClient, user_id: str) -> int:
     return context["assistant"].identify(
         platform=PLATFORM, external_id=user_id, lookup=lambda: slack_person(client, user_id)
     )
+
+
+def optional_participant(context: BoltContext, client: WebClient, user_id: str) -> int | None:
+    """The participant when Slack knows them, else None (answers then come without personal buttons)."""
+    from bot.errors import UserError
+
+    try:
+        return participant(context, client, user_id)
+    except (UserError, SlackApiError):
+        return None

@@ -1,10 +1,11 @@
-"""Buttons: agenda paging and sharing; partnering requests, answers and meetings."""
+"""Buttons: agenda paging and sharing; partnering requests, answers and meetings; reminders."""
 
 from slack_bolt import App
 
-from handlers.slack.actions import agenda, partnering
+from handlers.slack.actions import agenda, partnering, reminders
 
 
 def register(app: App) -> None:
     agenda.register(app)
     partnering.register(app)
+    reminders.register(app)

@@ -1,15 +1,20 @@
 """Agenda buttons. A button's value is only a query to run again, never trusted content."""
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
 from bot.agenda import ACTION_PAGE, ACTION_SHARE, decode_query
 from handlers.slack import blocks
+from handlers.slack.identity import optional_participant
 
 
-def agenda_page_callback(ack: Ack, action: dict, respond: Respond, context: BoltContext) -> None:
+def agenda_page_callback(
+    ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond, context: BoltContext
+) -> None:
     ack()
     query, page = decode_query(action.get("value", ""))
-    reply = context["assistant"].agenda(text=query, page=page)
+    me = optional_participant(context, client, body.get("user", {}).get("id", ""))
+    reply = context["assistant"].agenda(text=query, page=page, actor=me)
     respond(replace_original=True, response_type="ephemeral", **blocks.message(reply))
 
 

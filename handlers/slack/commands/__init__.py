@@ -1,8 +1,8 @@
-"""Slash commands: /agenda, /venue, /partnerup, and partnering: /profile, /partners, /meet, /meetings."""
+"""Slash commands: /agenda, /venue, /partnerup, partnering: /profile, /partners, /meet, /meetings; /reminders."""
 
 from slack_bolt import App
 
-from handlers.slack.commands import agenda, partnering, partnerup, venue
+from handlers.slack.commands import agenda, partnering, partnerup, reminders, venue
 
 
 def register(app: App) -> None:
@@ -10,3 +10,4 @@ def register(app: App) -> None:
     venue.register(app)
     partnerup.register(app)
     partnering.register(app)
+    reminders.register(app)

@@ -6,7 +6,7 @@ from handlers.slack import blocks
 
 
 def app_mention_callback(event: dict, say: Say, context: BoltContext) -> None:
-    reply = context["assistant"].ask(text=event.get("text", ""))
+    reply = context["assistant"].ask(text=event.get("text", ""))  # in a channel: no personal buttons
     say(thread_ts=event.get("thread_ts") or event.get("ts"), **blocks.message(reply, with_share=False))
 
 

@@ -1,0 +1,132 @@
+"""The worker: one process that sends everything queued, paced to Slack's limits.
+
+``python -m bot worker`` runs APScheduler 3.11 with one short interval job, ``tick``. The
+database rows are the queue (see :mod:`bot.delivery`), so APScheduler only keeps time:
+its jobs live in memory, because APScheduler 3 cannot share a job store between processes
+(its FAQ says so), and several worker replicas must be able to run at once. A tick:
+
+1. queues nudges for requests left unanswered and the evening digests that have become due;
+2. sends what is due, oldest first, at most ``rate`` messages a second; reminders are
+   taken early when many fall due together, so that a batch of 2,000 for one keynote is
+   done before it starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.delivery import Deliverer, RunReport
+from bot.meetings import Partnering
+from bot.reminders import REMINDER_KINDS, Reminders
+from storage.models import Delivery
+
+log = logging.getLogger(__name__)
+LOOKAHEAD_HORIZON = timedelta(minutes=60)
+MAX_LOOKAHEAD = timedelta(minutes=30)
+
+
+class Pacer:
+    """A token bucket in front of the Web API: at most ``rate`` sends a second, with no burst."""
+
+    def __init__(self, rate: float | None, *, sleep: Callable[[float], None] = time.sleep,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+        self.interval = 1.0 / rate if rate else 0.0
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._next = 0.0
+
+    def __call__(self) -> None:
+        if not self.interval:
+            return
+        now = self._monotonic()
+        if self._next > now:
+            self._sleep(self._next - now)
+            now = self._next
+        self._next = now + self.interval
+
+
+class Worker:
+    def __init__(
+        self,
+        *,
+        deliverer: Deliverer,
+        partnering: Partnering,
+        reminders: Reminders,
+        rate: float | None = 8.0,
+        batch: int = 50,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.deliverer = deliverer
+        self.partnering = partnering
+        self.reminders = reminders
+        self.rate = rate
+        self.batch = batch
+        self.pacer = pacer or Pacer(rate)
+        self._stop = threading.Event()
+
+    def lookahead(self) -> timedelta:
+        """How early to start on reminders: the time it takes to send all due within the next hour."""
+        if not self.rate:
+            return timedelta(0)
+        now = self.deliverer.clock.now()
+        with self.deliverer.db.transaction() as session:
+            upcoming = session.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .where(
+                    Delivery.status == "pending",
+                    Delivery.kind.in_(REMINDER_KINDS),
+                    Delivery.due_at <= now + LOOKAHEAD_HORIZON,
+                )
+            )
+        return min(MAX_LOOKAHEAD, timedelta(seconds=math.ceil(upcoming / self.rate)))
+
+    def tick(self) -> RunReport:
+        """One pass: plan what became due, then send until nothing due is left (or we are told to stop)."""
+        total = RunReport()
+        try:
+            self.partnering.queue_nudges()
+            self.reminders.plan_digests()
+        except Exception:
+            log.exception("planning nudges and digests failed; sending goes on")
+        lookahead = self.lookahead()
+        claim = max(1, min(self.batch, int((self.rate or 100) * self.deliverer.lease.total_seconds() / 4)))
+        while not self._stop.is_set():
+            report = self.deliverer.run_once(
+                limit=claim, early_kinds=REMINDER_KINDS, lookahead=lookahead, before_send=self.pacer
+            )
+            total.merge(report)
+            if report.claimed == 0 or report.retried == report.claimed:
+                break
+        if total.claimed:
+            log.info("sent %s, failed %s, skipped %s, retrying %s", total.sent, total.failed, total.skipped, total.retried)
+        return total
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self, *, interval_seconds: float = 2.0) -> None:
+        """Tick forever under APScheduler until SIGTERM or SIGINT."""
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        scheduler = BlockingScheduler(timezone="UTC")
+        scheduler.add_job(self.tick, "interval", seconds=interval_seconds, id="tick", max_instances=1, coalesce=True,
+                          next_run_time=datetime.now(UTC))  # fmt: skip
+
+        def shutdown(signum, _frame) -> None:
+            log.info("worker stopping (signal %s)", signum)
+            self.stop()
+            scheduler.shutdown(wait=False)
+
+        signal.signal(signal.SIGTERM, shutdown)
+        signal.signal(signal.SIGINT, shutdown)
+        log.info("worker %s started: up to %s messages a second", self.deliverer.name, self.rate)
+        scheduler.start()

@@ -1,0 +1,206 @@
+"""Accepts racing for the same table or the same person: the database has the last word.
+
+Each thread has its own :class:`storage.db.Database` on the same URL (as separate web
+processes would), and a barrier starts them together. Runs on SQLite, and on PostgreSQL
+when TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.assistant import Assistant
+from bot.clock import FixedClock
+from bot.event_setup import DEFAULT_EVENT_FILE, load_event_file
+from bot.replies import Reply
+from storage.db import Database
+from storage.models import Event, Meeting, MeetingRequest, MeetingSeat, MeetingSlot, MeetingTable
+from tests.partnering_helpers import RecordingNotifier, people, tiny_event_file
+
+PAIRS = 6
+
+
+def race(database_url: str, clock: FixedClock, notifier: RecordingNotifier, moves: list[Callable[[Assistant], Reply]]):
+    """Run each move in its own thread, with its own Database and Assistant, all released at once."""
+    barrier = threading.Barrier(len(moves))
+    replies: list[Reply | None] = [None] * len(moves)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        db = Database(database_url)
+        try:
+            assistant = Assistant(db=db, clock=clock, send_now=True)
+            assistant.add_notifier("console", notifier)
+            barrier.wait(timeout=30)
+            replies[index] = moves[index](assistant)
+        except BaseException as error:  # reported by the test below, not lost in the thread
+            errors.append(error)
+        finally:
+            db.dispose()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(moves))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a racing accept never finished"
+    assert not errors, errors
+    return replies
+
+
+def double_bookings(db: Database) -> tuple[list, list]:
+    """(slot, table) pairs with two booked meetings, and (person, slot) pairs with two active seats."""
+    with db.transaction() as session:
+        tables = session.execute(
+            select(Meeting.slot_id, Meeting.table_id)
+            .where(Meeting.status == "booked")
+            .group_by(Meeting.slot_id, Meeting.table_id)
+            .having(func.count() > 1)
+        ).all()
+        people_ = session.execute(
+            select(MeetingSeat.participant_id, MeetingSeat.slot_id)
+            .where(MeetingSeat.active.is_(True))
+            .group_by(MeetingSeat.participant_id, MeetingSeat.slot_id)
+            .having(func.count() > 1)
+        ).all()
+    return tables, people_
+
+
+def booked_requests(db: Database) -> list[int]:
+    with db.transaction() as session:
+        return list(session.scalars(select(Meeting.request_id).where(Meeting.status == "booked")))
+
+
+@pytest.fixture
+def one_table_db(db: Database, clock: FixedClock, tmp_path: Path) -> Database:
+    """An event with one slot (3 Dec 11:00–11:30) and one table."""
+    load_event_file(db, tiny_event_file(tmp_path, tables=1, slots=1), clock=clock)
+    return db
+
+
+def test_parallel_accepts_for_the_last_table_book_exactly_one(
+    one_table_db: Database, database_url: str, clock: FixedClock
+) -> None:
+    notifier = RecordingNotifier()
+    setup = Assistant(db=one_table_db, clock=clock)
+    names = [f"{side} {n}" for n in range(PAIRS) for side in ("Asker", "Guest")]
+    ids = dict(zip(names, people(setup, *names), strict=True))
+    requests = {
+        n: setup.partnering.create_request(
+            requester_id=ids[f"Asker {n}"], invitee_id=ids[f"Guest {n}"], topic=f"Deal {n}"
+        ).id
+        for n in range(PAIRS)
+    }
+
+    replies = race(
+        database_url,
+        clock,
+        notifier,
+        [lambda a, n=n: a.accept(actor=ids[f"Guest {n}"], request_id=requests[n]) for n in range(PAIRS)],
+    )
+
+    booked = [n for n, reply in enumerate(replies) if reply.text.startswith("Accepted.")]
+    told_no_slot = [n for n, reply in enumerate(replies) if reply.text.startswith("There is no free slot")]
+    assert len(booked) == 1, [reply.text for reply in replies]
+    assert sorted(booked + told_no_slot) == list(range(PAIRS))
+    [winner] = booked
+    assert "Thu 3 Dec 11:00–11:30 CET at Table 1, Lounge, Small Hall" in replies[winner].text
+
+    assert booked_requests(one_table_db) == [requests[winner]]
+    assert double_bookings(one_table_db) == ([], [])
+    with one_table_db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(MeetingSeat)) == 2
+        statuses = set(session.scalars(select(MeetingRequest.status)))
+    assert statuses == {"accepted"}
+
+    Assistant(db=one_table_db, clock=clock, notifiers={"console": notifier}, send_now=True).sent()
+    for n in range(PAIRS):
+        for side in ("Asker", "Guest"):
+            texts = notifier.texts(f"{side} {n}")
+            outcomes = [t for t in texts if t.startswith(("Meeting booked with", "There is no free slot for your meeting"))]
+            expected = "Meeting booked with" if n == winner else "There is no free slot for your meeting"
+            assert len(outcomes) == 1 and outcomes[0].startswith(expected), (n, side, texts)
+
+
+def test_one_person_accepting_many_invitations_at_once_is_never_in_two_places(
+    db: Database, database_url: str, clock: FixedClock
+) -> None:
+    load_event_file(db, DEFAULT_EVENT_FILE, clock=clock)
+    notifier = RecordingNotifier()
+    setup = Assistant(db=db, clock=clock)
+    [host] = people(setup, "Popular Host")
+    askers = people(setup, *[f"Asker {n}" for n in range(PAIRS)])
+    requests = [
+        setup.partnering.create_request(requester_id=asker, invitee_id=host, topic=f"Deal {n}").id
+        for n, asker in enumerate(askers)
+    ]
+
+    replies = race(
+        database_url,
+        clock,
+        notifier,
+        [lambda a, request_id=request_id: a.accept(actor=host, request_id=request_id) for request_id in requests],
+    )
+
+    assert all(reply.text.startswith("Accepted.") for reply in replies), [reply.text for reply in replies]
+    assert double_bookings(db) == ([], [])
+    with db.transaction() as session:
+        host_slots = session.execute(
+            select(MeetingSlot.starts_at)
+            .join(MeetingSeat, MeetingSeat.slot_id == MeetingSlot.id)
+            .where(MeetingSeat.participant_id == host, MeetingSeat.active.is_(True))
+            .order_by(MeetingSlot.starts_at)
+        ).scalars()
+        host_slots = list(host_slots)
+    assert len(host_slots) == len(set(host_slots)) == PAIRS
+    assert sorted(booked_requests(db)) == sorted(requests)
+    # Nobody is pushed further than needed: the host's meetings fill the first slots in order.
+    with db.transaction() as session:
+        first_slots = list(session.scalars(select(MeetingSlot.starts_at).order_by(MeetingSlot.starts_at).limit(PAIRS)))
+    assert host_slots == first_slots
+
+
+def test_the_database_refuses_a_direct_double_booking(one_table_db: Database, clock: FixedClock) -> None:
+    setup = Assistant(db=one_table_db, clock=clock)
+    ann, bo, cai, dag = people(setup, "Ann", "Bo", "Cai", "Dag")
+    first = setup.partnering.create_request(requester_id=ann, invitee_id=bo, topic="One").id
+    second = setup.partnering.create_request(requester_id=cai, invitee_id=dag, topic="Two").id
+    with one_table_db.transaction() as session:
+        event_id = session.scalar(select(Event.id))
+        slot_id = session.scalar(select(MeetingSlot.id))
+        table_id = session.scalar(select(MeetingTable.id))
+
+    def add_meeting(request_id: int, status: str = "booked") -> int:
+        with one_table_db.transaction() as session:
+            meeting = Meeting(
+                event_id=event_id, request_id=request_id, slot_id=slot_id, table_id=table_id, status=status,
+                ics_uid=f"uid-{request_id}", sequence=0, created_at=clock.now(),
+            )  # fmt: skip
+            session.add(meeting)
+            session.flush()
+            return meeting.id
+
+    def add_seat(meeting_id: int, *, active: bool = True) -> None:
+        with one_table_db.transaction() as session:
+            session.add(MeetingSeat(meeting_id=meeting_id, participant_id=ann, slot_id=slot_id, active=active))
+
+    booked = add_meeting(first)
+    with pytest.raises(IntegrityError):
+        add_meeting(second)  # same slot, same table
+    cancelled = add_meeting(second, status="cancelled")  # a cancelled meeting there is history, not a booking
+    add_seat(booked)
+    with pytest.raises(IntegrityError):
+        add_seat(cancelled)  # Ann twice in the same slot
+    add_seat(cancelled, active=False)
+
+    with one_table_db.transaction() as session:
+        rows = session.execute(select(Meeting.request_id, Meeting.status).order_by(Meeting.id)).all()
+        seats = session.execute(select(MeetingSeat.meeting_id, MeetingSeat.active).order_by(MeetingSeat.id)).all()
+    assert rows == [(first, "booked"), (second, "cancelled")]
+    assert seats == [(booked, True), (cancelled, False)]
