@@ -88,8 +88,9 @@ def request_declined(request: RequestView) -> Reply:
     return reply
 
 
-def request_withdrawn(request: RequestView) -> Reply:
-    text = f"{request.requester.name} withdrew their meeting request ({request.topic})."
+def request_withdrawn(request: RequestView, *, by_requester: bool = True) -> Reply:
+    who = request.requester.name if by_requester else request.invitee.name
+    text = f"{who} withdrew the meeting request ({request.topic}); it will not be scheduled."
     return Reply(text=text).add(Paragraph(text))
 
 
@@ -177,7 +178,12 @@ def overview_reply(overview: Overview, *, timezone: str) -> Reply:
     if overview.unplaced:
         reply.add(Divider(), Heading("Accepted, waiting for a slot"))
         for request in overview.unplaced:
-            reply.add(RequestCard(request, "both"), Actions((Button("Propose another time", PROPOSE, str(request.id)),)))
+            reply.add(
+                RequestCard(request, "both"),
+                Actions(
+                    (Button("Propose another time", PROPOSE, str(request.id)), Button("Withdraw", WITHDRAW, str(request.id)))
+                ),
+            )
     if overview.sent:
         reply.add(Divider(), Heading("Requests you sent"))
         for request in overview.sent:

@@ -358,8 +358,10 @@ class Partnering:
             raise UserError(
                 f"There are no partnering meetings on {day:%a} {day.day} {day:%b}. Partnering days: {listed}.", field="day"
             )
-        if not any(b.ends_at > now for b in blocks if scheduling_day(b.starts_at, event.timezone) == day):
-            raise UserError(f"The partnering blocks on {day:%a} {day.day} {day:%b} are over; pick a later day.", field="day")
+        if not scheduling.candidate_slots(session, event=event, now=now, day=day):
+            raise UserError(
+                f"The partnering slots on {day:%a} {day.day} {day:%b} have all started; pick a later day.", field="day"
+            )
 
     # --- answering -----------------------------------------------------------------------
 
@@ -411,15 +413,19 @@ class Partnering:
         with self.db.transaction(write=True) as session:
             event = _current_event(session)
             request = self._request_for_update(session, request_id)
-            if request.requester_id != actor_id:
+            unplaced = request.status == "accepted" and not self._is_placed(session, request.id)
+            if actor_id not in (request.requester_id, request.invitee_id) or (
+                request.status == "pending" and actor_id != request.requester_id
+            ):
                 log.warning("participant %s tried to withdraw request %s, which is not theirs", actor_id, request_id)
                 raise NotAllowed("Only the person who sent this request can withdraw it.")
-            if request.status != "pending":
+            if request.status != "pending" and not unplaced:
                 raise UserError(f"This request can't be withdrawn any more: it was {request.status}.")
             request.status = "withdrawn"
             request.responded_at = now
-            enqueue(session, participant_id=request.invitee_id, kind="request_withdrawn", ref_id=request.id,
-                    dedupe_key=f"request_withdrawn:{request.id}", due_at=now, now=now)  # fmt: skip
+            other = request.invitee_id if actor_id == request.requester_id else request.requester_id
+            enqueue(session, participant_id=other, kind="request_withdrawn", ref_id=request.id,
+                    dedupe_key=f"request_withdrawn:{request.id}", due_at=now, now=now, payload={"by": actor_id})  # fmt: skip
             return request_view(request, event)
 
     def propose(
@@ -446,8 +452,8 @@ class Partnering:
                 block = session.get(MeetingBlock, block_id)
                 if block is None or block.event_id != event.id or not block.active:
                     raise NotFound("That partnering block doesn't exist.")
-                if block.ends_at <= now:
-                    raise UserError("That partnering block is over; pick a later one.")
+                if not scheduling.candidate_slots(session, event=event, now=now, block_id=block.id):
+                    raise UserError("That partnering block's slots have all started; pick a later one.")
             current = session.scalars(
                 select(Meeting).where(Meeting.request_id == request.id, Meeting.status == "booked")
             ).first()
@@ -467,9 +473,8 @@ class Partnering:
         self, session: OrmSession, request: MeetingRequest, meeting: Meeting | None, now: datetime
     ) -> None:
         if meeting is not None:
-            for person in (request.requester_id, request.invitee_id):
-                enqueue(session, participant_id=person, kind="meeting_confirmed", ref_id=meeting.id,
-                        dedupe_key=f"meeting_confirmed:{meeting.id}:{person}", due_at=now, now=now)  # fmt: skip
+            enqueue_many(session, confirmations(request, meeting.id, now))
+            queue_meeting_reminders(session, now=now, meeting_ids=[meeting.id])
             return
         stamp = int(now.timestamp() * 1000)
         for person in (request.requester_id, request.invitee_id):
@@ -741,10 +746,10 @@ def scheduling_day(instant: datetime, zone: str) -> date:
 def clean_multiline(text: str | None) -> str:
     if not text:
         return ""
-    lines = [clean_input(line) for line in text[: MESSAGE_LIMIT * 4].splitlines()]
+    lines = [clean_input(line, MESSAGE_LIMIT * 2) for line in text[: MESSAGE_LIMIT * 4].splitlines()]
     return "\n".join(line for line in lines if line).strip()
 
 
 def csv_safe(value: str) -> str:
     """Spreadsheet programs run cells that start with = + - @ as formulas; quote them out."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -60,7 +60,8 @@ def request_declined(session: OrmSession, delivery: Delivery, _person: Participa
 
 def request_withdrawn(session: OrmSession, delivery: Delivery, _person: Participant, now: datetime) -> Outgoing | Skip:
     request, event = _request(session, delivery)
-    return Outgoing(meeting_replies.request_withdrawn(request_view(request, event)))
+    by_requester = delivery.payload.get("by", request.requester_id) == request.requester_id
+    return Outgoing(meeting_replies.request_withdrawn(request_view(request, event), by_requester=by_requester))
 
 
 def no_slot(session: OrmSession, delivery: Delivery, _person: Participant, now: datetime) -> Outgoing | Skip:

@@ -239,5 +239,5 @@ def clean_input_multiline(text: str | None, limit: int) -> str:
     """Like :func:`bot.text.clean_input` but keeps line breaks, for longer profile fields."""
     if not text:
         return ""
-    lines = [clean_input(line) for line in text[: limit * 2].splitlines()]
+    lines = [clean_input(line, limit * 2) for line in text[: limit * 2].splitlines()]
     return "\n".join(line for line in lines if line).strip()[: limit + 1]

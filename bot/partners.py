@@ -9,7 +9,7 @@ without rebuilding an index of 20,000 people.
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -28,6 +28,7 @@ PROFILE_FIELDS = {
     "name": 2.0,
 }
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CATCH_UP_WINDOW = timedelta(minutes=5)
 
 
 class PartnerDirectory:
@@ -36,22 +37,26 @@ class PartnerDirectory:
         self._index = TermIndex()
         self._profiles: dict[int, Profile] = {}
         self._watermark = EPOCH
-        self._seen_at_watermark: set[int] = set()
+        self._indexed: dict[int, datetime] = {}
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
-        """Index every profile changed since the last look (all of them, the first time)."""
+        """Index every profile changed since the last look (all of them, the first time).
+
+        ``updated_at`` is stamped before commit and by each process's clock, so an edit can
+        commit "in the past"; rows from a safety window before the newest stamp seen are read
+        again and re-indexed when their stamp differs from the one indexed.
+        """
         with self._lock:
+            since = self._watermark - CATCH_UP_WINDOW if self._watermark > EPOCH else EPOCH
             with self.db.transaction() as session:
                 rows = session.scalars(
-                    select(Participant)
-                    .where(Participant.updated_at >= self._watermark, Participant.is_bot.is_(False))
-                    .order_by(Participant.updated_at)
+                    select(Participant).where(Participant.updated_at >= since, Participant.is_bot.is_(False))
                 ).all()
-                changed = [profile_of(row) for row in rows if row.id not in self._seen_at_watermark]
-                stamps = {row.id: row.updated_at for row in rows}
-            for profile in changed:
+                changed = [(profile_of(row), row.updated_at) for row in rows if self._indexed.get(row.id) != row.updated_at]
+            for profile, stamp in changed:
                 self._profiles[profile.id] = profile
+                self._indexed[profile.id] = stamp
                 self._index.put(
                     profile.id,
                     [
@@ -68,12 +73,8 @@ class PartnerDirectory:
                         ("role", PROFILE_FIELDS["role"], f"{profile.role} {profile.title}"),
                     ],
                 )
-            if stamps:
-                newest = max(stamps.values())
-                if newest > self._watermark:
-                    self._watermark = newest
-                    self._seen_at_watermark = set()
-                self._seen_at_watermark |= {pid for pid, stamp in stamps.items() if stamp == self._watermark}
+                if stamp > self._watermark:
+                    self._watermark = stamp
 
     def search(self, query: str, *, exclude: int | None = None, limit: int = 10) -> list[Profile]:
         self.refresh()

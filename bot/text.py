@@ -48,7 +48,7 @@ def content_tokens(text: str) -> list[str]:
     return [t for t in tokens(text) if t not in STOPWORDS]
 
 
-def clean_input(text: str | None) -> str:
+def clean_input(text: str | None, limit: int = MAX_INPUT_CHARS) -> str:
     """What a user typed, made safe to interpret: Slack markup removed, whitespace folded, length capped.
 
     Mentions (``<@U123>``), channel pings (``<!channel>``) and links (``<http://x|y>``) carry no
@@ -56,6 +56,6 @@ def clean_input(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = _SLACK_MARKUP.sub(" ", text[: MAX_INPUT_CHARS * 4])
+    text = _SLACK_MARKUP.sub(" ", text[: limit * 4])
     text = " ".join(text.split())
-    return text[:MAX_INPUT_CHARS]
+    return text[:limit]
