@@ -35,7 +35,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 NO_EVENT = "No event is loaded yet. An organiser can load one with `python -m bot load-event FILE`."
-WORKER_ONLY_KINDS = (*REMINDER_KINDS, "session_cancelled")
+WORKER_ONLY_KINDS = (*REMINDER_KINDS, "agenda_changes", "announcement", "announcement_progress")
 NOT_ORGANISER = "Sorry, only the event's organisers can do that. If you are one, ask an admin to add you to ORGANISER_IDS."
 
 

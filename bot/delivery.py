@@ -15,7 +15,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -37,6 +37,7 @@ MAX_ATTEMPTS = 5
 class Outgoing:
     reply: Reply
     attachments: tuple[Attachment, ...] = ()
+    channel: str | None = None  # post in this channel rather than the person's DMs
 
 
 @dataclass
@@ -235,6 +236,8 @@ class Deliverer:
         if isinstance(rendered, Skip):
             self._finish(delivery_id, status="skipped", detail=rendered.reason)
             return "skipped", rendered.reason
+        if rendered.channel:
+            recipient = replace(recipient, channel=rendered.channel)
         notifier = self.notifiers.get(recipient.platform)
         if notifier is None:
             self._finish(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot import agenda_changes
 from bot.clock import Clock
 from bot.reminders import follow_agenda_changes
 from storage.db import Database
@@ -32,13 +33,14 @@ def load_event_file(db: Database, path: str | Path, *, clock: Clock) -> LoadRepo
             ).all()
         )
         moved = [ids[c.key] for c in report.changed if {"start", "end"} & set(c.fields)]
-        report.told_of_cancellation = follow_agenda_changes(
+        follow_agenda_changes(
             session,
             now=now,
             moved=moved,
             cancelled=[ids[k] for k in report.cancelled],
             restored=[ids[k] for k in report.restored],
         )
+        report.told_of_changes = agenda_changes.notify(session, report, now=now)
         return report
 
 

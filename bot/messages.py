@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
-from bot import meeting_replies, reminder_replies, timefmt
+from bot import announcement_replies, meeting_replies, reminder_replies
+from bot.announcements import announcement_view
 from bot.catalog import load_session_view
 from bot.delivery import Outgoing, Renderer, Skip
 from bot.ics import meeting_calendar
@@ -17,6 +18,7 @@ from bot.meetings import _current_event, meeting_view, request_view
 from bot.notify import Attachment
 from storage.models import (
     AgendaSession,
+    Announcement,
     Bookmark,
     Delivery,
     Meeting,
@@ -154,13 +156,11 @@ def meeting_reminder(session: OrmSession, delivery: Delivery, person: Participan
     return Outgoing(reminder_replies.meeting_reminder(meeting_view(session, meeting, me_id=person.id, event=event), now))
 
 
-def session_cancelled(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
-    row = session.get(AgendaSession, delivery.ref_id)
-    if row is None or row.status != "cancelled":
-        return Skip("the session is back on the agenda")
-    event = _current_event(session)
-    start = timefmt.local(row.starts_at, event.timezone)
-    return Outgoing(reminder_replies.session_cancelled(row.title, f"{timefmt.short_day(start.date())} {start:%H:%M %Z}"))
+def agenda_changes(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
+    lines = [str(line) for line in delivery.payload.get("lines", [])]
+    if not lines:
+        return Skip("nothing to tell")
+    return Outgoing(reminder_replies.agenda_changes(lines))
 
 
 def daily_digest(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
@@ -204,7 +204,24 @@ RENDERERS.update(
     {
         "session_reminder": session_reminder,
         "meeting_reminder": meeting_reminder,
-        "session_cancelled": session_cancelled,
+        "agenda_changes": agenda_changes,
         "daily_digest": daily_digest,
     }
 )
+
+
+def announcement(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
+    row = session.get(Announcement, delivery.ref_id)
+    if row is None or row.status == "cancelled":
+        return Skip("the announcement was cancelled")
+    event = _current_event(session)
+    reply = announcement_replies.announcement(row.text, event_name=event.name, allow_broadcast=row.allow_broadcast)
+    return Outgoing(reply, channel=delivery.payload.get("channel"))
+
+
+def announcement_progress(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
+    view = announcement_view(session, session.get(Announcement, delivery.ref_id), _current_event(session))
+    return Outgoing(announcement_replies.progress(view, view.sent + view.failed + view.skipped))
+
+
+RENDERERS.update({"announcement": announcement, "announcement_progress": announcement_progress})

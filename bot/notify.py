@@ -14,10 +14,13 @@ from bot.replies import Reply
 
 @dataclass(frozen=True)
 class Recipient:
+    """A person; with ``channel`` set, the message goes to that channel instead of their DMs."""
+
     participant_id: int
     platform: str
     external_id: str
     name: str
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,17 @@ class DeliveryError(Exception):
 
 class Notifier(Protocol):
     def send(self, recipient: Recipient, reply: Reply, *, attachments: tuple[Attachment, ...] = ()) -> str:
-        """Deliver ``reply`` to ``recipient``; return the platform's reference (e.g. a message ts).
+        """Deliver ``reply`` to ``recipient``; return the platform's reference to the message.
 
         Raises:
             DeliveryError: the message did not go out.
+        """
+        ...
+
+    def update(self, recipient: Recipient, ref: str, reply: Reply) -> None:
+        """Replace a message sent earlier (``ref`` from :meth:`send`), e.g. a progress report.
+
+        Raises:
+            DeliveryError: it could not be updated.
         """
         ...

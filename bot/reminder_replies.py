@@ -40,9 +40,12 @@ def meeting_reminder(meeting: MeetingView, now: datetime) -> Reply:
     return Reply(text=text).add(Heading(f"Meeting in {minutes} minutes"), MeetingCard(meeting))
 
 
-def session_cancelled(title: str, start_label: str) -> Reply:
-    text = f"Cancelled: {title} ({start_label}), which you asked to be reminded of. Your reminder is removed."
-    return Reply(text=text).add(Paragraph(text), Note("See what else is on with /agenda."))
+def agenda_changes(lines: list[str]) -> Reply:
+    """One notice for everything a load changed that concerns this person."""
+    text = "Agenda change: " + lines[0] if len(lines) == 1 else f"{len(lines)} agenda changes: " + " ".join(lines)
+    reply = Reply(text=text[:3000]).add(Heading("Agenda change" if len(lines) == 1 else "Agenda changes"))
+    reply.add(Paragraph("\n".join(f"• {line}" for line in lines)))
+    return reply.add(Note("See the latest with /agenda."))
 
 
 def digest(day: date, number: int | None, sessions: list[SessionView], meetings: list[MeetingView], timezone: str) -> Reply:

@@ -29,7 +29,6 @@ LEAD_CHOICES = (5, 10, 15, 30, 60)
 SESSION_REMINDER = "session_reminder"
 MEETING_REMINDER = "meeting_reminder"
 DIGEST = "daily_digest"
-SESSION_CANCELLED = "session_cancelled"
 REMINDER_KINDS = (SESSION_REMINDER, MEETING_REMINDER, DIGEST)
 DIGEST_AT = time(18, 0)  # the evening before each event day, event time
 
@@ -255,10 +254,9 @@ def queue_meeting_reminders(session: OrmSession, *, now: datetime, participant_i
 
 def follow_agenda_changes(
     session: OrmSession, *, now: datetime, moved: list[int], cancelled: list[int], restored: list[int] = ()
-) -> int:
-    """After an event load: reminders follow moved sessions; cancelled ones drop their reminders and
-    tell each person who bookmarked them, once; restored ones get their reminders back.
-    Returns how many people will be told of a cancellation."""
+) -> None:
+    """After an event load: reminders follow moved sessions; cancelled ones drop their reminders;
+    restored ones get them back. (Telling people is :mod:`bot.agenda_changes`' job.)"""
     for session_id in restored:
         session.execute(
             update(Delivery)
@@ -268,16 +266,9 @@ def follow_agenda_changes(
         )  # fmt: skip
     for session_id in [*moved, *restored]:
         retime(session, now=now, session_id=session_id)
-    told = 0
     for session_id in cancelled:
         session.execute(
             update(Delivery)
             .where(Delivery.kind == SESSION_REMINDER, Delivery.ref_id == session_id, Delivery.status == "pending")
             .values(status="skipped", detail="the session was cancelled")
         )
-        people = session.scalars(select(Bookmark.participant_id).where(Bookmark.session_id == session_id)).all()
-        enqueue_many(session, [message(participant_id=p, kind=SESSION_CANCELLED, ref_id=session_id,
-                                       dedupe_key=f"{SESSION_CANCELLED}:{session_id}:{p}", due_at=now, now=now)
-                               for p in people])  # fmt: skip
-        told += len(people)
-    return told

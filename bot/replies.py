@@ -42,6 +42,15 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Markdown:
+    """Text an organiser wrote in the platform's markup (Slack mrkdwn); ``allow_broadcast`` lets
+    @channel, @here and @everyone through, which are otherwise neutralised."""
+
+    text: str
+    allow_broadcast: bool = False
+
+
+@dataclass(frozen=True)
 class DayHeading:
     day: date
     number: int | None

@@ -23,10 +23,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from bot import announcement_replies
+from bot.announcements import Announcements
 from bot.delivery import Deliverer, RunReport
 from bot.meetings import Partnering
+from bot.notify import Recipient
 from bot.reminders import REMINDER_KINDS, Reminders
-from storage.models import Delivery
+from storage.models import Delivery, Participant
 
 log = logging.getLogger(__name__)
 LOOKAHEAD_HORIZON = timedelta(minutes=60)
@@ -60,13 +63,18 @@ class Worker:
         deliverer: Deliverer,
         partnering: Partnering,
         reminders: Reminders,
+        announcements: Announcements | None = None,
         rate: float | None = 8.0,
         batch: int = 50,
         pacer: Pacer | None = None,
+        progress_every: float = 2.0,
     ) -> None:
         self.deliverer = deliverer
         self.partnering = partnering
         self.reminders = reminders
+        self.announcements = announcements or Announcements(db=deliverer.db, clock=deliverer.clock)
+        self.progress_every = progress_every
+        self._last_progress = 0.0
         self.rate = rate
         self.batch = batch
         self.pacer = pacer or Pacer(rate)
@@ -95,8 +103,9 @@ class Worker:
         try:
             self.partnering.queue_nudges()
             self.reminders.plan_digests()
+            self.announcements.start_due()
         except Exception:
-            log.exception("planning nudges and digests failed; sending goes on")
+            log.exception("planning nudges, digests and announcements failed; sending goes on")
         lookahead = self.lookahead()
         claim = max(1, min(self.batch, int((self.rate or 100) * self.deliverer.lease.total_seconds() / 4)))
         while not self._stop.is_set():
@@ -104,11 +113,38 @@ class Worker:
                 limit=claim, early_kinds=REMINDER_KINDS, lookahead=lookahead, before_send=self.pacer
             )
             total.merge(report)
+            self.report_progress()
             if report.claimed == 0 or report.retried == report.claimed:
                 break
+        self.report_progress(force=True)
         if total.claimed:
             log.info("sent %s, failed %s, skipped %s, retrying %s", total.sent, total.failed, total.skipped, total.retried)
         return total
+
+    def report_progress(self, *, force: bool = False) -> None:
+        """Update each organiser's "sent 340 of 1,200" message, at most every ``progress_every`` seconds,
+        and turn it into the final report when everything went out."""
+        now = time.monotonic()
+        if not force and now - self._last_progress < self.progress_every:
+            return
+        self._last_progress = now
+        try:
+            for item in self.announcements.in_progress():
+                if not item.ref or (item.done == item.reported and item.done < item.total):
+                    continue
+                view = self.announcements.get(item.id)
+                recipient = self._recipient(item.author_id)
+                notifier = self.deliverer.notifiers.get(recipient.platform)
+                if notifier is not None:
+                    notifier.update(recipient, item.ref, announcement_replies.progress(view, item.done))
+                self.announcements.mark_progress(item.id, done=item.done, total=item.total)
+        except Exception:
+            log.exception("could not update an announcement's progress message; will try again")
+
+    def _recipient(self, participant_id: int) -> Recipient:
+        with self.deliverer.db.transaction() as session:
+            person = session.get(Participant, participant_id)
+            return Recipient(person.id, person.platform, person.external_id, person.display_name)
 
     def stop(self) -> None:
         self._stop.set()

@@ -35,6 +35,7 @@ class SessionChange:
     key: str
     title: str
     fields: list[str]
+    before: dict = field(default_factory=dict)  # the old title, start, end, room and venue names
 
 
 @dataclass
@@ -54,7 +55,9 @@ class LoadReport:
     slots: int = 0
     tables: int = 0
     retired: list[str] = field(default_factory=list)
-    told_of_cancellation: int = 0
+    retired_slot_ids: list[int] = field(default_factory=list)
+    retired_table_ids: list[int] = field(default_factory=list)
+    told_of_changes: int = 0
 
     @property
     def nothing_changed(self) -> bool:
@@ -81,8 +84,8 @@ class LoadReport:
         for note in self.retired:
             lines.append(f"  ! kept      {note}")
         lines.append(f"{len(self.added)} added, {len(self.changed)} changed, {len(self.cancelled)} cancelled.")
-        if self.told_of_cancellation:
-            lines.append(f"{self.told_of_cancellation} people who bookmarked a cancelled session will be told.")
+        if self.told_of_changes:
+            lines.append(f"{self.told_of_changes} people affected by these changes will get one notice each.")
         if self.blocks:
             lines.append(f"Partnering: {self.blocks} block(s), {self.slots} slot(s), {self.tables} table(s).")
         return lines
@@ -166,6 +169,8 @@ def _sync_partnering(
                 slot.ends_at, slot.active = start + step, True
             report.slots += 1
         for slot in existing.values():
+            if slot.id in booked_slots:
+                report.retired_slot_ids.append(slot.id)
             _retire_or_delete(
                 session,
                 slot,
@@ -181,6 +186,8 @@ def _sync_partnering(
                 block.active = False
                 for slot in block.slots:
                     slot.active = False
+                    if slot.id in booked_slots:
+                        report.retired_slot_ids.append(slot.id)
                 report.retired.append(f"block {key} (it has meetings; no new ones are placed there)")
             else:
                 session.delete(block)
@@ -200,6 +207,8 @@ def _sync_partnering(
             position += 1
             report.tables += 1
     for table in tables.values():
+        if table.id in booked_tables:
+            report.retired_table_ids.append(table.id)
         _retire_or_delete(session, table, table.id in booked_tables, report, f"table {table.name} (it has meetings)")
 
 
@@ -293,7 +302,14 @@ def _sync_sessions(
                 if new != old:
                     changed.append(name)
             if changed and row.status != "cancelled":
-                report.changed.append(SessionChange(key=info.key, title=info.title, fields=changed))
+                before = {
+                    "title": row.title,
+                    "start": row.starts_at,
+                    "end": row.ends_at,
+                    "room": row.room.name if row.room else "",
+                    "venue": row.venue.name if row.venue else "",
+                }
+                report.changed.append(SessionChange(key=info.key, title=info.title, fields=changed, before=before))
         row.status = "scheduled"
         row.title = info.title
         row.description = info.description

@@ -383,3 +383,52 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     detail: Mapped[str] = mapped_column(Text, default="")
     platform_ref: Mapped[str] = mapped_column(String(100), default="")
+
+
+ANNOUNCEMENT_STATUSES = ("draft", "scheduled", "sending", "done", "cancelled")
+AUDIENCES = ("channel", "everyone", "day", "session", "block", "org_types")
+
+
+class Announcement(Base):
+    """A message from the organisers to an audience, now or at a set time.
+
+    The audience is resolved when sending starts, into one delivery per person (or one for a
+    channel); progress and the final report are counted from those deliveries.
+    """
+
+    __tablename__ = "announcements"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'scheduled', 'sending', 'done', 'cancelled')", name="status"),
+        CheckConstraint("audience IN ('channel', 'everyone', 'day', 'session', 'block', 'org_types')", name="audience"),
+        Index("ix_announcements_status_send_at", "status", "send_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    audience: Mapped[str] = mapped_column(String(20))
+    audience_value: Mapped[str] = mapped_column(String(200), default="")
+    allow_broadcast: Mapped[bool] = mapped_column(Boolean, default=False)
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    progress_ref: Mapped[str] = mapped_column(String(100), default="")
+    progress_sent: Mapped[int] = mapped_column(Integer, default=-1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    author: Mapped[Participant] = relationship()
+
+
+class OrganiserAction(Base):
+    """Who did what as an organiser, and when: the audit trail."""
+
+    __tablename__ = "organiser_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -132,10 +132,11 @@ def test_moved_session_reminder_follows_the_new_time(event_db, early, fake_slack
     load_event_file(event_db, tmp_path / "moved.yml", clock=early)
     early.set(oslo(3, 10, 0))
     worker.tick()
-    assert received(fake_slack, "U100") == []
+    [notice] = received(fake_slack, "U100")  # told once that it moved, not reminded at the old time
+    assert notice.startswith("Agenda change: From lab to patient") and "moves to Thu 3 Dec 14:10–14:50 CET" in notice
     early.set(oslo(3, 14, 0))
     worker.tick()
-    assert received(fake_slack, "U100") == [
+    assert received(fake_slack, "U100")[1:] == [
         "Starting in 10 min: From lab to patient: cancer immunotherapy research at Oslo University Hospital (Auditorium, Oslo Cancer Cluster Innovation Park)"
     ]
 
@@ -153,14 +154,17 @@ def test_cancelled_session_drops_reminders_and_tells_bookmarkers_once(
     end = text.index("  - key:", start + 10)
     (tmp_path / "cancelled.yml").write_text(text[:start] + text[end:], encoding="utf-8")
     report = load_event_file(event_db, tmp_path / "cancelled.yml", clock=early)
-    assert report.cancelled == [olweus_key] and report.told_of_cancellation == 2
+    assert report.cancelled == [olweus_key] and report.told_of_changes == 2
     load_event_file(event_db, tmp_path / "cancelled.yml", clock=early)  # loading it again tells nobody again
     worker.tick()
     early.set(oslo(3, 10, 0))
     worker.tick()
     for user in ("U100", "U200"):
         [notice] = received(fake_slack, user)
-        assert notice.startswith("Cancelled: From lab to patient") and "Thu 3 Dec 10:10 CET" in notice
+        assert notice == (
+            "Agenda change: From lab to patient: cancer immunotherapy research at Oslo University Hospital "
+            "(Thu 3 Dec 10:10–10:50 CET) is cancelled; its reminder is removed."
+        )
     assert outcomes(event_db, "session_reminder") == [("skipped", "the session was cancelled")] * 2
 
 
@@ -279,3 +283,28 @@ def test_pacer_spaces_sends_without_sleeping_for_real() -> None:
     for _ in range(5):
         pacer()
     assert slept == [0.25, 0.25, 0.25, 0.25]
+
+
+def test_several_changes_in_one_load_give_one_notice_per_person(
+    event_db, early, fake_slack, olweus_key, tmp_path: Path
+) -> None:
+    assistant = make_assistant(event_db, early, fake_slack)
+    worker = make_worker(assistant)
+    ada, bo = slack_people(assistant, "U100", "U200")
+    for key in (olweus_key, "d1-welcome", "d1-lunch"):
+        assistant.bookmark(actor=ada, session_id=session_id(event_db, key))
+    assistant.bookmark(actor=bo, session_id=session_id(event_db, "d1-lunch"))
+    text = DEFAULT_EVENT_FILE.read_text(encoding="utf-8")
+    text = text.replace('start: "10:10"\n    end: "10:50"', 'start: "10:20"\n    end: "11:00"', 1)  # Olweus moves
+    welcome = text.index("  - key: d1-welcome")
+    text = text[:welcome] + text[welcome:].replace("room: Auditorium", "room: Foyer", 1)  # welcome changes room
+    (tmp_path / "edited.yml").write_text(text, encoding="utf-8")
+    report = load_event_file(event_db, tmp_path / "edited.yml", clock=early)
+    assert sorted(c.key for c in report.changed) == sorted([olweus_key, "d1-welcome"])
+    assert report.told_of_changes == 1  # only Ada bookmarked what changed; Bo's lunch did not change
+    worker.tick()
+    [notice] = received(fake_slack, "U100")
+    assert notice.startswith("2 agenda changes:")
+    assert "moves to Thu 3 Dec 10:20–11:00 CET (was Thu 3 Dec 10:10–10:50 CET)." in notice
+    assert "Welcome to Days to partner up is now in Foyer, Oslo Cancer Cluster Innovation Park (was Auditorium" in notice
+    assert received(fake_slack, "U200") == []

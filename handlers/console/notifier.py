@@ -18,7 +18,8 @@ class ConsoleNotifier:
 
     def send(self, recipient: Recipient, reply: Reply, *, attachments: tuple[Attachment, ...] = ()) -> str:
         text, buttons = render(reply, with_share=False)
-        lines = [f"📨 Direct message to {recipient.name}:", text]
+        where = f"📣 Posted in {recipient.channel}" if recipient.channel else f"📨 Direct message to {recipient.name}"
+        lines = [f"{where}:", text]
         for attachment in attachments:
             lines.append(f"  📎 {attachment.filename} ({attachment.title}, {len(attachment.content)} bytes)")
         if buttons:
@@ -27,3 +28,8 @@ class ConsoleNotifier:
         self._remember(recipient.external_id, buttons)
         self.count += 1
         return f"console-{self.count}"
+
+    def update(self, recipient: Recipient, ref: str, reply: Reply) -> None:
+        text, buttons = render(reply, with_share=False)
+        self._write(f"🔄 Updated message to {recipient.name}:\n{text}\n\n")
+        self._remember(recipient.external_id, buttons)

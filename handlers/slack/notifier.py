@@ -8,6 +8,8 @@ permanent failures (the person cannot be messaged: recorded, not retried) and tr
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -42,16 +44,32 @@ class SlackNotifier:
         self.client = client
 
     def send(self, recipient: Recipient, reply: Reply, *, attachments: tuple[Attachment, ...] = ()) -> str:
-        try:
-            response = self.client.chat_postMessage(channel=recipient.external_id, **blocks.message(reply, with_share=False))
-            channel = response.get("channel") or recipient.external_id
+        """Post to the person's DM (or ``recipient.channel``); returns "<channel>/<ts>" for :meth:`update`."""
+        target = recipient.channel or recipient.external_id
+        with _as_delivery_error():
+            response = self.client.chat_postMessage(channel=target, **blocks.message(reply, with_share=False))
+            channel = response.get("channel") or target
             for attachment in attachments:
                 self.client.files_upload_v2(
                     channel=channel, content=attachment.content, filename=attachment.filename, title=attachment.title
                 )
-            return str(response.get("ts", ""))
-        except SlackApiError as error:
-            code = str(error.response.get("error", "unknown_error"))
-            raise DeliveryError(code, permanent=code in PERMANENT_ERRORS) from None
-        except Exception as error:  # connection trouble after the retry handlers gave up
-            raise DeliveryError(f"{type(error).__name__}: {error}", permanent=False) from None
+            return f"{channel}/{response.get('ts', '')}"
+
+    def update(self, recipient: Recipient, ref: str, reply: Reply) -> None:
+        channel, _, ts = ref.partition("/")
+        with _as_delivery_error():
+            self.client.chat_update(channel=channel, ts=ts, **blocks.message(reply, with_share=False))
+
+
+@contextmanager
+def _as_delivery_error() -> Iterator[None]:
+    """Slack's errors as :class:`DeliveryError`, permanent when retrying cannot help."""
+    try:
+        yield
+    except SlackApiError as error:
+        code = str(error.response.get("error", "unknown_error"))
+        raise DeliveryError(code, permanent=code in PERMANENT_ERRORS) from None
+    except DeliveryError:
+        raise
+    except Exception as error:  # connection trouble after the retry handlers gave up
+        raise DeliveryError(f"{type(error).__name__}: {error}", permanent=False) from None
