@@ -96,6 +96,7 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
         token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         api_url=settings.slack_api_url,
+        organiser_usergroup=settings.organiser_usergroup,
     )
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -65,3 +65,17 @@ def listing(views: list[AnnouncementView]) -> Reply:
         elif view.failed:
             reply.add(Actions((Button("Retry failed", RETRY, str(view.id)),)))
     return reply
+
+
+def summary_reply(s) -> Reply:
+    """The organisers' numbers at a glance (App Home and /report)."""
+    usage = f"{s.meetings / s.table_slots:.0%}" if s.table_slots else "no tables"
+    lines = [
+        f"Participants: {s.participants:,} ({s.profiles:,} with a partnering profile)",
+        f"Meeting requests: {s.requests:,} ({s.pending:,} waiting for an answer)",
+        f"Meetings booked: {s.meetings:,} (table usage {usage} of {s.table_slots:,} table-slots)",
+        f"Reminders sent: {s.reminders_sent:,} ({s.reminders_failed:,} failed)",
+        f"Announcements sent: {s.announcements:,} ({s.announcement_messages:,} messages delivered)",
+    ]
+    reply = Reply(text="Organiser summary").add(Heading("Organiser summary"), Paragraph("\n".join(lines)))
+    return reply.add(Note("CSV exports: /report meetings, /report interest, /report announcements"))

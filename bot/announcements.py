@@ -200,13 +200,44 @@ class Announcements:
             row = Announcement(
                 event_id=event.id, author_id=author_id, text=draft.text.strip(), audience=draft.audience,
                 audience_value=draft.value, allow_broadcast=draft.allow_broadcast, send_at=draft.send_at or now,
-                status="scheduled", total=0, progress_ref="", progress_sent=-1, created_at=now,
+                send_now=draft.send_at is None, status="scheduled", total=0, progress_ref="", progress_sent=-1, created_at=now,
             )  # fmt: skip
             session.add(row)
             session.flush()
             record(session, actor=author_ref, action="announce", now=now,
                    detail=f"#{row.id} to {draft.audience} {draft.value} at {row.send_at.isoformat()}: {row.text[:200]}")  # fmt: skip
             return announcement_view(session, row, event)
+
+    def save_draft(self, *, author_id: int, draft: Draft) -> int:
+        """Keep a checked draft while the organiser looks at the preview (the confirm step)."""
+        now = self.clock.now()
+        with self.db.transaction(write=True) as session:
+            event = _event(session)
+            row = Announcement(
+                event_id=event.id, author_id=author_id, text=draft.text.strip(), audience=draft.audience,
+                audience_value=draft.value, allow_broadcast=draft.allow_broadcast, send_at=draft.send_at or now,
+                send_now=draft.send_at is None, status="draft", total=0, progress_ref="", progress_sent=-1, created_at=now,
+            )  # fmt: skip
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def confirm(self, *, draft_id: int, author_id: int, author_ref: str,
+                channel_problem: Callable[[str], str | None] | None = None) -> AnnouncementView:  # fmt: skip
+        """The organiser confirmed the preview: check everything again, then schedule it."""
+        with self.db.transaction() as session:
+            row = session.get(Announcement, draft_id)
+            if row is None or row.author_id != author_id:
+                raise NotFound("That draft is not yours or no longer exists; write the announcement again.")
+            if row.status != "draft":
+                raise UserError(f"Announcement #{row.id} was already confirmed.")
+            draft = Draft(
+                row.text, row.audience, row.audience_value, row.allow_broadcast, None if row.send_now else row.send_at
+            )
+        view = self.create(author_id=author_id, author_ref=author_ref, draft=draft, channel_problem=channel_problem)
+        with self.db.transaction(write=True) as session:
+            session.delete(session.get(Announcement, draft_id))
+        return view
 
     def cancel(self, *, announcement_id: int, actor_ref: str) -> AnnouncementView:
         now = self.clock.now()

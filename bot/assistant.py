@@ -15,8 +15,9 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot import agenda as agenda_module
+from bot import announcement_replies, meeting_replies, questions, reminder_replies, reports, venues
 from bot import home as home_module
-from bot import meeting_replies, questions, reminder_replies, venues
+from bot.announcements import Announcements, Draft, record
 from bot.catalog import Catalog, EventView, NoEventLoaded
 from bot.clock import Clock
 from bot.days import UnknownDay, find_day
@@ -29,7 +30,7 @@ from bot.notify import Notifier
 from bot.participants import Participants, PersonInfo, Profile, ProfileUpdate
 from bot.partners import PartnerDirectory
 from bot.reminders import REMINDER_KINDS, Reminders
-from bot.replies import Paragraph, Reply, SessionCard
+from bot.replies import Divider, Paragraph, Reply, SessionCard
 from bot.text import clean_input, tokens
 from storage.db import Database
 
@@ -73,6 +74,8 @@ class Assistant:
         self.directory = PartnerDirectory(db)
         self.partnering = Partnering(db=db, clock=clock, participants=self.participants, limits=limits)
         self.reminders = Reminders(db=db, clock=clock)
+        self.announcements = Announcements(db=db, clock=clock)
+        self.organiser_check: Callable[[str], bool] | None = None
         self.organisers = organisers
         self.deliverer = (
             Deliverer(db=db, clock=clock, notifiers=notifiers, renderers=RENDERERS) if notifiers is not None else None
@@ -119,12 +122,16 @@ class Assistant:
     def help(self) -> Reply:
         return self._with_event(help_reply)
 
-    def home(self, *, actor: int | None = None) -> Reply:
-        """The event at a glance; with ``actor``, their next meetings first."""
+    def home(self, *, actor: int | None = None, external_id: str = "") -> Reply:
+        """The event at a glance; with ``actor``, their next meetings first; organisers also see the numbers."""
 
         def build(event: EventView) -> Reply:
             meetings = self.partnering.overview(participant_id=actor).upcoming[:3] if actor else []
-            return home_module.home(event, now=self.clock.now(), meetings=meetings)
+            reply = home_module.home(event, now=self.clock.now(), meetings=meetings)
+            if external_id and self.is_organiser(external_id):
+                summary = announcement_replies.summary_reply(reports.summary(self.db))
+                reply.parts[1:1] = [Divider(), *summary.parts]
+            return reply
 
         return self.with_bookmarks(self._with_event(build), actor)
 
@@ -174,8 +181,11 @@ class Assistant:
         return self.participants.ensure(platform=platform, external_id=external_id, lookup=lookup, now=self.clock.now())
 
     def is_organiser(self, external_id: str) -> bool:
-        """``"*"`` in the organiser set makes everyone one (the local console)."""
-        return "*" in self.organisers or external_id in self.organisers
+        """``"*"`` in the organiser set makes everyone one (the local console); an adapter may add
+        its own check (Slack: members of ORGANISER_USERGROUP)."""
+        if "*" in self.organisers or external_id in self.organisers:
+            return True
+        return bool(self.organiser_check and self.organiser_check(external_id))
 
     def profile_of(self, participant_id: int) -> Profile:
         return self.participants.get(participant_id)
@@ -335,6 +345,110 @@ class Assistant:
         )
 
     # --- organisers --------------------------------------------------------------------------
+
+    def check_organiser(self, external_id: str) -> None:
+        """Raises NotAllowed (and logs the attempt) unless ``external_id`` is an organiser."""
+        if not self.is_organiser(external_id):
+            log.warning("non-organiser %s tried an organiser action", external_id)
+            raise NotAllowed(NOT_ORGANISER)
+
+    def preview_announcement(self, *, external_id: str, draft: Draft, channel_problem=None) -> Reply:
+        """What the organiser confirms: who it reaches, how many, when, and the message as people will see it.
+
+        Raises:
+            UserError: with ``field`` naming what to fix; nothing is saved.
+        """
+        self.check_organiser(external_id)
+        summary = self.announcements.check(draft, channel_problem=channel_problem)
+        return announcement_replies.preview(draft.text, summary, allow_broadcast=draft.allow_broadcast)
+
+    def announce(self, *, external_id: str, actor: int, draft: Draft, channel_problem=None) -> Reply:
+        """Schedule an announcement (now or later); the worker sends it and reports progress.
+
+        Raises:
+            UserError: as :meth:`preview_announcement`.
+        """
+        self.check_organiser(external_id)
+        view = self.announcements.create(
+            author_id=actor, author_ref=external_id, draft=draft, channel_problem=channel_problem
+        )
+        if draft.send_at is None:
+            return say(f"Announcement #{view.id} to {view.audience} is on its way; I'll show you the progress here.")
+        return say(
+            f"Announcement #{view.id} to {view.audience} is scheduled for {announcement_replies.when(view.send_at, view.timezone)}."
+        )
+
+    def draft_announcement(self, *, external_id: str, actor: int, draft: Draft, channel_problem=None) -> tuple[Reply, int]:
+        """Check a draft and keep it for the confirm step; returns the preview and the draft's ID.
+
+        Raises:
+            UserError: as :meth:`preview_announcement`.
+        """
+        preview = self.preview_announcement(external_id=external_id, draft=draft, channel_problem=channel_problem)
+        return preview, self.announcements.save_draft(author_id=actor, draft=draft)
+
+    def confirm_announcement(self, *, external_id: str, actor: int, draft_id: int, channel_problem=None) -> Reply:
+        """Raises UserError when something changed since the preview (the time passed, the channel...)."""
+        self.check_organiser(external_id)
+        view = self.announcements.confirm(
+            draft_id=draft_id, author_id=actor, author_ref=external_id, channel_problem=channel_problem
+        )
+        if view.send_at <= self.clock.now():
+            return say(
+                f"Announcement #{view.id} to {view.audience} is on its way; I'll show you the progress in a direct message."
+            )
+        return say(
+            f"Announcement #{view.id} to {view.audience} is scheduled for {announcement_replies.when(view.send_at, view.timezone)}."
+        )
+
+    def announcements_list(self, *, external_id: str) -> Reply:
+        def run() -> Reply:
+            self.check_organiser(external_id)
+            return announcement_replies.listing(self.announcements.list())
+
+        return friendly(run)
+
+    def cancel_announcement(self, *, external_id: str, announcement_id: int) -> Reply:
+        def run() -> Reply:
+            self.check_organiser(external_id)
+            view = self.announcements.cancel(announcement_id=announcement_id, actor_ref=external_id)
+            return say(f"Announcement #{view.id} is cancelled; nobody will get it.")
+
+        return friendly(run)
+
+    def retry_announcement(self, *, external_id: str, announcement_id: int) -> Reply:
+        def run() -> Reply:
+            self.check_organiser(external_id)
+            count = self.announcements.retry_failed(announcement_id=announcement_id, actor_ref=external_id)
+            return say(
+                f"Trying the {count} failed message(s) of announcement #{announcement_id} again."
+                if count
+                else "Nothing failed; nothing to retry."
+            )
+
+        return friendly(run)
+
+    def organiser_summary(self, *, external_id: str) -> Reply:
+        def run() -> Reply:
+            self.check_organiser(external_id)
+            return announcement_replies.summary_reply(reports.summary(self.db))
+
+        return friendly(run)
+
+    def report_csv(self, *, external_id: str, kind: str) -> tuple[Reply, str | None]:
+        """One of the CSV exports: ``meetings``, ``interest`` or ``announcements``."""
+        if not self.is_organiser(external_id):
+            log.warning("non-organiser %s tried to export %s", external_id, kind)
+            return say(NOT_ORGANISER), None
+        makers = {"meetings": self.partnering.export_csv, "interest": lambda: reports.interest_csv(self.db),
+                  "announcements": lambda: reports.announcements_csv(self.db)}  # fmt: skip
+        if kind not in makers:
+            return say("Choose a report: /report meetings, /report interest or /report announcements."), None
+        with self.db.transaction() as session:
+            record(session, actor=external_id, action=f"export {kind}", detail="", now=self.clock.now())
+        text = makers[kind]()
+        rows = max(0, text.count("\n") - 1)
+        return say(f"The {kind} report ({rows:,} rows) is in your direct messages as a CSV file."), text
 
     def _organiser_only(self, external_id: str, action: Callable[[], Reply]) -> Reply:
         if not self.is_organiser(external_id):

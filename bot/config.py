@@ -31,6 +31,7 @@ class Settings:
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str | None = None
     organiser_ids: frozenset[str] = frozenset()
+    organiser_usergroup: str | None = None
     requests_per_day: int = 20
     nudge_after_hours: float = 24.0
     worker_rate: float = 5.0
@@ -122,7 +123,12 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Fa
     worker_rate = _number(env, "WORKER_MESSAGES_PER_SECOND", "5", float, low=0.1, high=100)
     worker_lease = _number(env, "WORKER_LEASE_SECONDS", "120", float, low=1, high=3600)
 
+    usergroup = _clean(env, "ORGANISER_USERGROUP")
+    if usergroup and not (usergroup.isalnum() and usergroup.startswith("S")):
+        raise ConfigError(f"ORGANISER_USERGROUP must be a Slack user group ID such as S0123ABCD, not {usergroup!r}")
+
     return Settings(
+        organiser_usergroup=usergroup,
         worker_rate=float(worker_rate),
         worker_lease_seconds=float(worker_lease),
         requests_per_day=int(requests_per_day),

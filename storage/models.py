@@ -411,6 +411,7 @@ class Announcement(Base):
     audience_value: Mapped[str] = mapped_column(String(200), default="")
     allow_broadcast: Mapped[bool] = mapped_column(Boolean, default=False)
     send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    send_now: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     total: Mapped[int] = mapped_column(Integer, default=0)
     progress_ref: Mapped[str] = mapped_column(String(100), default="")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -42,7 +43,34 @@ def make_client(*, token: str | None, base_url: str | None) -> WebClient:
     )
 
 
-def build_app(*, assistant: Assistant, token: str | None, signing_secret: str | None, api_url: str | None) -> App:
+class UsergroupMembers:
+    """Is someone in the organisers' Slack user group? Asked at most every few minutes."""
+
+    def __init__(self, client: WebClient, usergroup: str, *, ttl: float = 300.0) -> None:
+        self.client = client
+        self.usergroup = usergroup
+        self.ttl = ttl
+        self._members: frozenset[str] = frozenset()
+        self._fetched = float("-inf")
+
+    def __call__(self, user_id: str) -> bool:
+        if time.monotonic() - self._fetched > self.ttl:
+            try:
+                self._members = frozenset(self.client.usergroups_users_list(usergroup=self.usergroup).get("users", []))
+                self._fetched = time.monotonic()
+            except Exception:
+                log.warning("could not read the members of user group %s; using what I knew", self.usergroup)
+        return user_id in self._members
+
+
+def build_app(
+    *,
+    assistant: Assistant,
+    token: str | None,
+    signing_secret: str | None,
+    api_url: str | None,
+    organiser_usergroup: str | None = None,
+) -> App:
     """The Bolt app with every PartnerUp listener.
 
     ``process_before_response=True``: listeners answer inside the request (they are fast),
@@ -71,6 +99,8 @@ def build_app(*, assistant: Assistant, token: str | None, signing_secret: str | 
                 logger.warning("could not tell the user about the error")
 
     assistant.add_notifier("slack", SlackNotifier(app.client))
+    if organiser_usergroup:
+        assistant.organiser_check = UsergroupMembers(app.client, organiser_usergroup)
     commands.register(app)
     actions.register(app)
     events.register(app)

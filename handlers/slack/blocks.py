@@ -8,6 +8,7 @@ are cut here rather than failing at Slack.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from bot.replies import (
     DayHeading,
     Divider,
     Heading,
+    Markdown,
     MeetingCard,
     Note,
     Paragraph,
@@ -68,6 +70,18 @@ def _cut(text: str, limit: int) -> str:
 
 def _mrkdwn(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=_cut(text, SECTION_TEXT_LIMIT), verbatim=True)
+
+
+_BROADCAST = re.compile(r"<!(channel|here|everyone)(\|[^>]*)?>|<!subteam\^[A-Z0-9]+(\|[^>]*)?>")
+_BROADCAST_WORDS = re.compile(r"(?<![\w<!])@(channel|here|everyone)\b")
+
+
+def organiser_mrkdwn(text: str, allow_broadcast: bool) -> str:
+    """An organiser's mrkdwn as sent: links and formatting kept; @channel, @here, @everyone and
+    user-group pings only when the organiser ticked the box, written out harmlessly otherwise."""
+    if allow_broadcast:
+        return _BROADCAST_WORDS.sub(lambda m: f"<!{m.group(1)}>", text)
+    return _BROADCAST.sub(lambda m: "@" + (m.group(1) or "group"), text)
 
 
 def date_token(instant: datetime, fallback: str) -> str:
@@ -179,6 +193,10 @@ def blocks_for(reply: Reply, *, limit: int = MESSAGE_BLOCK_LIMIT, with_share: bo
                 blocks.append(SectionBlock(text=_mrkdwn(escape(text))))
             case Note(text=text):
                 blocks.append(ContextBlock(elements=[_mrkdwn(escape(text))]))
+            case Markdown(text=text, allow_broadcast=allow):
+                blocks.append(
+                    SectionBlock(text=MarkdownTextObject(text=_cut(organiser_mrkdwn(text, allow), SECTION_TEXT_LIMIT)))
+                )
             case SessionCard(bookmarked=bookmarked):
                 accessory = None
                 if bookmarked is not None:

@@ -162,8 +162,14 @@ def value(view: dict[str, Any], block_id: str) -> Any:
     kind = state.get("type")
     if kind == "plain_text_input":
         return state.get("value") or ""
-    if kind == "static_select":
+    if kind in ("static_select", "radio_buttons"):
         return (state.get("selected_option") or {}).get("value", "")
+    if kind == "datepicker":
+        return state.get("selected_date") or ""
+    if kind == "timepicker":
+        return state.get("selected_time") or ""
+    if kind == "multi_static_select":
+        return [o.get("value", "") for o in state.get("selected_options") or []]
     if kind == "users_select":
         return state.get("selected_user") or ""
     if kind == "checkboxes":

@@ -2,10 +2,11 @@
 
 from slack_bolt import App
 
-from handlers.slack.actions import agenda, partnering, reminders
+from handlers.slack.actions import agenda, announce, partnering, reminders
 
 
 def register(app: App) -> None:
+    announce.register(app)
     agenda.register(app)
     partnering.register(app)
     reminders.register(app)

@@ -2,10 +2,11 @@
 
 from slack_bolt import App
 
-from handlers.slack.commands import agenda, partnering, partnerup, reminders, venue
+from handlers.slack.commands import agenda, announce, partnering, partnerup, reminders, venue
 
 
 def register(app: App) -> None:
+    announce.register(app)
     agenda.register(app)
     venue.register(app)
     partnerup.register(app)

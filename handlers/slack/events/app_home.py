@@ -15,7 +15,7 @@ def app_home_opened_callback(event: dict, client: WebClient, context: BoltContex
         me = participant(context, client, event["user"])
     except UserError:
         me = None
-    reply = context["assistant"].home(actor=me)
+    reply = context["assistant"].home(actor=me, external_id=event["user"])
     client.views_publish(user_id=event["user"], view=blocks.home_view(reply))
 
 

@@ -2,8 +2,9 @@
 
 from slack_bolt import App
 
-from handlers.slack.views import partnering
+from handlers.slack.views import announce, partnering
 
 
 def register(app: App) -> None:
+    announce.register(app)
     partnering.register(app)

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("audience_value", sa.String(length=200), nullable=False),
         sa.Column("allow_broadcast", sa.Boolean(), nullable=False),
         sa.Column("send_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("send_now", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
         sa.Column("progress_ref", sa.String(length=100), nullable=False),
