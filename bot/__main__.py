@@ -76,7 +76,10 @@ def cmd_console(settings: Settings, _args: argparse.Namespace) -> int:
     assistant = Assistant(
         db=db, clock=SystemClock(), organisers=frozenset({"*"}), send_now=True, limits=limits_from(settings)
     )
-    console = Console(assistant)
+    logging.getLogger("bot.worker").setLevel(logging.WARNING)  # its messages are printed; its counts are noise here
+    console = Console(assistant)  # brings the console's notifier, so the worker below prints here
+    console.worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
+                            announcements=assistant.announcements, rate=None)  # fmt: skip
     try:
         console.run(sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
     except KeyboardInterrupt:

@@ -12,6 +12,7 @@ from bot.replies import (
     DayHeading,
     Divider,
     Heading,
+    Markdown,
     MeetingCard,
     Note,
     Paragraph,
@@ -123,6 +124,8 @@ def render(reply: Reply, *, with_share: bool = True) -> tuple[str, list[Button]]
                 lines.extend(_wrap(text))
             case Note(text=text):
                 lines.extend(_wrap(f"({text})"))
+            case Markdown(text=text):
+                lines.extend(_wrap(text))
             case SessionCard(bookmarked=bookmarked):
                 lines.extend(session_lines(part))
                 if bookmarked is not None:

@@ -13,15 +13,17 @@ import threading
 from datetime import date
 from typing import TextIO
 
+from bot import announcement_replies as ar
 from bot import meeting_replies as mr
 from bot import reminder_replies as rr
 from bot.agenda import ACTION_PAGE, ACTION_SHARE, decode_query
 from bot.assistant import Assistant, say
 from bot.errors import UserError
 from bot.participants import ORG_TYPE_LABELS, PersonInfo, ProfileUpdate, parse_interests
-from bot.replies import Button, Reply
+from bot.replies import Actions, Button, Reply
 from bot.text import clean_input, fold, tokens
 from bot.worker import Worker
+from handlers.console import announce as announce_console
 from handlers.console.notifier import ConsoleNotifier
 from handlers.console.render import render
 
@@ -31,6 +33,7 @@ BANNER = """PartnerUp console: you are {who}. Type what you would type in Slack.
   /agenda, /agenda day 2, /agenda olweus, /venue, /partnerup help, /home
   a question, e.g. "when does Olweus speak?"
   /profile, /partners [words], /meet @Name <topic> [| day 2], /meetings, /reminders
+  organisers: /announce [to everyone|day 2|...] [at 2026-12-04 08:00]: <text>, /announce list, /report
   a button's number to press it; /as <name> to become someone else; /quit to leave"""
 PROFILE_HELP = (
     "Set your profile like this:\n"
@@ -136,6 +139,14 @@ class Console:
                 return self.show(a.decline(actor=self.me, request_id=int(number.lstrip("#")), reason=reason))
             case "/reminders":
                 return self.show(a.reminders_overview(actor=self.me))
+            case "/announce":
+                return self.announce(rest)
+            case "/report":
+                words = tokens(rest)
+                if not words:
+                    return self.show(a.organiser_summary(external_id=self.key))
+                reply, csv_text = a.report_csv(external_id=self.key, kind=words[0])
+                return self.show(reply) + ("\n" + csv_text if csv_text else "")
             case "":
                 return self.show(a.ask(text=rest, actor=self.me), share=False)
             case _:
@@ -191,6 +202,18 @@ class Console:
             return self.show(a.table_schedule(external_id=self.key))
         return self.show(a.meetings(actor=self.me))
 
+    def announce(self, rest: str) -> str:
+        a = self.assistant
+        if tokens(rest) == ["list"]:
+            return self.show(a.announcements_list(external_id=self.key))
+        try:
+            draft = announce_console.parse(a, rest)
+            preview, draft_id = a.draft_announcement(external_id=self.key, actor=self.me, draft=draft)
+        except UserError as error:
+            return str(error)
+        preview.add(Actions((Button("Send", ar.CONFIRM, str(draft_id), "primary"),)))
+        return self.show(preview)
+
     # --- buttons ---------------------------------------------------------------------------------
 
     def press(self, number: int) -> str:
@@ -223,6 +246,11 @@ class Console:
         if not button.value.isdigit():
             return "That button is broken."
         ref = int(button.value)
+        if button.action == ar.CONFIRM:
+            try:
+                return self.show(a.confirm_announcement(external_id=self.key, actor=me, draft_id=ref))
+            except UserError as error:
+                return str(error)
         handlers = {
             mr.REQUEST_MEETING: lambda: say(f"Type /meet @{a.profile_of(ref).name} <topic> to ask for a meeting."),
             mr.ACCEPT: lambda: a.accept(actor=me, request_id=ref),
@@ -236,6 +264,8 @@ class Console:
             rr.BOOKMARK_ADD: lambda: a.bookmark(actor=me, session_id=ref),
             rr.BOOKMARK_REMOVE: lambda: a.unbookmark(actor=me, session_id=ref),
             rr.SET_LEAD: lambda: a.set_reminder_preferences(actor=me, lead_minutes=ref),
+            ar.CANCEL: lambda: a.cancel_announcement(external_id=self.key, announcement_id=ref),
+            ar.RETRY: lambda: a.retry_announcement(external_id=self.key, announcement_id=ref),
         }
         handler = handlers.get(button.action)
         if handler is None:

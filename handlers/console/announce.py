@@ -1,0 +1,61 @@
+"""/announce and /report in the console. Syntax, since there is no modal:
+
+/announce [to everyone|day 2|session <words>|block <number>|types pharma,biotech|#channel] [at 2026-12-04 08:00]: <text>
+/announce list
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.announcements import Draft
+from bot.assistant import Assistant
+from bot.days import UnknownDay, find_day
+from bot.errors import UserError
+
+SYNTAX = re.compile(
+    r"^(?:to\s+(?P<audience>.+?)\s*)?(?:\bat\s+(?P<at>\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2})\s*)?:\s*(?P<text>.+)$", re.S
+)
+HELP = (
+    "Write: /announce [to everyone|day 2|session <words>|block <number>|types pharma,biotech|#channel] "
+    "[at 2026-12-04 08:00]: <message>. Without 'to', it goes to #console."
+)
+
+
+def parse(assistant: Assistant, text: str) -> Draft:
+    """Raises UserError with the syntax when the line cannot be read."""
+    match = SYNTAX.match(text.strip())
+    if not match:
+        raise UserError(HELP)
+    audience = (match.group("audience") or "#console").strip()
+    event = assistant.event()
+    send_at = None
+    if match.group("at"):
+        send_at = datetime.strptime(match.group("at"), "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(event.timezone))
+    message = match.group("text")
+    word, _, rest = audience.partition(" ")
+    if audience.startswith("#"):
+        return Draft(message, "channel", audience, send_at=send_at)
+    if word == "everyone":
+        return Draft(message, "everyone", send_at=send_at)
+    if word == "day":
+        try:
+            day, _ = find_day(audience, event, assistant.clock.now())
+        except UnknownDay as error:
+            raise UserError(str(error)) from None
+        return Draft(message, "day", day.isoformat() if day else "", send_at=send_at)
+    if word == "session":
+        hits = event.search_index.search(rest)
+        if not hits:
+            raise UserError("No session matches that; try /agenda <words> to find it.")
+        return Draft(message, "session", str(hits[0].session.id), send_at=send_at)
+    if word == "block":
+        blocks = assistant.partnering.blocks()
+        if not rest.strip().isdigit() or not 1 <= int(rest) <= len(blocks):
+            raise UserError(f"Say which partnering block, 1 to {len(blocks)}.")
+        return Draft(message, "block", str(blocks[int(rest) - 1].id), send_at=send_at)
+    if word == "types":
+        return Draft(message, "org_types", rest.replace(" ", ""), send_at=send_at)
+    raise UserError(HELP)
