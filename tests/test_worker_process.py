@@ -94,3 +94,49 @@ def test_sigkill_mid_batch_then_restart(database_url: str, db: Database, fake_sl
     with db.transaction() as session:
         statuses = Counter(session.scalars(select(Delivery.status)))
     assert statuses == {"sent": PEOPLE}
+
+
+def test_sigkill_mid_announcement_then_restart(
+    database_url: str, db: Database, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    from bot.announcements import Announcements, Draft
+
+    clock = SystemClock()
+    db.migrate()
+    load_event_file(db, event_starting_soon(tmp_path / "soon.yml"), clock=clock)
+    participants = Participants(db)
+    users = [f"U{n:05d}" for n in range(PEOPLE)]
+    ids = [participants.ensure(platform="slack", external_id=u, lookup=lambda u=u: PersonInfo(display_name=u), now=clock.now())
+           for u in users]  # fmt: skip
+    Announcements(db=db, clock=clock).create(
+        author_id=ids[0], author_ref=users[0], draft=Draft("Lunch is served", "everyone")
+    )
+
+    def announcement_calls() -> list:
+        return [
+            c for c in fake_slack.calls("chat.postMessage") if c.params.get("text", "").startswith("From the organisers")
+        ]
+
+    first = start_worker(database_url, fake_slack)
+    try:
+        fake_slack.wait_for("chat.postMessage", count=40, timeout=60)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    assert len(announcement_calls()) < PEOPLE, "the batch finished before the kill; nothing was tested"
+
+    second = start_worker(database_url, fake_slack)
+    try:
+        seen = len(fake_slack.calls("chat.postMessage"))
+        while len({c.params["channel"] for c in announcement_calls()}) < PEOPLE:
+            seen += 1
+            fake_slack.wait_for("chat.postMessage", count=seen, timeout=60)
+        fake_slack.wait_for("chat.update", count=1, timeout=60)  # the organiser's final report
+    finally:
+        second.send_signal(signal.SIGTERM)
+        _, errors = second.communicate(timeout=30)
+    assert second.returncode == 0, errors
+    per_user = Counter(c.params["channel"] for c in announcement_calls())
+    assert set(per_user) == set(users)
+    assert sum(per_user.values()) - PEOPLE <= 1
+    assert fake_slack.calls("chat.update")[-1].params["text"].endswith(f"is done: delivered {PEOPLE}, failed 0, skipped 0.")
