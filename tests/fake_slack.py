@@ -100,6 +100,7 @@ class _Bucket:
 class _RateLimit:
     per_second: float
     burst: int
+    per_channel: bool = True
 
 
 @dataclass(frozen=True)
@@ -303,13 +304,14 @@ class FakeSlack:
         with self._cond:
             self._channel_failures[channel_or_user_id] = error
 
-    def rate_limit(self, method: str, per_second: float | None = 1.0, burst: int = 1) -> None:
-        """Limit `method` per channel with a token bucket, like Slack's chat.postMessage; None turns it off."""
+    def rate_limit(self, method: str, per_second: float | None = 1.0, burst: int = 1, *, per_channel: bool = True) -> None:
+        """Limit `method` with a token bucket, per channel like Slack's chat.postMessage (or, with
+        ``per_channel=False``, for the whole workspace); None turns it off."""
         with self._cond:
             if per_second is None:
                 self._rate_limits.pop(method, None)
             else:
-                self._rate_limits[method] = _RateLimit(per_second=per_second, burst=burst)
+                self._rate_limits[method] = _RateLimit(per_second=per_second, burst=burst, per_channel=per_channel)
             self._buckets = {key: bucket for key, bucket in self._buckets.items() if key[0] != method}
 
     # -- inspection ------------------------------------------------------------------------------------
@@ -413,7 +415,7 @@ class FakeSlack:
         if limit is None:
             return None
         now = self._clock()
-        key = (method, str(params.get("channel", "")))
+        key = (method, str(params.get("channel", "")) if limit.per_channel else "*")
         bucket = self._buckets.setdefault(key, _Bucket(tokens=float(limit.burst), updated=now))
         bucket.tokens = min(float(limit.burst), bucket.tokens + (now - bucket.updated) * limit.per_second)
         bucket.updated = now
