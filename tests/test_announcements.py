@@ -243,3 +243,22 @@ def test_organiser_reports(slack_app, fake_slack, crowd, assistant) -> None:
     [csv_text] = [b.decode() for b in fake_slack.uploads.values()]
     assert csv_text.splitlines()[0] == "session,title,start,status,bookmarks"
     assert sum(int(line.rsplit(",", 1)[1]) for line in csv_text.splitlines()[1:]) == 2
+
+
+def test_members_of_the_organiser_user_group_are_organisers(fake_slack, assistant, clock) -> None:
+    from handlers.slack.app import UsergroupMembers, make_client
+
+    fake_slack.set_usergroup("S0ORG", ["U555"])
+    check = UsergroupMembers(make_client(token="xoxb-test", base_url=fake_slack.url), "S0ORG")
+    assistant.organiser_check = check
+    assert assistant.is_organiser("U555") and not assistant.is_organiser("U556")
+    assert len(fake_slack.calls("usergroups.users.list")) == 1  # cached
+
+
+def test_organisers_see_the_numbers_on_app_home(slack_app, fake_slack, crowd) -> None:
+    slack_app.event({"type": "app_home_opened", "user": ORGANISER, "channel": "D900", "tab": "home"})
+    [published] = fake_slack.wait_for("views.publish")
+    assert "Organiser summary" in json.dumps(published.params["view"], ensure_ascii=False)
+    slack_app.event({"type": "app_home_opened", "user": "U100", "channel": "D100", "tab": "home"})
+    published = fake_slack.wait_for("views.publish", count=2)[-1]
+    assert "Organiser summary" not in json.dumps(published.params["view"], ensure_ascii=False)

@@ -308,3 +308,29 @@ def test_several_changes_in_one_load_give_one_notice_per_person(
     assert "moves to Thu 3 Dec 10:20–11:00 CET (was Thu 3 Dec 10:10–10:50 CET)." in notice
     assert "Welcome to Days to partner up is now in Foyer, Oslo Cancer Cluster Innovation Park (was Auditorium" in notice
     assert received(fake_slack, "U200") == []
+
+
+def test_evening_digest_lists_the_next_day_in_order(event_db, early, fake_slack, olweus_key) -> None:
+    assistant = make_assistant(event_db, early, fake_slack)
+    worker = make_worker(assistant)
+    ada, bo, cy = slack_people(assistant, "U100", "U200", "U300")
+    early.set(oslo(2, 12, 0))  # the day before the event
+    assistant.bookmark(actor=ada, session_id=session_id(event_db, "d1-lunch"))
+    assistant.bookmark(actor=ada, session_id=session_id(event_db, olweus_key))
+    request = assistant.partnering.create_request(requester_id=ada, invitee_id=bo, topic="TCR licensing")
+    assistant.accept(actor=bo, request_id=request.id)
+    assistant.set_reminder_preferences(actor=bo, daily_digest=False)
+    fake_slack.reset()
+    early.set(oslo(2, 17, 59))
+    worker.tick()
+    assert received(fake_slack, "U100") == []
+    early.set(oslo(2, 18, 0))
+    worker.tick()
+    [digest] = received(fake_slack, "U100")
+    assert digest == "Your day tomorrow (Day 1 · Thursday 3 December): 2 session(s), 1 meeting(s)."
+    blocks = json.dumps(fake_slack.calls("chat.postMessage")[-1].params["blocks"], ensure_ascii=False)
+    assert blocks.index("From lab to patient") < blocks.index("TCR licensing") < blocks.index("Lunch")
+    assert received(fake_slack, "U200") == []  # switched off
+    assert received(fake_slack, "U300") == []  # nothing planned
+    worker.tick()
+    assert len(received(fake_slack, "U100")) == 1
