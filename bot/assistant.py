@@ -15,7 +15,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot import agenda as agenda_module
-from bot import announcement_replies, meeting_replies, questions, reminder_replies, reports, venues
+from bot import agenda_edit, announcement_replies, meeting_replies, questions, reminder_replies, reports, venues
 from bot import home as home_module
 from bot.announcements import Announcements, Draft, record
 from bot.catalog import Catalog, EventView, NoEventLoaded
@@ -425,6 +425,15 @@ class Assistant:
                 if count
                 else "Nothing failed; nothing to retry."
             )
+
+        return friendly(run)
+
+    def edit_session(self, *, external_id: str, text: str) -> Reply:
+        """``/session move|room|cancel|restore <key> ...``: organisers change the agenda from Slack."""
+
+        def run() -> Reply:
+            self.check_organiser(external_id)
+            return say(agenda_edit.edit_session(self.db, self.clock, actor_ref=external_id, words=clean_input(text).split()))
 
         return friendly(run)
 

@@ -262,3 +262,30 @@ def test_organisers_see_the_numbers_on_app_home(slack_app, fake_slack, crowd) ->
     slack_app.event({"type": "app_home_opened", "user": "U100", "channel": "D100", "tab": "home"})
     published = fake_slack.wait_for("views.publish", count=2)[-1]
     assert "Organiser summary" not in json.dumps(published.params["view"], ensure_ascii=False)
+
+
+def test_organisers_edit_a_session_from_slack_and_those_affected_are_told_once(
+    slack_app, fake_slack, crowd, assistant
+) -> None:
+    refused = slack_app.command("/session", "move d2-welcome to 09:30", user="U100").json()
+    assert refused["text"].startswith("Sorry, only the event's organisers")
+    moved = slack_app.command("/session", "move d2-welcome to 09:30", user=ORGANISER).json()
+    assert moved["text"] == "Moved Welcome to day 2 to Fri 4 Dec 09:30 CET. 1 person affected will get a notice."
+    assert [s.starts_at for s in assistant.event().sessions if s.key == "d2-welcome"][0] == oslo(4, 9, 30)
+    worker_for(assistant).tick()
+    [notice] = [t for t in dm_texts(fake_slack, "U100") if t.startswith("Agenda change")]
+    assert notice == "Agenda change: Welcome to day 2 moves to Fri 4 Dec 09:30–09:45 CET (was Fri 4 Dec 09:00–09:15 CET)."
+    assert (
+        slack_app.command("/session", "room d2-welcome Nowhere", user=ORGANISER)
+        .json()["text"]
+        .startswith("The venue has no room")
+    )
+    assert (
+        slack_app.command("/session", "cancel nosuchkey", user=ORGANISER).json()["text"].startswith("No session has the key")
+    )
+    cancelled = slack_app.command("/session", "cancel d2-welcome", user=ORGANISER).json()
+    assert cancelled["text"].startswith("Cancelled Welcome to day 2.")
+    assert "Welcome to day 2" not in [s.title for s in assistant.event().sessions]
+    with assistant.db.transaction() as session:
+        actions = session.scalars(select(OrganiserAction.action).order_by(OrganiserAction.id)).all()
+    assert actions == ["session move", "session cancel"]

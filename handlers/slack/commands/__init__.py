@@ -2,11 +2,12 @@
 
 from slack_bolt import App
 
-from handlers.slack.commands import agenda, announce, partnering, partnerup, reminders, venue
+from handlers.slack.commands import agenda, announce, partnering, partnerup, reminders, session, venue
 
 
 def register(app: App) -> None:
     announce.register(app)
+    session.register(app)
     agenda.register(app)
     venue.register(app)
     partnerup.register(app)
