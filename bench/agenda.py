@@ -14,23 +14,17 @@ import hashlib
 import hmac
 import json
 import statistics
-import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable
-from pathlib import Path
 
-import yaml
 from slack_bolt import App, BoltRequest
-from sqlalchemy import text
 
-from bench.big_event import add_participants, big_event
+from bench.setup import big_database
 from bot.assistant import Assistant
 from bot.catalog import Catalog
 from bot.clock import SystemClock
-from bot.event_setup import load_event_file
 from handlers.slack.app import build_app, make_client
-from storage.db import Database
 from tests.fake_slack import FakeSlack
 
 SECRET = "bench-secret"
@@ -97,20 +91,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="partnerup-bench-"))
-    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    db = Database(url)
-    if args.database_url:  # a scratch PostgreSQL database: start from an empty schema
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    db.migrate()
-    event_path = workdir / "big.yml"
-    event_path.write_text(yaml.safe_dump(big_event(), sort_keys=False), encoding="utf-8")
-    started = time.perf_counter()
-    load_event_file(db, event_path, clock=SystemClock())
-    load_seconds = time.perf_counter() - started
-    add_participants(db, count=20_000)
+    db, load_seconds = big_database(args.database_url, clock=SystemClock())
     catalog = Catalog(db)
     started = time.perf_counter()
     catalog.current()

@@ -13,23 +13,17 @@ take at that rate. CPU time is real.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
+from datetime import UTC, datetime
 
-import yaml
-from sqlalchemy import text
-
-from bench.big_event import add_participants, big_event
+from bench.setup import big_database
 from bot.announcements import Draft
 from bot.assistant import Assistant
 from bot.clock import FixedClock
-from bot.event_setup import load_event_file
 from bot.worker import Pacer, Worker
 from handlers.slack.app import make_client
 from handlers.slack.notifier import SlackNotifier
-from storage.db import Database
 from tests.fake_slack import FakeSlack
 
 
@@ -53,21 +47,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="partnerup-bench-"))
-    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    db = Database(url)
-    if args.database_url:
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    db.migrate()
-    event_path = workdir / "big.yml"
-    event_path.write_text(yaml.safe_dump(big_event(), sort_keys=False), encoding="utf-8")
-    from datetime import UTC, datetime
-
     clock = FixedClock(datetime(2026, 6, 21, 12, 0, tzinfo=UTC))
-    load_event_file(db, event_path, clock=clock)
-    add_participants(db, count=args.people)
+    db, _ = big_database(args.database_url, clock=clock, people=args.people)
 
     virtual = VirtualTime()
     with FakeSlack(clock=virtual.monotonic) as fake:

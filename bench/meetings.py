@@ -14,21 +14,17 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import tempfile
 import time
 import urllib.parse
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import yaml
 from slack_bolt import App
 from sqlalchemy import insert, select, text
 
 from bench.agenda import SECRET, bare_app, measure, pct, signed
-from bench.big_event import add_participants, big_event
+from bench.setup import big_database
 from bot.assistant import Assistant
 from bot.clock import FixedClock
-from bot.event_setup import load_event_file
 from bot.meetings import Limits
 from bot.scheduling import plan_all
 from handlers.slack.app import build_app
@@ -99,19 +95,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="partnerup-bench-"))
-    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    db = Database(url)
-    if args.database_url:
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    db.migrate()
-    event_path = workdir / "big.yml"
-    event_path.write_text(yaml.safe_dump(big_event(), sort_keys=False), encoding="utf-8")
     clock = FixedClock(datetime(2026, 6, 21, 12, 0, tzinfo=UTC))  # the day before the partnering days
-    load_event_file(db, event_path, clock=clock)
-    add_participants(db, count=PARTICIPANTS)
+    db, _ = big_database(args.database_url, clock=clock, people=PARTICIPANTS)
     started = time.perf_counter()
     pending = seed(db, clock.now())
     seed_seconds = time.perf_counter() - started

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import yaml
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 
-from bench.big_event import add_participants, big_event
+from bench.setup import big_database
 from bot.assistant import Assistant
 from bot.clock import FixedClock
-from bot.event_setup import load_event_file
 from bot.worker import Worker
 from handlers.slack.app import make_client
 from handlers.slack.notifier import SlackNotifier
@@ -67,19 +64,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="partnerup-bench-"))
-    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    db = Database(url)
-    if args.database_url:
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    db.migrate()
-    event_path = workdir / "big.yml"
-    event_path.write_text(yaml.safe_dump(big_event(), sort_keys=False), encoding="utf-8")
     clock = FixedClock(datetime(2026, 6, 21, 12, 0, tzinfo=UTC))  # the day before the event: everything is ahead
-    load_event_file(db, event_path, clock=clock)
-    add_participants(db, count=20_000)
+    db, _ = big_database(args.database_url, clock=clock)
     seed(db, clock.now(), args.due)
 
     with FakeSlack() as fake:

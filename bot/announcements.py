@@ -197,11 +197,7 @@ class Announcements:
         now = self.clock.now()
         with self.db.transaction(write=True) as session:
             event = _event(session)
-            row = Announcement(
-                event_id=event.id, author_id=author_id, text=draft.text.strip(), audience=draft.audience,
-                audience_value=draft.value, allow_broadcast=draft.allow_broadcast, send_at=draft.send_at or now,
-                send_now=draft.send_at is None, status="scheduled", total=0, progress_ref="", progress_sent=-1, created_at=now,
-            )  # fmt: skip
+            row = _row(event, author_id, draft, status="scheduled", now=now)
             session.add(row)
             session.flush()
             record(session, actor=author_ref, action="announce", now=now,
@@ -213,11 +209,7 @@ class Announcements:
         now = self.clock.now()
         with self.db.transaction(write=True) as session:
             event = _event(session)
-            row = Announcement(
-                event_id=event.id, author_id=author_id, text=draft.text.strip(), audience=draft.audience,
-                audience_value=draft.value, allow_broadcast=draft.allow_broadcast, send_at=draft.send_at or now,
-                send_now=draft.send_at is None, status="draft", total=0, progress_ref="", progress_sent=-1, created_at=now,
-            )  # fmt: skip
+            row = _row(event, author_id, draft, status="draft", now=now)
             session.add(row)
             session.flush()
             return row.id
@@ -354,6 +346,14 @@ class Announcements:
             if done >= total and row.status == "sending":
                 row.status = "done"
                 row.finished_at = now
+
+
+def _row(event: Event, author_id: int, draft: Draft, *, status: str, now: datetime) -> Announcement:
+    return Announcement(
+        event_id=event.id, author_id=author_id, text=draft.text.strip(), audience=draft.audience, audience_value=draft.value,
+        allow_broadcast=draft.allow_broadcast, send_at=draft.send_at or now, send_now=draft.send_at is None, status=status,
+        total=0, progress_ref="", progress_sent=-1, created_at=now,
+    )  # fmt: skip
 
 
 def describe(session: OrmSession, event: Event, audience: str, value: str) -> str:
