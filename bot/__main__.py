@@ -129,7 +129,7 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     )
     assistant.deliverer.lease = timedelta(seconds=settings.worker_lease_seconds)
     worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
-                    rate=settings.worker_rate)  # fmt: skip
+                    announcements=assistant.announcements, rate=settings.worker_rate)  # fmt: skip
     worker.run()
     return 0
 
