@@ -173,3 +173,4 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(settings.log_level)
     if settings.log_level != "DEBUG":
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per 2-second tick otherwise
