@@ -14,6 +14,8 @@ import logging
 import sys
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.assistant import Assistant
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, configure_logging, load_settings
@@ -65,6 +67,9 @@ def cmd_load_event(settings: Settings, args: argparse.Namespace) -> int:
         report = load_event_file(db, args.file, clock=SystemClock())
     except EventFileError as error:
         return _fail(f"{error}\nNothing was changed.")
+    except IntegrityError as error:  # a rule the database keeps that the file check did not foresee
+        log.debug("load-event refused by the database", exc_info=True)
+        return _fail(f"{args.file}: the database refused this change ({type(error.orig).__name__}); nothing was changed.")
     print("\n".join(report.summary_lines()))
     return 0
 

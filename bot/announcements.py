@@ -216,7 +216,11 @@ class Announcements:
 
     def confirm(self, *, draft_id: int, author_id: int, author_ref: str,
                 channel_problem: Callable[[str], str | None] | None = None) -> AnnouncementView:  # fmt: skip
-        """The organiser confirmed the preview: check everything again, then schedule it."""
+        """The organiser confirmed the preview: check everything again, then schedule the draft itself.
+
+        The draft turns into the announcement with one conditional UPDATE, so a double-click (or two
+        processes) can schedule it only once.
+        """
         with self.db.transaction() as session:
             row = session.get(Announcement, draft_id)
             if row is None or row.author_id != author_id:
@@ -226,10 +230,23 @@ class Announcements:
             draft = Draft(
                 row.text, row.audience, row.audience_value, row.allow_broadcast, None if row.send_now else row.send_at
             )
-        view = self.create(author_id=author_id, author_ref=author_ref, draft=draft, channel_problem=channel_problem)
+        self.check(draft, channel_problem=channel_problem)
+        now = self.clock.now()
         with self.db.transaction(write=True) as session:
-            session.delete(session.get(Announcement, draft_id))
-        return view
+            values = {"status": "scheduled", "created_at": now}
+            if draft.send_at is None:
+                values["send_at"] = now
+            changed = session.execute(
+                update(Announcement)
+                .where(Announcement.id == draft_id, Announcement.status == "draft", Announcement.author_id == author_id)
+                .values(**values)
+            ).rowcount
+            if changed != 1:
+                raise UserError(f"Announcement #{draft_id} was already confirmed.")
+            row = session.get(Announcement, draft_id)
+            record(session, actor=author_ref, action="announce", now=now,
+                   detail=f"#{row.id} to {row.audience} {row.audience_value} at {row.send_at.isoformat()}: {row.text[:200]}")  # fmt: skip
+            return announcement_view(session, row, _event(session))
 
     def cancel(self, *, announcement_id: int, actor_ref: str) -> AnnouncementView:
         now = self.clock.now()

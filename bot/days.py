@@ -7,10 +7,12 @@ from datetime import date, datetime, timedelta
 
 from bot.catalog import EventView
 from bot.text import fold
+from bot.text import tokens as tokens_of
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+# Whole month names or their usual abbreviations only, so "decision 3" is not read as 3 December.
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|t|tember|ober|ember)?\b"
 _DAY_PATTERNS = [
     (re.compile(r"\bday\s*(\d{1,2})\b"), "number"),
     (re.compile(r"\b(first|second|third|fourth|last)\s+day\b"), "ordinal"),
@@ -94,6 +96,8 @@ def find_day(text: str, event: EventView, now: datetime) -> tuple[date | None, s
         elif kind == "tomorrow":
             day = today + timedelta(days=1)
         else:
+            if match.group(0) not in WEEKDAYS and tokens_of(rest):
+                continue  # "sun pharma", "wed lab": an abbreviation among other words is not a day
             wanted = next(i for i, name in enumerate(WEEKDAYS) if name.startswith(match.group(1)[:3]))
             matches = [d for d in event.dates if d.weekday() == wanted]
             day = next((d for d in matches if d >= today), matches[0] if matches else None)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
@@ -31,6 +31,7 @@ from storage.models import Delivery, Participant
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+BULK_KINDS = ("announcement",)
 
 
 @dataclass
@@ -111,7 +112,7 @@ class Deliverer:
         clock: Clock,
         notifiers: dict[str, Notifier],
         renderers: dict[str, Renderer],
-        lease: timedelta = timedelta(minutes=2),
+        lease: timedelta = timedelta(minutes=5),
         name: str | None = None,
     ) -> None:
         self.db = db
@@ -144,7 +145,9 @@ class Deliverer:
         due = select(Delivery.id).where(or_(due_now, abandoned))
         if exclude_kinds:
             due = due.where(Delivery.kind.not_in(exclude_kinds))
-        due = due.order_by(Delivery.due_at, Delivery.id).limit(limit)
+        # Bulk announcements go last, so an announcement to 20,000 never makes a reminder late.
+        bulk_last = case((Delivery.kind.in_(BULK_KINDS), 1), else_=0)
+        due = due.order_by(bulk_last, Delivery.due_at, Delivery.id).limit(limit)
         if self.db.engine.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         with self.db.transaction(write=True) as session:

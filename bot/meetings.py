@@ -516,8 +516,8 @@ class Partnering:
         with self.db.transaction(write=True) as session:
             event = _current_event(session)
             block = session.get(MeetingBlock, block_id)
-            if block is None or block.event_id != event.id:
-                raise NotFound("That partnering block doesn't exist.")
+            if block is None or block.event_id != event.id or not block.active:
+                raise NotFound("That partnering block is no longer offered; see /meetings for the current ones.")
             existing = session.scalars(
                 select(Unavailability).where(
                     Unavailability.participant_id == participant_id, Unavailability.block_id == block_id
@@ -599,7 +599,9 @@ class Partnering:
                 # Someone booked meanwhile: place one by one, each checked by the database.
                 placed = 0
                 for request_id, _, _ in plan.placed:
-                    meeting = scheduling.place(session, request=by_id[request_id], event=event, now=now)
+                    request = by_id[request_id]
+                    day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
+                    meeting = scheduling.place(session, request=request, event=event, now=now, day=day)
                     if meeting is None:
                         plan.unplaced.append((request_id, "no slot left in which both are free"))
                     else:

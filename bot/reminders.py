@@ -98,7 +98,10 @@ class Reminders:
             )
             session.execute(
                 delete(Delivery).where(
-                    Delivery.dedupe_key == f"{SESSION_REMINDER}:{session_id}:{participant_id}", Delivery.status == "pending"
+                    Delivery.kind == SESSION_REMINDER,
+                    Delivery.ref_id == session_id,
+                    Delivery.participant_id == participant_id,
+                    Delivery.status == "pending",
                 )
             )
 
@@ -148,6 +151,13 @@ class Reminders:
                     .values(status="skipped", detail="meeting reminders switched off")
                 )
             if meeting_reminders:
+                session.execute(
+                    update(Delivery)
+                    .where(Delivery.participant_id == participant_id, Delivery.kind == MEETING_REMINDER,
+                           Delivery.status == "skipped", Delivery.detail == "meeting reminders switched off")
+                    .values(status="pending", detail="")
+                )  # fmt: skip
+                retime(session, now=now, participant_id=participant_id)
                 queue_meeting_reminders(session, now=now, participant_id=participant_id)
             return Preferences(person.reminder_minutes, person.meeting_reminders, person.daily_digest)
 
@@ -252,6 +262,33 @@ def queue_meeting_reminders(session: OrmSession, *, now: datetime, participant_i
     enqueue_many(session, rows)
 
 
+def remind_again(session: OrmSession, *, now: datetime, session_id: int) -> None:
+    """A session moved later after its reminder went out (or was skipped as too late): remind once more,
+    before the new start, under a key of its own so the first reminder's record stays."""
+    row = session.get(AgendaSession, session_id)
+    if row is None or row.status != "scheduled" or row.starts_at <= now:
+        return
+    waiting = set(
+        session.scalars(
+            select(Delivery.participant_id).where(
+                Delivery.kind == SESSION_REMINDER, Delivery.ref_id == session_id, Delivery.status.in_(("pending", "sending"))
+            )
+        )
+    )
+    stamp = int(row.starts_at.timestamp())
+    rows = [
+        message(participant_id=person, kind=SESSION_REMINDER, ref_id=session_id, now=now,
+                due_at=reminder_due(row.starts_at, lead, now), dedupe_key=f"{SESSION_REMINDER}:{session_id}:{person}:{stamp}")
+        for person, lead in session.execute(
+            select(Bookmark.participant_id, Participant.reminder_minutes)
+            .join(Participant, Participant.id == Bookmark.participant_id)
+            .where(Bookmark.session_id == session_id)
+        )
+        if person not in waiting
+    ]  # fmt: skip
+    enqueue_many(session, rows)
+
+
 def follow_agenda_changes(
     session: OrmSession, *, now: datetime, moved: list[int], cancelled: list[int], restored: list[int] = ()
 ) -> None:
@@ -266,6 +303,8 @@ def follow_agenda_changes(
         )  # fmt: skip
     for session_id in [*moved, *restored]:
         retime(session, now=now, session_id=session_id)
+    for session_id in moved:
+        remind_again(session, now=now, session_id=session_id)
     for session_id in cancelled:
         session.execute(
             update(Delivery)

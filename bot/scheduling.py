@@ -40,6 +40,10 @@ class Candidate:
     block_id: int
     venue_id: int | None
     starts_at: datetime
+    ends_at: datetime
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return self.starts_at < end and start < self.ends_at
 
 
 def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
@@ -53,7 +57,7 @@ def candidate_slots(
 ) -> list[Candidate]:
     """Active slots that have not started, earliest first, optionally within one day or block."""
     query = (
-        select(MeetingSlot.id, MeetingSlot.block_id, MeetingBlock.venue_id, MeetingSlot.starts_at)
+        select(MeetingSlot.id, MeetingSlot.block_id, MeetingBlock.venue_id, MeetingSlot.starts_at, MeetingSlot.ends_at)
         .join(MeetingBlock, MeetingBlock.id == MeetingSlot.block_id)
         .where(
             MeetingBlock.event_id == event.id,
@@ -76,6 +80,30 @@ def busy_slots(session: OrmSession, participant_ids: list[int]) -> set[int]:
         session.scalars(
             select(MeetingSeat.slot_id).where(MeetingSeat.participant_id.in_(participant_ids), MeetingSeat.active.is_(True))
         )
+    )
+
+
+def busy_times(session: OrmSession, participant_ids: list[int]) -> dict[int, list[tuple[datetime, datetime]]]:
+    """When each person is in a meeting. Times, not slot IDs: a reloaded event file can retire a slot
+    that still holds a meeting and add a new one that overlaps it."""
+    busy: dict[int, list[tuple[datetime, datetime]]] = {}
+    for person, start, end in session.execute(
+        select(MeetingSeat.participant_id, MeetingSlot.starts_at, MeetingSlot.ends_at)
+        .join(MeetingSlot, MeetingSlot.id == MeetingSeat.slot_id)
+        .where(MeetingSeat.participant_id.in_(participant_ids), MeetingSeat.active.is_(True))
+    ):
+        busy.setdefault(person, []).append((start, end))
+    return busy
+
+
+def tables_in_retired_slots(session: OrmSession, event: Event) -> list[tuple[int, datetime, datetime]]:
+    """Tables still hosting a booked meeting in a retired slot (rare: only after a reload moved a block)."""
+    return list(
+        session.execute(
+            select(Meeting.table_id, MeetingSlot.starts_at, MeetingSlot.ends_at)
+            .join(MeetingSlot, MeetingSlot.id == Meeting.slot_id)
+            .where(Meeting.event_id == event.id, Meeting.status == "booked", MeetingSlot.active.is_(False))
+        ).all()
     )
 
 
@@ -155,21 +183,25 @@ def place(
     """Book ``request`` at the earliest slot where both people and a table are free, or return None."""
     people = [request.requester_id, request.invitee_id]
     candidates = candidate_slots(session, event=event, now=now, day=day, block_id=block_id)
-    busy = busy_slots(session, people)
+    busy = [span for spans in busy_times(session, people).values() for span in spans]
     unavailable = unavailable_blocks(session, people)
-    candidates = [c for c in candidates if c.slot_id not in busy and c.block_id not in unavailable]
+    candidates = [
+        c for c in candidates if c.block_id not in unavailable and not any(c.overlaps(start, end) for start, end in busy)
+    ]
     if not candidates:
         return None
     tables = tables_by_venue(session, event)
     full = booked_counts(session, [c.slot_id for c in candidates])
+    retired = tables_in_retired_slots(session, event)
     retries = 0
     for candidate in candidates:
         venue_tables = tables.get(candidate.venue_id or -1, [])
         if full.get(candidate.slot_id, 0) >= len(venue_tables):
             continue  # every table taken: skip without reading which
+        elsewhere = {table for table, start, end in retired if candidate.overlaps(start, end)}
         used = used_tables(session, [candidate.slot_id])
         while retries <= MAX_RACE_RETRIES:
-            free = [t for t in venue_tables if t not in used[candidate.slot_id]]
+            free = [t for t in venue_tables if t not in used[candidate.slot_id] and t not in elsewhere]
             if not free:
                 break
             table_id = free[0]
@@ -199,13 +231,20 @@ def plan_all(session: OrmSession, *, event: Event, requests: list[MeetingRequest
     candidates = candidate_slots(session, event=event, now=now)
     tables = tables_by_venue(session, event)
     used = used_tables(session, [c.slot_id for c in candidates])
+    for table, start, end in tables_in_retired_slots(session, event):
+        for candidate in candidates:
+            if candidate.overlaps(start, end):
+                used[candidate.slot_id].add(table)
     people = {pid for r in requests for pid in (r.requester_id, r.invitee_id)}
+    # Each person's busy slots among the candidates, from the times of all their meetings.
     busy: dict[int, set[int]] = {}
-    for participant_id, slot_id in session.execute(
-        select(MeetingSeat.participant_id, MeetingSeat.slot_id).where(MeetingSeat.active.is_(True))
+    for participant_id, start, end in session.execute(
+        select(MeetingSeat.participant_id, MeetingSlot.starts_at, MeetingSlot.ends_at)
+        .join(MeetingSlot, MeetingSlot.id == MeetingSeat.slot_id)
+        .where(MeetingSeat.active.is_(True))
     ):
         if participant_id in people:
-            busy.setdefault(participant_id, set()).add(slot_id)
+            busy.setdefault(participant_id, set()).update(c.slot_id for c in candidates if c.overlaps(start, end))
     unavailable: dict[int, set[int]] = {}
     for participant_id, block_id in session.execute(select(Unavailability.participant_id, Unavailability.block_id)):
         if participant_id in people:

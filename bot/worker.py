@@ -28,11 +28,12 @@ from bot.announcements import Announcements
 from bot.delivery import Deliverer, RunReport
 from bot.meetings import Partnering
 from bot.notify import Recipient
-from bot.reminders import REMINDER_KINDS, Reminders
+from bot.reminders import Reminders
 from storage.models import Delivery, Participant
 
 log = logging.getLogger(__name__)
-LOOKAHEAD_HORIZON = timedelta(minutes=60)
+LOOKAHEAD_HORIZON = timedelta(minutes=15)
+TIMED_REMINDERS = ("session_reminder", "meeting_reminder")
 MAX_LOOKAHEAD = timedelta(minutes=30)
 
 
@@ -81,7 +82,8 @@ class Worker:
         self._stop = threading.Event()
 
     def lookahead(self) -> timedelta:
-        """How early to start on reminders: the time it takes to send all due within the next hour."""
+        """How early to start on reminders: the time it takes to send those due within the next quarter hour
+        (the evening digests, due at one fixed time, are left out: a few minutes either way matter little)."""
         if not self.rate:
             return timedelta(0)
         now = self.deliverer.clock.now()
@@ -91,7 +93,7 @@ class Worker:
                 .select_from(Delivery)
                 .where(
                     Delivery.status == "pending",
-                    Delivery.kind.in_(REMINDER_KINDS),
+                    Delivery.kind.in_(TIMED_REMINDERS),
                     Delivery.due_at <= now + LOOKAHEAD_HORIZON,
                 )
             )
@@ -110,7 +112,7 @@ class Worker:
         claim = max(1, min(self.batch, int((self.rate or 100) * self.deliverer.lease.total_seconds() / 4)))
         while not self._stop.is_set():
             report = self.deliverer.run_once(
-                limit=claim, early_kinds=REMINDER_KINDS, lookahead=lookahead, before_send=self.pacer
+                limit=claim, early_kinds=TIMED_REMINDERS, lookahead=lookahead, before_send=self.pacer
             )
             total.merge(report)
             self.report_progress()
@@ -129,17 +131,25 @@ class Worker:
             return
         self._last_progress = now
         try:
-            for item in self.announcements.in_progress():
-                if not item.ref or (item.done == item.reported and item.done < item.total):
-                    continue
-                view = self.announcements.get(item.id)
-                recipient = self._recipient(item.author_id)
-                notifier = self.deliverer.notifiers.get(recipient.platform)
-                if notifier is not None:
-                    notifier.update(recipient, item.ref, announcement_replies.progress(view, item.done))
-                self.announcements.mark_progress(item.id, done=item.done, total=item.total)
+            items = self.announcements.in_progress()
         except Exception:
-            log.exception("could not update an announcement's progress message; will try again")
+            log.exception("could not read the announcements in progress; will try again")
+            return
+        for item in items:
+            if item.done == item.reported and item.done < item.total:
+                continue
+            if item.ref:  # the organiser's progress message is out: update it (a failure here is only cosmetic)
+                try:
+                    view = self.announcements.get(item.id)
+                    recipient = self._recipient(item.author_id)
+                    notifier = self.deliverer.notifiers.get(recipient.platform)
+                    if notifier is not None:
+                        notifier.update(recipient, item.ref, announcement_replies.progress(view, item.done))
+                except Exception:
+                    log.warning("could not update the progress message of announcement %s", item.id, exc_info=True)
+            elif item.done < item.total:
+                continue
+            self.announcements.mark_progress(item.id, done=item.done, total=item.total)
 
     def _recipient(self, participant_id: int) -> Recipient:
         with self.deliverer.db.transaction() as session:

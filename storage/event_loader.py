@@ -126,14 +126,16 @@ def load_event(session: OrmSession, event_file: EventFile, *, now: datetime) -> 
 def _sync_partnering(
     session: OrmSession, event: Event, event_file: EventFile, venues: dict[str, Venue], report: LoadReport
 ) -> None:
-    """Blocks and tables by key and name; slots regenerated. What holds booked meetings is retired
-    (kept, no longer offered) rather than deleted, and the report says so."""
-    booked_slots = set(
-        session.scalars(select(Meeting.slot_id).where(Meeting.event_id == event.id, Meeting.status == "booked"))
-    )
-    booked_tables = set(
-        session.scalars(select(Meeting.table_id).where(Meeting.event_id == event.id, Meeting.status == "booked"))
-    )
+    """Blocks and tables by key and name; slots regenerated. A slot, block or table that any meeting refers
+    to (booked or cancelled: the history stays) is retired, kept but no longer offered, rather than deleted;
+    the report names those that hold booked meetings."""
+    meetings = session.execute(
+        select(Meeting.slot_id, Meeting.table_id, Meeting.status).where(Meeting.event_id == event.id)
+    ).all()
+    referenced_slots = {slot for slot, _, _ in meetings}
+    referenced_tables = {table for _, table, _ in meetings}
+    booked_slots = {slot for slot, _, status in meetings if status == "booked"}
+    booked_tables = {table for _, table, status in meetings if status == "booked"}
     blocks = {
         block.key: block
         for block in session.scalars(
@@ -174,14 +176,16 @@ def _sync_partnering(
             _retire_or_delete(
                 session,
                 slot,
-                slot.id in booked_slots,
+                slot.id in referenced_slots,
                 report,
-                f"slot {slot.starts_at:%Y-%m-%d %H:%M} UTC of block {block.key} (it has meetings)",
+                f"slot {slot.starts_at:%Y-%m-%d %H:%M} UTC of block {block.key} (it has meetings)"
+                if slot.id in booked_slots
+                else None,
             )
         report.blocks += 1
     for key, block in blocks.items():
         if key not in wanted_blocks:
-            has_meetings = any(slot.id in booked_slots for slot in block.slots)
+            has_meetings = any(slot.id in referenced_slots for slot in block.slots)
             if has_meetings:
                 block.active = False
                 for slot in block.slots:
@@ -209,13 +213,16 @@ def _sync_partnering(
     for table in tables.values():
         if table.id in booked_tables:
             report.retired_table_ids.append(table.id)
-        _retire_or_delete(session, table, table.id in booked_tables, report, f"table {table.name} (it has meetings)")
+        note = f"table {table.name} (it has meetings)" if table.id in booked_tables else None
+        _retire_or_delete(session, table, table.id in referenced_tables, report, note)
 
 
-def _retire_or_delete(session: OrmSession, row, in_use: bool, report: LoadReport, note: str) -> None:
+def _retire_or_delete(session: OrmSession, row, in_use: bool, report: LoadReport, note: str | None) -> None:
+    """Retire (keep, no longer offered) what meetings refer to; delete the rest. ``note`` goes in the report."""
     if in_use:
         row.active = False
-        report.retired.append(note)
+        if note:
+            report.retired.append(note)
     else:
         session.delete(row)
 
@@ -223,8 +230,14 @@ def _retire_or_delete(session: OrmSession, row, in_use: bool, report: LoadReport
 def _sync_venues(session: OrmSession, event: Event, event_file: EventFile, report: LoadReport) -> dict[str, Venue]:
     existing = {venue.key: venue for venue in event.venues}
     wanted = {venue.key for venue in event_file.venues}
+    with_meetings = set(
+        session.scalars(select(MeetingTable.venue_id).join(Meeting, Meeting.table_id == MeetingTable.id).distinct())
+    )
     for key, venue in existing.items():
         if key not in wanted:
+            if venue.id in with_meetings:  # meetings (booked or past) refer to its tables: keep it
+                report.retired.append(f"venue {key} (meetings refer to its tables)")
+                continue
             report.venues_removed.append(key)
             event.venues.remove(venue)
     by_key: dict[str, Venue] = {}

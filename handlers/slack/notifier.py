@@ -49,11 +49,15 @@ class SlackNotifier:
         with _as_delivery_error():
             response = self.client.chat_postMessage(channel=target, **blocks.message(reply, with_share=False))
             channel = response.get("channel") or target
-            for attachment in attachments:
+        for attachment in attachments:
+            try:  # the message is out: a failed attachment must not make it go again
                 self.client.files_upload_v2(
                     channel=channel, content=attachment.content, filename=attachment.filename, title=attachment.title
                 )
-            return f"{channel}/{response.get('ts', '')}"
+            except Exception as error:
+                code = error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__
+                log.warning("message to %s sent, but attaching %s failed: %s", target, attachment.filename, code)
+        return f"{channel}/{response.get('ts', '')}"
 
     def update(self, recipient: Recipient, ref: str, reply: Reply) -> None:
         channel, _, ts = ref.partition("/")
