@@ -44,7 +44,7 @@ def agenda(event: EventView, *, query: str, now: datetime, page: int = 1) -> Rep
         day, rest = find_day(query, event, now) if query else (default_day(event, now), "")
     except UnknownDay as error:
         return Reply(text=str(error)).add(
-            Paragraph(str(error)), Note("Try /agenda day 1, /agenda tomorrow or /agenda <words>.")
+            Paragraph(str(error)), Note("Try /agenda day 1, /agenda day 2 or /agenda <words>.")
         )
     if day is not None and not tokens(rest):
         return day_programme(event, day=day, now=now, query=query, page=page)
@@ -130,9 +130,7 @@ def search(
         return reply
     label = f"{len(sessions)} session{'s' if len(sessions) != 1 else ''} found"
     reply = Reply(text=label).add(Heading(label))
-    return _paged(
-        reply, event, sessions, query=query, page=page, show_day=len({event.local_date(s.starts_at) for s in sessions}) > 1
-    )
+    return _paged(reply, event, sessions, query=query, page=page, show_day=True)
 
 
 def _paged(reply: Reply, event: EventView, sessions: list[SessionView], *, query: str, page: int, show_day: bool) -> Reply:

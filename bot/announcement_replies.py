@@ -11,6 +11,10 @@ RETRY = "announce_retry"
 CONFIRM = "announce_confirm"
 
 
+def people(count: int) -> str:
+    return "1 person" if count == 1 else f"{count:,} people"
+
+
 def when(view_send_at, timezone: str) -> str:
     local = timefmt.local(view_send_at, timezone)
     return f"{timefmt.short_day(local.date())} {local:%H:%M %Z}"
@@ -24,7 +28,7 @@ def announcement(text: str, *, event_name: str, allow_broadcast: bool) -> Reply:
 
 
 def preview(draft_text: str, summary: Preview, *, allow_broadcast: bool) -> Reply:
-    reach = "a channel post" if summary.audience.startswith("the channel") else f"{summary.count:,} people"
+    reach = "a channel post" if summary.audience.startswith("the channel") else people(summary.count)
     when_text = "now" if summary.send_at is None else f"at {when(summary.send_at, summary.timezone)}"
     reply = Reply(text=f"This goes to {summary.audience} ({reach}), {when_text}.")
     reply.add(Paragraph(f"This goes to {summary.audience}: {reach}, {when_text}."), Note("Preview:"))

@@ -263,7 +263,7 @@ class Assistant:
 
     def accept(self, *, actor: int, request_id: int) -> Reply:
         return self._changing(
-            lambda: meeting_replies.accept_reply(self.partnering.accept(request_id=request_id, actor_id=actor))
+            lambda: meeting_replies.accept_reply(self.partnering.accept(request_id=request_id, actor_id=actor), viewer=actor)
         )
 
     def decline(self, *, actor: int, request_id: int, reason: str = "") -> Reply:
@@ -276,7 +276,8 @@ class Assistant:
     def withdraw(self, *, actor: int, request_id: int) -> Reply:
         def run() -> Reply:
             request = self.partnering.withdraw(request_id=request_id, actor_id=actor)
-            return say(f"Withdrawn: your request to {request.invitee.name}.")
+            other = request.invitee if request.requester.id == actor else request.requester
+            return say(f"Withdrawn: the meeting request with {other.name} ({request.topic}). I've let them know.")
 
         return self._changing(run)
 
@@ -302,7 +303,9 @@ class Assistant:
     def propose(self, *, actor: int, request_id: int, day: date | None = None, block_id: int | None = None) -> Reply:
         return self._changing(
             lambda: meeting_replies.accept_reply(
-                self.partnering.propose(request_id=request_id, actor_id=actor, day=day, block_id=block_id)
+                self.partnering.propose(request_id=request_id, actor_id=actor, day=day, block_id=block_id),
+                viewer=actor,
+                proposed=True,
             )
         )
 
@@ -316,14 +319,20 @@ class Assistant:
         return self._changing(run)
 
     def reschedule(self, *, actor: int, meeting_id: int) -> Reply:
+        """Offer other times; the meeting keeps its place until a new one is booked (see :meth:`propose`)."""
+
         def run() -> Reply:
-            request = self.partnering.reschedule(meeting_id=meeting_id, actor_id=actor)
-            reply = say("Your meeting's slot is free again; pick another time:")
-            options = self.propose_options(actor=actor, request_id=request.id)
+            meeting = self.partnering.meeting(meeting_id, participant_id=actor)
+            if meeting.status != "booked":
+                raise UserError("This meeting is cancelled; send a new request with /meet.")
+            reply = say(
+                f"Your meeting with {meeting.other.name} stays on {meeting_replies.when(meeting)} until you pick another time:"
+            )
+            options = self.propose_options(actor=actor, request_id=meeting.request_id)
             reply.parts.extend(options.parts[1:])
             return reply
 
-        return self._changing(run)
+        return friendly(run)
 
     def set_unavailable(self, *, actor: int, block_id: int, unavailable: bool) -> Reply:
         def run() -> Reply:

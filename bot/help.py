@@ -11,6 +11,11 @@ COMMANDS = (
     ("/agenda now · next", "what is on now, and what starts next"),
     ("/agenda <words>", "search titles, speakers, organisations, topics, venues"),
     ("/venue", "the venues; /venue <name or day> for address, map and directions"),
+    ("/profile", "your partnering profile: organisation, what you offer and seek"),
+    ("/partners [words]", "suggested partners, or a search of profiles"),
+    ("/meet @person <topic>", "ask someone for a 1:1 partnering meeting"),
+    ("/meetings", "your meetings and requests: accept, decline, reschedule, cancel"),
+    ("/reminders", "what you'll be reminded of, and how early"),
     ("/partnerup help", "this overview"),
 )
 

@@ -16,7 +16,8 @@ def home(event: EventView, *, now: datetime, meetings: list | None = None) -> Re
     reply = Reply(text=f"{event.name}: what's on").add(Heading(event.name))
     if event.description:
         reply.add(Paragraph(event.description))
-    reply.add(Note(f"{days_phrase(event).capitalize()}. Times are in {event.timezone} time."))
+    phrase = days_phrase(event)
+    reply.add(Note(f"{phrase[:1].upper()}{phrase[1:]}. Times are in {event.timezone} time."))
     if meetings:
         reply.add(Divider(), Heading("Your next meetings"), *(MeetingCard(m) for m in meetings))
         reply.add(Note("All your meetings and requests: /meetings"))

@@ -126,21 +126,29 @@ def meeting_unscheduled(meeting: MeetingView, request: RequestView) -> Reply:
     return reply
 
 
-def no_slot(request: RequestView) -> Reply:
-    day = f" on {request.preferred_day}" if request.preferred_day else ""
-    text = f"There is no free slot{day} for your meeting with the other person ({request.topic}) yet."
+def readable_day(iso: str | None) -> str:
+    return timefmt.short_day(date.fromisoformat(iso)) if iso else ""
+
+
+def no_slot(request: RequestView, *, viewer: int | None = None) -> Reply:
+    """Told to both when an accepted meeting finds no common free slot; names the other person."""
+    other = request.invitee if viewer == request.requester.id else request.requester
+    day = f" on {readable_day(request.preferred_day)}" if request.preferred_day else ""
+    lead = f"{request.invitee.name} accepted your request, but" if viewer == request.requester.id else "Accepted, but"
+    text = f"{lead} there is no slot{day} in which you and {other.name} are both free and a table is free ({request.topic})."
     reply = Reply(text=text).add(Paragraph(text))
     reply.add(Note("The request stays open: propose another day or block, or wait for organisers to schedule it."))
     reply.add(Actions((Button("Propose another time", PROPOSE, str(request.id)),)))
     return reply
 
 
-def accept_reply(result: AcceptResult) -> Reply:
+def accept_reply(result: AcceptResult, *, viewer: int | None = None, proposed: bool = False) -> Reply:
     if result.meeting is not None:
         meeting = result.meeting
-        text = f"Accepted. Your meeting with {meeting.other.name} is on {when(meeting)} at {place(meeting)}."
+        lead = "Booked for the new time." if proposed else "Accepted."
+        text = f"{lead} Your meeting with {meeting.other.name} is on {when(meeting)} at {place(meeting)}."
         return Reply(text=text).add(Paragraph(text), MeetingCard(meeting))
-    return no_slot(result.request)
+    return no_slot(result.request, viewer=viewer)
 
 
 def propose_choices(request: RequestView, days: list[date], blocks: list[BlockView]) -> Reply:

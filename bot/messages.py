@@ -70,7 +70,7 @@ def no_slot(session: OrmSession, delivery: Delivery, _person: Participant, now: 
     request, event = _request(session, delivery)
     if request is None or request.status != "accepted":
         return Skip("the request is no longer waiting for a slot")
-    return Outgoing(meeting_replies.no_slot(request_view(request, event)))
+    return Outgoing(meeting_replies.no_slot(request_view(request, event), viewer=_person.id))
 
 
 def calendar_file(meeting: Meeting, view, *, event_name: str, stamp, cancelled: bool = False) -> Attachment:

@@ -218,7 +218,7 @@ class Participants:
                 raise UserError(f"Please keep {name} under {limit} characters.")
             values[name] = value
         if update.org_type and update.org_type not in ORG_TYPES:
-            raise UserError("Choose an organisation type from the list.")
+            raise UserError(f"Choose an organisation type: {', '.join(ORG_TYPES)}.")
         if not values["organisation"]:
             raise UserError("Please give your organisation.")
         interests = update.interests

@@ -93,7 +93,7 @@ class PartnerDirectory:
         ):
             if not query.strip():
                 continue
-            for match in self._index.search(query, fields=fields):
+            for match in self._index.search(query, fields=fields, any_word=True):
                 scores[match.doc] = scores.get(match.doc, 0.0) + match.score
         scores.pop(me.id, None)
         ranked = sorted(scores, key=lambda doc: -scores[doc])

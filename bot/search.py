@@ -120,7 +120,7 @@ class TermIndex:
         self._expansions[word] = result
         return result
 
-    def search(self, query: str, *, fields: set[str] | None = None) -> list[Match]:
+    def search(self, query: str, *, fields: set[str] | None = None, any_word: bool = False) -> list[Match]:
         """Documents matching the most query words first, then by score; weak tails are cut.
 
         Only the strong matches are kept (at least half the best score), so a precise query
@@ -144,6 +144,9 @@ class TermIndex:
                 matched[doc] += 1
         if not scores:
             return []
+        if any_word:  # suggestions: everything that shares something, the most in common first
+            ranked = [Match(doc, scores[doc], matched[doc]) for doc in scores]
+            return sorted(ranked, key=lambda m: -m.score)
         most = max(matched.values())
         candidates = [doc for doc in scores if matched[doc] == most]
         top = max(scores[doc] for doc in candidates)

@@ -59,6 +59,6 @@ def venues(event: EventView, *, query: str, now: datetime) -> Reply:
         names = ", ".join(v.name for v in event.venues)
         reply = Reply(text="I don't know that venue.")
         reply.add(Paragraph(f"I don't know that venue. {event.name} is at {names}."))
-        reply.add(Note(f"Try /venue, /venue day 2 or /venue {event.venues[0].key}. The event has {days_phrase(event)}."))
+        reply.add(Note(f"Try /venue, /venue day 2 or /venue {event.venues[0].name}. The event has {days_phrase(event)}."))
         return reply
     return Reply(text=f"{venue.name}, {venue.address}").add(venue_card(event, venue))

@@ -220,13 +220,17 @@ def test_no_free_slot_tells_both_and_keeps_the_request_until_another_day_is_prop
 
     reply = bot.accept(actor=bo, request_id=request_id)
 
-    assert reply.text.startswith("There is no free slot on 2026-12-03 for your meeting")
+    assert reply.text == (
+        "Accepted, but there is no slot on Thu 3 Dec in which you and Ann are both free and a table is free (Companion diagnostics)."
+    )
     assert [b.label for part in reply.parts if hasattr(part, "buttons") for b in part.buttons] == ["Propose another time"]
-    for name in ("Ann", "Bo"):
-        [message] = notifier.to(name)
-        assert message.reply.text == (
-            "There is no free slot on 2026-12-03 for your meeting with the other person (Companion diagnostics) yet."
-        )
+    [to_ann] = notifier.to("Ann")
+    assert to_ann.reply.text == (
+        "Bo accepted your request, but there is no slot on Thu 3 Dec in which you and Bo are both free "
+        "and a table is free (Companion diagnostics)."
+    )
+    [to_bo] = notifier.to("Bo")
+    assert to_bo.reply.text == reply.text
     assert request_row(bot.db, request_id).status == "accepted"
     assert [rid for rid, *_ in bookings(bot.db)] == [1]
     assert "Accepted, waiting for a slot".upper() in shown(bot.meetings(actor=ann))
@@ -235,7 +239,7 @@ def test_no_free_slot_tells_both_and_keeps_the_request_until_another_day_is_prop
     moved = bot.propose(actor=ann, request_id=request_id, day=date(2026, 12, 4))
 
     assert moved.text == (
-        "Accepted. Your meeting with Bo is on Fri 4 Dec 11:00–11:30 CET at Table 1, Partnering area, Oslo Science Park."
+        "Booked for the new time. Your meeting with Bo is on Fri 4 Dec 11:00–11:30 CET at Table 1, Partnering area, Oslo Science Park."
     )
     assert [m.reply.text.split(":")[0] for m in notifier.sent] == ["Meeting booked with Bo", "Meeting booked with Ann"]
     assert request_row(bot.db, request_id).preferred_day == "2026-12-04"
@@ -306,7 +310,7 @@ def test_withdraw_tells_the_invitee_and_frees_the_pair_for_a_new_request(
     assert bot.withdraw(actor=bo, request_id=request_id).text == "Only the person who sent this request can withdraw it."
     reply = bot.withdraw(actor=ann, request_id=request_id)
 
-    assert reply.text == "Withdrawn: your request to Bo."
+    assert reply.text == "Withdrawn: the meeting request with Bo (Seed funding). I've let them know."
     assert notifier.texts("Bo") == ["Ann withdrew the meeting request (Seed funding); it will not be scheduled."]
     assert request_row(bot.db, request_id).status == "withdrawn"
     assert bot.accept(actor=bo, request_id=request_id).text == "This request can't be accepted any more: it was withdrawn."
@@ -357,13 +361,12 @@ def test_reschedule_then_propose_keeps_the_calendar_uid_with_a_higher_sequence(
 
     reply = bot.reschedule(actor=bo, meeting_id=meeting.id)
 
-    assert reply.text == "Your meeting's slot is free again; pick another time:"
+    # Nothing moves until a new time is picked: the meeting keeps its place, nobody is told anything yet.
+    assert reply.text == "Your meeting with Ann stays on Thu 3 Dec 11:10–11:40 CET until you pick another time:"
     assert "Fri 4 Dec (first free)" in shown(reply)
-    assert notifier.texts("Ann") == [
-        "Bo wants to find another time for your meeting on Thu 3 Dec 11:10–11:40 CET (TCR platform licensing)."
-    ]
+    assert notifier.texts("Ann") == []
     assert request_row(bot.db, request_id).status == "accepted"
-    assert active_seats(bot.db, ann) == 0
+    assert active_seats(bot.db, ann) == 1
     afternoon = bot.partnering.blocks()[1]
     notifier.clear()
 
@@ -551,7 +554,7 @@ def test_schedule_all_places_the_oldest_first_and_says_why_the_rest_could_not_be
         request_ids.append(ask(bot, requester, invitee))
         clock.advance(minutes=1)
     for (_, invitee), request_id in reversed(list(zip(pairs, request_ids, strict=True))):
-        assert bot.accept(actor=invitee, request_id=request_id).text.startswith("There is no free slot")
+        assert bot.accept(actor=invitee, request_id=request_id).text.startswith("Accepted, but there is no slot")
     for requester in (ann, cai, eli):  # Gus stays away
         bot.set_unavailable(actor=requester, block_id=block.id, unavailable=False)
     notifier.clear()

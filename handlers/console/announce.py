@@ -15,9 +15,7 @@ from bot.assistant import Assistant
 from bot.days import UnknownDay, find_day
 from bot.errors import UserError
 
-SYNTAX = re.compile(
-    r"^(?:to\s+(?P<audience>.+?)\s*)?(?:\bat\s+(?P<at>\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2})\s*)?:\s*(?P<text>.+)$", re.S
-)
+HEADER = re.compile(r"^(?:to\s+(?P<audience>.+?))?\s*(?:\bat\s+(?P<at>.+))?$", re.S)
 HELP = (
     "Write: /announce [to everyone|day 2|session <words>|block <number>|types pharma,biotech|#channel] "
     "[at 2026-12-04 08:00]: <message>. Without 'to', it goes to #console."
@@ -26,15 +24,21 @@ HELP = (
 
 def parse(assistant: Assistant, text: str) -> Draft:
     """Raises UserError with the syntax when the line cannot be read."""
-    match = SYNTAX.match(text.strip())
-    if not match:
+    text = text.strip()
+    header, sep, message = text.partition(": ")
+    if not sep or not header.startswith(("to ", "at ")):
+        header, message = "", text.removeprefix(":").strip()  # "/announce <text>": to #console, now
+    match = HEADER.match(header.strip())
+    if not match or not message.strip():
         raise UserError(HELP)
     audience = (match.group("audience") or "#console").strip()
     event = assistant.event()
     send_at = None
     if match.group("at"):
-        send_at = datetime.strptime(match.group("at"), "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(event.timezone))
-    message = match.group("text")
+        try:
+            send_at = datetime.strptime(match.group("at").strip(), "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(event.timezone))
+        except ValueError:
+            raise UserError("Give the date and the time like this: at 2026-12-04 07:30") from None
     word, _, rest = audience.partition(" ")
     if audience.startswith("#"):
         return Draft(message, "channel", audience, send_at=send_at)

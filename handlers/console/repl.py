@@ -111,10 +111,15 @@ class Console:
                 name = clean_input(rest)[:60]
                 if not tokens(name):
                     return "Say who you want to be, e.g. /as Bjørn"
-                self.become(name)
-                return f"You are now {self.who}."
+                known = self.assistant.participants.find_by_name(platform=PLATFORM, name=name)
+                if len(known) > 1:
+                    return "More than one person matches: " + ", ".join(p.name for p in known) + ". Say the full name."
+                self.become(known[0].name if known else name)
+                return f"You are now {self.who}." + ("" if known else " (new here)")
             case "/whoami":
                 return f"You are {self.who}."
+            case "/session":
+                return self.show(a.edit_session(external_id=self.key, text=rest))
             case "/agenda":
                 return self.show(a.agenda(text=rest, actor=self.me))
             case "/venue" | "/venues":
@@ -178,12 +183,22 @@ class Console:
         text = rest.strip()
         if not text:
             return "Say who and why, e.g. /meet @Bjørn TCR platform licensing | day 2"
+        text, _, day = text.partition("|")
         if text.startswith('"') and '"' in text[1:]:
             name, _, topic = text[1:].partition('"')
-        else:
-            name, _, topic = text.lstrip("@").partition(" ")
-        topic, _, day = topic.partition("|")
-        people = self.assistant.participants.find_by_name(platform=PLATFORM, name=name.lstrip("@"))
+            people = self.assistant.participants.find_by_name(platform=PLATFORM, name=name)
+        else:  # the longest run of words that names someone: "@Maya Lund seed round" → Maya Lund
+            words = text.lstrip("@").split()
+            people, name, topic = [], words[0] if words else "", ""
+            for cut in range(len(words), 0, -1):
+                exact = [p for p in self.assistant.participants.find_by_name(platform=PLATFORM, name=" ".join(words[:cut]))
+                         if fold(p.name) == fold(" ".join(words[:cut]))]  # fmt: skip
+                if exact:
+                    people, name, topic = exact, " ".join(words[:cut]), " ".join(words[cut:])
+                    break
+            if not people and words:
+                people = self.assistant.participants.find_by_name(platform=PLATFORM, name=words[0])
+                topic = " ".join(words[1:])
         if not people:
             return f"Nobody called {clean_input(name)[:40]!r} is here yet. Create them with /as <name> first."
         if len(people) > 1:
@@ -211,7 +226,8 @@ class Console:
             preview, draft_id = a.draft_announcement(external_id=self.key, actor=self.me, draft=draft)
         except UserError as error:
             return str(error)
-        preview.add(Actions((Button("Send", ar.CONFIRM, str(draft_id), "primary"),)))
+        label = "Schedule" if draft.send_at else "Send"
+        preview.add(Actions((Button(label, ar.CONFIRM, str(draft_id), "primary"),)))
         return self.show(preview)
 
     # --- buttons ---------------------------------------------------------------------------------
