@@ -337,12 +337,10 @@ class Assistant:
     def set_unavailable(self, *, actor: int, block_id: int, unavailable: bool) -> Reply:
         def run() -> Reply:
             block = self.partnering.set_unavailable(participant_id=actor, block_id=block_id, unavailable=unavailable)
-            state = "unavailable" if block.unavailable else "available"
-            return say(
-                f"You are {state} for {block.title or block.key}; no meetings will be placed there."
-                if block.unavailable
-                else f"You are {state} for {block.title or block.key} again."
-            )
+            name = meeting_replies.block_label(block, self.partnering.timezone())
+            if block.unavailable:
+                return say(f"You are unavailable for {name}; no meetings will be placed there.")
+            return say(f"You are available for {name} again.")
 
         return friendly(run)
 

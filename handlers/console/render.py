@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from bot import timefmt
+from bot.meeting_replies import readable_day
 from bot.reminder_replies import BOOKMARK_ADD, BOOKMARK_REMOVE
 from bot.replies import (
     Actions,
@@ -101,7 +102,7 @@ def request_lines(card: RequestCard) -> list[str]:
     if request.message:
         lines.extend(_wrap(f"Message: {request.message}", "      "))
     if request.preferred_day:
-        lines.append(f"      Preferred day: {request.preferred_day}")
+        lines.append(f"      Preferred day: {readable_day(request.preferred_day)}")
     return lines
 
 

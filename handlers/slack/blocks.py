@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import timefmt
+from bot.meeting_replies import readable_day
 from bot.reminder_replies import BOOKMARK_ADD, BOOKMARK_REMOVE
 from bot.replies import (
     Actions,
@@ -167,7 +168,7 @@ def request_text(card: RequestCard) -> str:
     if request.message:
         lines.append(f"*Message:* {escape(request.message)}")
     if request.preferred_day:
-        lines.append(f"*Preferred day:* {escape(request.preferred_day)}")
+        lines.append(f"*Preferred day:* {escape(readable_day(request.preferred_day))}")
     return "\n".join(lines)
 
 
