@@ -119,13 +119,6 @@ def meeting_cancelled(meeting: MeetingView, *, by_other: bool = True) -> Reply:
     return Reply(text=text).add(Paragraph(text))
 
 
-def meeting_unscheduled(meeting: MeetingView, request: RequestView) -> Reply:
-    text = f"{meeting.other.name} wants to find another time for your meeting on {when(meeting)} ({meeting.topic})."
-    reply = Reply(text=text).add(Paragraph(text))
-    reply.add(Actions((Button("Propose another time", PROPOSE, str(request.id)),)))
-    return reply
-
-
 def readable_day(iso: str | None) -> str:
     return timefmt.short_day(date.fromisoformat(iso)) if iso else ""
 

@@ -498,20 +498,6 @@ class Partnering:
                     dedupe_key=f"meeting_cancelled:{meeting.id}:{other}", due_at=now, now=now)  # fmt: skip
             return meeting_view(session, meeting, me_id=actor_id, event=event)
 
-    def reschedule(self, *, meeting_id: int, actor_id: int) -> RequestView:
-        """Free the meeting's slot and put the request back to choosing a time (see :meth:`propose`)."""
-        now = self.clock.now()
-        with self.db.transaction(write=True) as session:
-            event = _current_event(session)
-            meeting = self._meeting_for_update(session, meeting_id, actor_id, "reschedule")
-            if meeting.status != "booked":
-                raise UserError("This meeting is cancelled; send a new request with /meet.")
-            self._free(session, meeting, now, actor_id)
-            other = meeting.request.invitee_id if meeting.request.requester_id == actor_id else meeting.request.requester_id
-            enqueue(session, participant_id=other, kind="meeting_unscheduled", ref_id=meeting.id,
-                    dedupe_key=f"meeting_unscheduled:{meeting.id}:{other}", due_at=now, now=now)  # fmt: skip
-            return request_view(meeting.request, event)
-
     def set_unavailable(self, *, participant_id: int, block_id: int, unavailable: bool) -> BlockView:
         with self.db.transaction(write=True) as session:
             event = _current_event(session)

@@ -107,13 +107,6 @@ def meeting_cancelled(session: OrmSession, delivery: Delivery, person: Participa
     return Outgoing(meeting_replies.meeting_cancelled(view), (attachment,))
 
 
-def meeting_unscheduled(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
-    meeting = session.get(Meeting, delivery.ref_id)
-    event = _current_event(session)
-    view = meeting_view(session, meeting, me_id=person.id, event=event)
-    return Outgoing(meeting_replies.meeting_unscheduled(view, request_view(meeting.request, event)))
-
-
 RENDERERS: dict[str, Renderer] = {
     "request_received": request_received,
     "request_nudge": request_nudge,
@@ -123,7 +116,6 @@ RENDERERS: dict[str, Renderer] = {
     "no_slot": no_slot,
     "meeting_confirmed": meeting_confirmed,
     "meeting_cancelled": meeting_cancelled,
-    "meeting_unscheduled": meeting_unscheduled,
 }
 
 

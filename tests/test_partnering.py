@@ -192,7 +192,10 @@ def test_an_unavailable_block_is_skipped_and_cannot_be_marked_while_booked_there
     morning, afternoon = bot.partnering.blocks()[:2]
 
     reply = bot.set_unavailable(actor=ann, block_id=morning.id, unavailable=True)
-    assert reply.text == "You are unavailable for Thu 3 Dec 11:10 1:1 partnering meetings (morning); no meetings will be placed there."
+    assert (
+        reply.text
+        == "You are unavailable for Thu 3 Dec 11:10 1:1 partnering meetings (morning); no meetings will be placed there."
+    )
     assert "Thu 3 Dec 15:20–15:50 CET" in bot.accept(actor=bo, request_id=ask(bot, ann, bo)).text
 
     # Cai meets Bo in the morning now, so Cai cannot step away from the morning any more.

@@ -113,10 +113,9 @@ def test_lead_time_and_immediate_reminder(event_db, early, fake_slack, olweus_ke
     worker.tick()
     assert received(fake_slack, "U100")[-1].startswith("Starting in 5 min: Start-up pitches")
     assert "already started" in assistant.bookmark(actor=ada, session_id=session_id(event_db, olweus_key)).text
-    with pytest.raises(ValueError):
-        assistant.reminders.set_preferences(participant_id=ada, lead_minutes=7) if False else (_ for _ in ()).throw(
-            ValueError()
-        )
+    refused = assistant.set_reminder_preferences(actor=ada, lead_minutes=7)
+    assert refused.text == "Choose a lead time of 5, 10, 15, 30, 60 minutes."
+    assert assistant.reminders.preferences(ada).lead_minutes == 30
 
 
 def test_moved_session_reminder_follows_the_new_time(event_db, early, fake_slack, olweus_key, tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 worker's pace the reminders wait behind the whole announcement and are skipped as "too late".
 Scaled down: 900 people at 1 msg/s (= 20,000 at the default 5/s would hold reminders for ~67 min)."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from bot.announcements import Draft
@@ -28,7 +30,7 @@ def test_reminder_starved_by_announcement(event_db, clock):
 
     def sleep(seconds):  # virtual time: the clock moves as the worker paces
         mono[0] += seconds
-        clock.set(clock.now() + __import__("datetime").timedelta(seconds=seconds))
+        clock.set(clock.now() + timedelta(seconds=seconds))
 
     worker = Worker(
         deliverer=bot.deliverer,
