@@ -30,7 +30,7 @@ from bot.notify import Notifier
 from bot.participants import Participants, PersonInfo, Profile, ProfileUpdate
 from bot.partners import PartnerDirectory
 from bot.reminders import REMINDER_KINDS, Reminders
-from bot.replies import Divider, Paragraph, Reply, SessionCard
+from bot.replies import Actions, Divider, Note, Paragraph, Reply, SessionCard
 from bot.text import clean_input, tokens
 from storage.db import Database
 
@@ -111,6 +111,17 @@ class Assistant:
     def agenda(self, *, text: str, page: int = 1, actor: int | None = None) -> Reply:
         reply = self._with_event(lambda event: agenda_module.agenda(event, query=text, now=self.clock.now(), page=page))
         return self.with_bookmarks(reply, actor)
+
+    def agenda_to_share(self, *, text: str, page: int = 1) -> Reply:
+        """The same answer as :meth:`agenda`, as the channel sees it: no buttons, no paging hints."""
+        reply = self.agenda(text=text, page=page)
+        reply.parts = [
+            p
+            for p in reply.parts
+            if not isinstance(p, Actions) and not (isinstance(p, Note) and p.text.startswith("Showing"))
+        ]
+        reply.share = None
+        return reply
 
     def venue(self, *, text: str) -> Reply:
         return self._with_event(lambda event: venues.venues(event, query=text, now=self.clock.now()))

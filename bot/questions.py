@@ -202,7 +202,9 @@ def _relative(event: EventView, *, anchor: str, day: date | None, now: datetime,
         text = f"Nothing is scheduled {where} {pick.title} on {short_day(pick_day)}."
         return Reply(text=text).add(Paragraph(text))
     shown = chosen[:6] if after else chosen[-6:]
-    text = f"{where.title()} {pick.title} ({short_day(pick_day)}, {clock(pick.starts_at, event.timezone)}):"
+    moment = clock(pick.ends_at, event.timezone) if after else clock(pick.starts_at, event.timezone)
+    edge = "ends" if after else "starts"
+    text = f"{where.title()} {pick.title} ({short_day(pick_day)}, {edge} {moment}):"
     reply = Reply(text=text).add(Paragraph(text), *(SessionCard(s, event.timezone) for s in shown))
     if len(chosen) > len(shown):
         reply.add(Note(f"…and {len(chosen) - len(shown)} more on /agenda day {event.day_number(pick_day)}."))

@@ -214,3 +214,8 @@ def test_who_is_speaking_now_says_what_is_on(assistant: Assistant) -> None:
     reply = assistant.ask(text="who is speaking now?")
     assert reply.text.startswith("On now:")
     assert "From lab to patient" in reply.text
+
+
+def test_after_lunch_says_when_lunch_ends(assistant: Assistant) -> None:
+    reply = assistant.ask(text="what's on after lunch?")
+    assert reply.text == "After Lunch (Thu 3 Dec, ends 13:30):"

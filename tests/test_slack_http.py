@@ -199,3 +199,13 @@ def test_every_block_respects_slacks_limits(slack_app: SlackHttpApp) -> None:
                 assert len(block["text"]["text"]) <= 3000
             if block["type"] == "header":
                 assert len(block["text"]["text"]) <= 150
+
+
+def test_sharing_page_two_posts_no_buttons_or_paging_hints(slack_app: SlackHttpApp, fake_slack: FakeSlack) -> None:
+    from bot.agenda import encode_query
+
+    slack_app.action("agenda_share", encode_query("day 1", 2), user="U777")
+    [call] = fake_slack.wait_for("response_url")
+    text = all_text(call.params["blocks"])
+    assert "Networking reception" in text
+    assert "Showing" not in text and '"actions"' not in text and "Remind me" not in text

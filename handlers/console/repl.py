@@ -248,8 +248,7 @@ class Console:
             return self.show(a.set_reminder_preferences(actor=me, daily_digest=on))
         if button.action == ACTION_SHARE:
             query, page = decode_query(button.value)
-            reply = a.agenda(text=query, page=page)
-            reply.parts = [p for p in reply.parts if not hasattr(p, "buttons")]
+            reply = a.agenda_to_share(text=query, page=page)
             text, _ = render(reply, with_share=False)
             return f"(shared in the channel by {self.who})\n{text}"
         if button.action == mr.PROPOSE_DAY:

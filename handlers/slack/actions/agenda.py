@@ -21,9 +21,8 @@ def agenda_page_callback(
 def agenda_share_callback(ack: Ack, action: dict, body: dict, respond: Respond, context: BoltContext) -> None:
     ack()
     query, page = decode_query(action.get("value", ""))
-    reply = context["assistant"].agenda(text=query, page=page)
+    reply = context["assistant"].agenda_to_share(text=query, page=page)
     user_id = body.get("user", {}).get("id", "")
-    reply.parts = [part for part in reply.parts if not hasattr(part, "buttons")]
     rendered = blocks.message(reply, with_share=False)
     if user_id.isalnum():  # a Slack user ID from the signed payload, safe to mention
         rendered["blocks"].append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Shared by <@{user_id}>"}]})
