@@ -370,14 +370,7 @@ class Partnering:
         now = self.clock.now()
         with self.db.transaction(write=True) as session:
             event = _current_event(session)
-            request = self._request_for_update(session, request_id)
-            if request.invitee_id != actor_id:
-                log.warning("participant %s tried to accept request %s, which is not theirs", actor_id, request_id)
-                raise NotAllowed("Only the person who was asked can accept this request.")
-            if request.status == "accepted":
-                raise UserError("You have already accepted this request; see /meetings.")
-            if request.status != "pending":
-                raise UserError(f"This request can't be accepted any more: it was {request.status}.")
+            request = self._answerable(session, request_id, actor_id, verb="accept", done="accepted")
             request.status = "accepted"
             request.responded_at = now
             day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
@@ -393,14 +386,7 @@ class Partnering:
             raise UserError(f"Please keep the reason under {REASON_LIMIT} characters.", field="reason")
         with self.db.transaction(write=True) as session:
             event = _current_event(session)
-            request = self._request_for_update(session, request_id)
-            if request.invitee_id != actor_id:
-                log.warning("participant %s tried to decline request %s, which is not theirs", actor_id, request_id)
-                raise NotAllowed("Only the person who was asked can decline this request.")
-            if request.status == "declined":
-                raise UserError("You have already declined this request.")
-            if request.status != "pending":
-                raise UserError(f"This request can't be declined any more: it was {request.status}.")
+            request = self._answerable(session, request_id, actor_id, verb="decline", done="declined")
             request.status = "declined"
             request.decline_reason = reason
             request.responded_at = now
@@ -527,6 +513,23 @@ class Partnering:
                 session.delete(existing)
             session.flush()
             return next(b for b in self._blocks(session, event, participant_id) if b.id == block_id)
+
+    def _answerable(self, session: OrmSession, request_id: int, actor_id: int, *, verb: str, done: str) -> MeetingRequest:
+        """The request, locked, if ``actor_id`` is its invitee and it still waits for an answer.
+
+        Raises:
+            NotAllowed: someone else pressed the invitee's button (logged).
+            UserError: already answered (a double click) or no longer open.
+        """
+        request = self._request_for_update(session, request_id)
+        if request.invitee_id != actor_id:
+            log.warning("participant %s tried to %s request %s, which is not theirs", actor_id, verb, request_id)
+            raise NotAllowed(f"Only the person who was asked can {verb} this request.")
+        if request.status == done:
+            raise UserError(f"You have already {done} this request" + ("; see /meetings." if done == "accepted" else "."))
+        if request.status != "pending":
+            raise UserError(f"This request can't be {done} any more: it was {request.status}.")
+        return request
 
     def _request_for_update(self, session: OrmSession, request_id: int) -> MeetingRequest:
         query = select(MeetingRequest).where(MeetingRequest.id == request_id)

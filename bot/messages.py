@@ -107,20 +107,7 @@ def meeting_cancelled(session: OrmSession, delivery: Delivery, person: Participa
     return Outgoing(meeting_replies.meeting_cancelled(view), (attachment,))
 
 
-RENDERERS: dict[str, Renderer] = {
-    "request_received": request_received,
-    "request_nudge": request_nudge,
-    "request_sent": request_sent,
-    "request_declined": request_declined,
-    "request_withdrawn": request_withdrawn,
-    "no_slot": no_slot,
-    "meeting_confirmed": meeting_confirmed,
-    "meeting_cancelled": meeting_cancelled,
-}
-
-
 def session_reminder(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
-
     row = session.get(AgendaSession, delivery.ref_id)
     if row is None or row.status != "scheduled":
         return Skip("the session was cancelled")
@@ -192,16 +179,6 @@ def daily_digest(session: OrmSession, delivery: Delivery, person: Participant, n
     )
 
 
-RENDERERS.update(
-    {
-        "session_reminder": session_reminder,
-        "meeting_reminder": meeting_reminder,
-        "agenda_changes": agenda_changes,
-        "daily_digest": daily_digest,
-    }
-)
-
-
 def announcement(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
     row = session.get(Announcement, delivery.ref_id)
     if row is None or row.status == "cancelled":
@@ -216,4 +193,20 @@ def announcement_progress(session: OrmSession, delivery: Delivery, person: Parti
     return Outgoing(announcement_replies.progress(view, view.sent + view.failed + view.skipped))
 
 
-RENDERERS.update({"announcement": announcement, "announcement_progress": announcement_progress})
+# What each kind of outbox row says. A kind with no renderer is recorded as skipped, never sent blank.
+RENDERERS: dict[str, Renderer] = {
+    "request_received": request_received,
+    "request_nudge": request_nudge,
+    "request_sent": request_sent,
+    "request_declined": request_declined,
+    "request_withdrawn": request_withdrawn,
+    "no_slot": no_slot,
+    "meeting_confirmed": meeting_confirmed,
+    "meeting_cancelled": meeting_cancelled,
+    "session_reminder": session_reminder,
+    "meeting_reminder": meeting_reminder,
+    "agenda_changes": agenda_changes,
+    "daily_digest": daily_digest,
+    "announcement": announcement,
+    "announcement_progress": announcement_progress,
+}

@@ -40,6 +40,17 @@ sessions:
     return path
 
 
+def soon_event_with_people(db: Database, clock: SystemClock, tmp_path: Path) -> tuple[list[str], list[int]]:
+    """The one-session event starting soon, and PEOPLE Slack participants; their user IDs and participant IDs."""
+    db.migrate()
+    load_event_file(db, event_starting_soon(tmp_path / "soon.yml"), clock=clock)
+    participants = Participants(db)
+    users = [f"U{n:05d}" for n in range(PEOPLE)]
+    ids = [participants.ensure(platform="slack", external_id=u, lookup=lambda u=u: PersonInfo(display_name=u), now=clock.now())
+           for u in users]  # fmt: skip
+    return users, ids
+
+
 def start_worker(database_url: str, fake: FakeSlack) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "WORKER_"))}
     env.update(
@@ -56,12 +67,8 @@ def start_worker(database_url: str, fake: FakeSlack) -> subprocess.Popen:
 
 def test_sigkill_mid_batch_then_restart(database_url: str, db: Database, fake_slack: FakeSlack, tmp_path: Path) -> None:
     clock = SystemClock()
-    db.migrate()
-    load_event_file(db, event_starting_soon(tmp_path / "soon.yml"), clock=clock)
-    participants, reminders = Participants(db), Reminders(db=db, clock=clock)
-    users = [f"U{n:05d}" for n in range(PEOPLE)]
-    ids = [participants.ensure(platform="slack", external_id=u, lookup=lambda u=u: PersonInfo(display_name=u), now=clock.now())
-           for u in users]  # fmt: skip
+    users, ids = soon_event_with_people(db, clock, tmp_path)
+    reminders = Reminders(db=db, clock=clock)
     with db.transaction() as session:
         session.execute(update(Participant).values(reminder_minutes=60))  # due at once: the keynote is 30 min away
         keynote = session.scalar(select(AgendaSession.id))
@@ -102,12 +109,7 @@ def test_sigkill_mid_announcement_then_restart(
     from bot.announcements import Announcements, Draft
 
     clock = SystemClock()
-    db.migrate()
-    load_event_file(db, event_starting_soon(tmp_path / "soon.yml"), clock=clock)
-    participants = Participants(db)
-    users = [f"U{n:05d}" for n in range(PEOPLE)]
-    ids = [participants.ensure(platform="slack", external_id=u, lookup=lambda u=u: PersonInfo(display_name=u), now=clock.now())
-           for u in users]  # fmt: skip
+    users, ids = soon_event_with_people(db, clock, tmp_path)
     Announcements(db=db, clock=clock).create(
         author_id=ids[0], author_ref=users[0], draft=Draft("Lunch is served", "everyone")
     )
