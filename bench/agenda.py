@@ -22,7 +22,7 @@ from slack_bolt import App, BoltRequest
 
 from bench.setup import big_database
 from bot.assistant import Assistant
-from bot.catalog import Catalog
+from bot.agenda.catalog import Catalog
 from bot.clock import SystemClock
 from handlers.slack.app import build_app, make_client
 from tests.fake_slack import FakeSlack

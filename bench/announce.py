@@ -18,7 +18,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from bench.setup import big_database
-from bot.announcements import Draft
+from bot.announcements.broadcasts import Draft
 from bot.assistant import Assistant
 from bot.clock import FixedClock
 from bot.worker import Pacer, Worker

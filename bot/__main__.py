@@ -20,7 +20,7 @@ from bot.assistant import Assistant
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.event_setup import ensure_default_event, load_event_file
-from bot.meetings import Limits
+from bot.partnering.requests import Limits
 from bot.worker import Worker
 from storage.db import Database, SchemaOutOfDate
 from storage.event_file import EventFileError

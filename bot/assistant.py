@@ -14,22 +14,28 @@ from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot import agenda as agenda_module
-from bot import agenda_edit, announcement_replies, meeting_replies, questions, reminder_replies, reports, venues
+from bot.agenda import listing as agenda_module
+from bot.agenda import edits as agenda_edit
+from bot.announcements import replies as announcement_replies
+from bot.partnering import replies as meeting_replies
+from bot.agenda import questions
+from bot.reminders import replies as reminder_replies
+from bot.announcements import reports
+from bot.agenda import venues
 from bot import home as home_module
-from bot.announcements import Announcements, Draft, record
-from bot.catalog import Catalog, EventView, NoEventLoaded
+from bot.announcements.broadcasts import Announcements, Draft, record
+from bot.agenda.catalog import Catalog, EventView, NoEventLoaded
 from bot.clock import Clock
-from bot.days import UnknownDay, find_day
-from bot.delivery import Deliverer
+from bot.agenda.days import UnknownDay, find_day
+from bot.delivery.outbox import Deliverer
 from bot.errors import NotAllowed, UserError
 from bot.help import help_reply
-from bot.meetings import BlockView, Limits, Partnering, RequestView
+from bot.partnering.requests import BlockView, Limits, Partnering, RequestView
 from bot.messages import RENDERERS
-from bot.notify import Notifier
-from bot.participants import Participants, PersonInfo, Profile, ProfileUpdate
-from bot.partners import PartnerDirectory
-from bot.reminders import REMINDER_KINDS, Reminders
+from bot.delivery.notifier import Notifier
+from bot.partnering.participants import Participants, PersonInfo, Profile, ProfileUpdate
+from bot.partnering.directory import PartnerDirectory
+from bot.reminders.bookmarks import REMINDER_KINDS, Reminders
 from bot.replies import Actions, Divider, Note, Paragraph, Reply, SessionCard
 from bot.text import clean_input, tokens
 from storage.db import Database

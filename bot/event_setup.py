@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot import agenda_changes
+from bot.agenda import changes as agenda_changes
 from bot.clock import Clock
-from bot.reminders import follow_agenda_changes
+from bot.reminders.bookmarks import follow_agenda_changes
 from storage.db import Database
 from storage.event_file import parse_event_file
 from storage.event_loader import LoadReport, load_event

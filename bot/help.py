@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.catalog import EventView
+from bot.agenda.catalog import EventView
 from bot.replies import Heading, Note, Paragraph, Reply
 
 COMMANDS = (

@@ -9,13 +9,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
-from bot import announcement_replies, meeting_replies, reminder_replies
-from bot.announcements import announcement_view
-from bot.catalog import load_session_view
-from bot.delivery import Outgoing, Renderer, Skip
-from bot.ics import meeting_calendar
-from bot.meetings import _current_event, meeting_view, request_view
-from bot.notify import Attachment
+from bot.announcements import replies as announcement_replies
+
+from bot.partnering import replies as meeting_replies
+
+from bot.reminders import replies as reminder_replies
+from bot.announcements.broadcasts import announcement_view
+from bot.agenda.catalog import load_session_view
+from bot.delivery.outbox import Outgoing, Renderer, Skip
+from bot.partnering.calendar import meeting_calendar
+from bot.partnering.requests import _current_event, meeting_view, request_view
+from bot.delivery.notifier import Attachment
 from storage.models import (
     AgendaSession,
     Announcement,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.catalog import SessionView, VenueView
+from bot.agenda.catalog import SessionView, VenueView
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot import announcement_replies
-from bot.announcements import Announcements
-from bot.delivery import Deliverer, RunReport
-from bot.meetings import Partnering
-from bot.notify import Recipient
-from bot.reminders import Reminders
+from bot.announcements import replies as announcement_replies
+from bot.announcements.broadcasts import Announcements
+from bot.delivery.outbox import Deliverer, RunReport
+from bot.partnering.requests import Partnering
+from bot.delivery.notifier import Recipient
+from bot.reminders.bookmarks import Reminders
 from storage.models import Delivery, Participant
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from pathlib import Path
 from icalendar import Calendar
 
 from bot.assistant import Assistant
-from bot.notify import Attachment, DeliveryError, Recipient
-from bot.participants import PersonInfo, Profile, ProfileUpdate
+from bot.delivery.notifier import Attachment, DeliveryError, Recipient
+from bot.partnering.participants import PersonInfo, Profile, ProfileUpdate
 from bot.replies import Actions, Button, Reply
 from bot.text import tokens
 from handlers.console.render import render

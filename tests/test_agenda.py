@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.agenda import ACTION_PAGE, decode_query
+from bot.agenda.listing import ACTION_PAGE, decode_query
 from bot.assistant import Assistant
 from bot.clock import FixedClock
 from bot.replies import Actions, Button, Heading, Note, Paragraph, Reply, SessionCard, VenueCard

@@ -48,7 +48,7 @@ def crowd(assistant: Assistant, fake_slack: FakeSlack, clock: FixedClock) -> dic
 
 
 def _person(name: str):
-    from bot.participants import PersonInfo
+    from bot.partnering.participants import PersonInfo
 
     return PersonInfo(display_name=name)
 

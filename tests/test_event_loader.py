@@ -10,7 +10,7 @@ import yaml
 from sqlalchemy import func, select, text
 
 from bot.assistant import Assistant
-from bot.catalog import Catalog
+from bot.agenda.catalog import Catalog
 from bot.clock import FixedClock
 from bot.event_setup import DEFAULT_EVENT_FILE, load_event_file
 from bot.replies import Reply, SessionCard

@@ -22,8 +22,8 @@ from bot.assistant import NOT_ORGANISER, Assistant
 from bot.clock import FixedClock
 from bot.errors import UserError
 from bot.event_setup import load_event_file
-from bot.meetings import Limits
-from bot.participants import ProfileUpdate
+from bot.partnering.requests import Limits
+from bot.partnering.participants import ProfileUpdate
 from bot.replies import ProfileCard, Reply, RequestCard
 from handlers.console.render import render
 from storage.db import Database
@@ -256,7 +256,7 @@ def test_only_the_invitee_can_accept_or_decline(
     request_id = ask(bot, ann, bo)
     notifier.clear()
 
-    with caplog.at_level(logging.WARNING, logger="bot.meetings"):
+    with caplog.at_level(logging.WARNING, logger="bot.partnering.requests"):
         accepted = bot.accept(actor=eve, request_id=request_id)
         declined = bot.decline(actor=eve, request_id=request_id, reason="mine now")
         by_requester = bot.accept(actor=ann, request_id=request_id)

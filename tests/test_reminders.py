@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.assistant import Assistant
-from bot.catalog import Catalog
+from bot.agenda.catalog import Catalog
 from bot.clock import FixedClock
 from bot.event_setup import DEFAULT_EVENT_FILE, load_event_file
-from bot.participants import PersonInfo
+from bot.partnering.participants import PersonInfo
 from bot.worker import Pacer, Worker
 from handlers.slack.app import make_client
 from handlers.slack.notifier import SlackNotifier

@@ -202,7 +202,7 @@ def test_every_block_respects_slacks_limits(slack_app: SlackHttpApp) -> None:
 
 
 def test_sharing_page_two_posts_no_buttons_or_paging_hints(slack_app: SlackHttpApp, fake_slack: FakeSlack) -> None:
-    from bot.agenda import encode_query
+    from bot.agenda.listing import encode_query
 
     slack_app.action("agenda_share", encode_query("day 1", 2), user="U777")
     [call] = fake_slack.wait_for("response_url")

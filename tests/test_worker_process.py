@@ -15,8 +15,8 @@ from sqlalchemy import select, update
 
 from bot.clock import SystemClock
 from bot.event_setup import load_event_file
-from bot.participants import Participants, PersonInfo
-from bot.reminders import Reminders
+from bot.partnering.participants import Participants, PersonInfo
+from bot.reminders.bookmarks import Reminders
 from storage.db import Database
 from storage.models import AgendaSession, Delivery, Participant
 from tests.fake_slack import FakeSlack
@@ -106,7 +106,7 @@ def test_sigkill_mid_batch_then_restart(database_url: str, db: Database, fake_sl
 def test_sigkill_mid_announcement_then_restart(
     database_url: str, db: Database, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
-    from bot.announcements import Announcements, Draft
+    from bot.announcements.broadcasts import Announcements, Draft
 
     clock = SystemClock()
     users, ids = soon_event_with_people(db, clock, tmp_path)

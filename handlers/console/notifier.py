@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.notify import Attachment, Recipient
+from bot.delivery.notifier import Attachment, Recipient
 from bot.replies import Button, Reply
 from handlers.console.render import render
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import textwrap
 
 from bot import timefmt
-from bot.meeting_replies import readable_day
-from bot.reminder_replies import BOOKMARK_ADD, BOOKMARK_REMOVE
+from bot.partnering.replies import readable_day
+from bot.reminders.replies import BOOKMARK_ADD, BOOKMARK_REMOVE
 from bot.replies import (
     Actions,
     Button,

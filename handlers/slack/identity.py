@@ -6,7 +6,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.participants import PersonInfo
+from bot.partnering.participants import PersonInfo
 
 PLATFORM = "slack"
 

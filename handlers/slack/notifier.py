@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.notify import Attachment, DeliveryError, Recipient
+from bot.delivery.notifier import Attachment, DeliveryError, Recipient
 from bot.replies import Reply
 from handlers.slack import blocks
 

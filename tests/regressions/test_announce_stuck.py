@@ -4,10 +4,10 @@ announcement's progress/final report is stuck behind it too."""
 
 from sqlalchemy import select
 
-from bot.announcements import Draft
+from bot.announcements.broadcasts import Draft
 from bot.assistant import Assistant
-from bot.notify import DeliveryError
-from bot.participants import PersonInfo
+from bot.delivery.notifier import DeliveryError
+from bot.partnering.participants import PersonInfo
 from bot.worker import Worker
 from handlers.slack.app import make_client
 from handlers.slack.notifier import SlackNotifier

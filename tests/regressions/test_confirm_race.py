@@ -4,7 +4,7 @@ import threading
 
 from sqlalchemy import select
 
-from bot.announcements import Announcements, Draft
+from bot.announcements.broadcasts import Announcements, Draft
 from storage.models import Announcement
 from tests.conftest import oslo
 from tests.partnering_helpers import people

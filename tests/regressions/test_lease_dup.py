@@ -5,7 +5,7 @@ reclaim the row and send it while the first call is still going: the person gets
 from datetime import timedelta
 
 from bot.assistant import Assistant
-from bot.delivery import Deliverer
+from bot.delivery.outbox import Deliverer
 from bot.messages import RENDERERS
 from tests.conftest import oslo
 from tests.partnering_helpers import RecordingNotifier, people

@@ -5,7 +5,7 @@ every other reminder due 17:00-18:00 is sent up to 30 minutes early."""
 from sqlalchemy import insert, select
 
 from bot.assistant import Assistant
-from bot.delivery import enqueue_many, message
+from bot.delivery.outbox import enqueue_many, message
 from bot.worker import Pacer, Worker
 from storage.models import AgendaSession, Participant
 from tests.conftest import oslo

@@ -3,7 +3,7 @@ one-by-one fallback calls scheduling.place() without the request's preferred day
 
 from sqlalchemy import select
 
-from bot import scheduling
+from bot.partnering import placement as scheduling
 from bot.assistant import Assistant
 from storage.models import Meeting, MeetingSlot
 from tests.conftest import OSLO, oslo

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.assistant import Assistant
-from bot.participants import PersonInfo
+from bot.partnering.participants import PersonInfo
 from handlers.slack.app import make_client
 from handlers.slack.notifier import SlackNotifier
 from storage.models import Delivery

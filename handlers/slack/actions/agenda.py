@@ -3,7 +3,7 @@
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.agenda import ACTION_PAGE, ACTION_SHARE, decode_query
+from bot.agenda.listing import ACTION_PAGE, ACTION_SHARE, decode_query
 from handlers.slack import blocks
 from handlers.slack.identity import optional_participant
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import announcement_replies as ar
+from bot.announcements import replies as ar
 from bot.assistant import say
 from bot.errors import UserError
 from handlers.slack import blocks

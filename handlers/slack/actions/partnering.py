@@ -8,7 +8,7 @@ from datetime import date
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import meeting_replies as mr
+from bot.partnering import replies as mr
 from bot.assistant import say
 from bot.errors import UserError
 from bot.replies import Reply

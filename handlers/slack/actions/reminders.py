@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import reminder_replies as rr
+from bot.reminders import replies as rr
 from bot.assistant import say
 from bot.errors import UserError
 from handlers.slack import blocks

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.errors import UserError
-from bot.participants import ProfileUpdate, parse_interests
+from bot.partnering.participants import ProfileUpdate, parse_interests
 from handlers.slack import modals
 from handlers.slack.actions.partnering import propose_from_value
 from handlers.slack.identity import participant

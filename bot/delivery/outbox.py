@@ -24,7 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
 
 from bot.clock import Clock
-from bot.notify import Attachment, DeliveryError, Notifier, Recipient
+from bot.delivery.notifier import Attachment, DeliveryError, Notifier, Recipient
 from bot.replies import Reply
 from storage.db import Database
 from storage.models import Delivery, Participant

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 from bot.text import STOPWORDS, content_tokens, stem, tokens
 
 if TYPE_CHECKING:
-    from bot.catalog import EventView, SessionView
+    from bot.agenda.catalog import EventView, SessionView
 
 SESSION_FIELDS = {
     "title": 3.0,

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from rapidfuzz import fuzz
 
-from bot.catalog import EventView, VenueView
-from bot.days import UnknownDay, days_phrase, find_day
+from bot.agenda.catalog import EventView, VenueView
+from bot.agenda.days import UnknownDay, days_phrase, find_day
 from bot.replies import Heading, Note, Paragraph, Reply, VenueCard
 from bot.text import clean_input, fold, tokens
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from bot import timefmt
-from bot.meetings import AcceptResult, BlockView, MeetingView, Overview, RequestView, ScheduleAllReport
-from bot.participants import Profile
+from bot.partnering.requests import AcceptResult, BlockView, MeetingView, Overview, RequestView, ScheduleAllReport
+from bot.partnering.participants import Profile
 from bot.replies import Actions, Button, Divider, Heading, MeetingCard, Note, Paragraph, ProfileCard, Reply, RequestCard
 
 REQUEST_MEETING = "meeting_request_open"

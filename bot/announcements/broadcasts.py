@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from bot.clock import Clock
-from bot.delivery import enqueue_many, message
+from bot.delivery.outbox import enqueue_many, message
 from bot.errors import NotFound, UserError
 from storage.db import Database
 from storage.models import (

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
-from bot.ics import meeting_uid
+from bot.partnering.calendar import meeting_uid
 from storage.models import (
     Event,
     Meeting,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from bot.catalog import EventView
+from bot.agenda.catalog import EventView
 from bot.text import fold
 from bot.text import tokens as tokens_of
 

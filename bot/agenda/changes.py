@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from bot import timefmt
-from bot.delivery import enqueue_many, message
+from bot.delivery.outbox import enqueue_many, message
 from storage.event_loader import LoadReport
 from storage.models import AgendaSession, Bookmark, Event, Meeting, MeetingSeat, MeetingSlot
 

@@ -18,12 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
 
-from bot import scheduling
+from bot.partnering import placement as scheduling
 from bot.clock import Clock
-from bot.delivery import enqueue, enqueue_many, message
+from bot.delivery.outbox import enqueue, enqueue_many, message
 from bot.errors import NotAllowed, NotFound, UserError
-from bot.participants import Participants, Profile, profile_of
-from bot.reminders import queue_meeting_reminders
+from bot.partnering.participants import Participants, Profile, profile_of
+from bot.reminders.bookmarks import queue_meeting_reminders
 from bot.text import clean_input
 from storage.db import Database
 from storage.models import (
@@ -599,7 +599,7 @@ class Partnering:
             return ScheduleAllReport(placed, [(request_view(by_id[rid], event), why) for rid, why in plan.unplaced])
 
     def _book_plan(self, session: OrmSession, event: Event, plan: scheduling.PlanResult, by_id: dict, now: datetime) -> None:
-        from bot.ics import meeting_uid
+        from bot.partnering.calendar import meeting_uid
 
         sequences = dict(
             session.execute(

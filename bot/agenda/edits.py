@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot import agenda_changes
-from bot.announcements import record
+from bot.agenda import changes as agenda_changes
+from bot.announcements.broadcasts import record
 from bot.clock import Clock
 from bot.errors import NotFound, UserError
-from bot.reminders import follow_agenda_changes
+from bot.reminders.bookmarks import follow_agenda_changes
 from storage.db import Database
 from storage.event_loader import LoadReport, SessionChange
 from storage.models import AgendaSession, Event, Room

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot import timefmt
-from bot.catalog import SessionView
-from bot.meetings import MeetingView
-from bot.reminders import LEAD_CHOICES, BookmarkView, Preferences
+from bot.agenda.catalog import SessionView
+from bot.partnering.requests import MeetingView
+from bot.reminders.bookmarks import LEAD_CHOICES, BookmarkView, Preferences
 from bot.replies import Actions, Button, Divider, Heading, MeetingCard, Note, Paragraph, Reply, SessionCard
 
 BOOKMARK_ADD = "bookmark_add"

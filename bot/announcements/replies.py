@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import timefmt
-from bot.announcements import AnnouncementView, Preview
+from bot.announcements.broadcasts import AnnouncementView, Preview
 from bot.replies import Actions, Button, Heading, Markdown, Note, Paragraph, Reply
 
 CANCEL = "announce_cancel"

@@ -110,7 +110,7 @@ class EventView:
 
     @cached_property
     def search_index(self):
-        from bot.search import SearchIndex
+        from bot.agenda.search import SearchIndex
 
         return SearchIndex(self)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from bot.catalog import EventView, SessionView
-from bot.days import UnknownDay, default_day, find_day, today_in_event
+from bot.agenda.catalog import EventView, SessionView
+from bot.agenda.days import UnknownDay, default_day, find_day, today_in_event
 from bot.replies import Actions, Button, DayHeading, Heading, Note, Paragraph, Reply, SessionCard
 from bot.text import clean_input, tokens
 
