@@ -21,8 +21,8 @@ from collections.abc import Callable
 from slack_bolt import App, BoltRequest
 
 from bench.setup import big_database
-from bot.assistant import Assistant
 from bot.agenda.catalog import Catalog
+from bot.assistant import Assistant
 from bot.clock import SystemClock
 from handlers.slack.app import build_app, make_client
 from tests.fake_slack import FakeSlack

@@ -25,8 +25,8 @@ from bench.agenda import SECRET, bare_app, measure, pct, signed
 from bench.setup import big_database
 from bot.assistant import Assistant
 from bot.clock import FixedClock
-from bot.partnering.requests import Limits
 from bot.partnering.placement import plan_all
+from bot.partnering.requests import Limits
 from handlers.slack.app import build_app
 from storage.db import Database
 from storage.models import Event, Meeting, MeetingRequest, MeetingSeat, Participant

@@ -14,28 +14,27 @@ from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.agenda import listing as agenda_module
-from bot.agenda import edits as agenda_edit
-from bot.announcements import replies as announcement_replies
-from bot.partnering import replies as meeting_replies
-from bot.agenda import questions
-from bot.reminders import replies as reminder_replies
-from bot.announcements import reports
-from bot.agenda import venues
 from bot import home as home_module
-from bot.announcements.broadcasts import Announcements, Draft, record
+from bot.agenda import edits as agenda_edit
+from bot.agenda import listing as agenda_module
+from bot.agenda import questions, venues
 from bot.agenda.catalog import Catalog, EventView, NoEventLoaded
-from bot.clock import Clock
 from bot.agenda.days import UnknownDay, find_day
+from bot.announcements import replies as announcement_replies
+from bot.announcements import reports
+from bot.announcements.broadcasts import Announcements, Draft, record
+from bot.clock import Clock
+from bot.delivery.notifier import Notifier
 from bot.delivery.outbox import Deliverer
 from bot.errors import NotAllowed, UserError
 from bot.help import help_reply
-from bot.partnering.requests import BlockView, Limits, Partnering, RequestView
 from bot.messages import RENDERERS
-from bot.delivery.notifier import Notifier
-from bot.partnering.participants import Participants, PersonInfo, Profile, ProfileUpdate
+from bot.partnering import replies as meeting_replies
 from bot.partnering.directory import PartnerDirectory
-from bot.reminders.bookmarks import REMINDER_KINDS, Reminders
+from bot.partnering.participants import Participants, PersonInfo, Profile, ProfileUpdate
+from bot.partnering.requests import BlockView, Limits, Partnering, RequestView
+from bot.reminders import replies as reminder_replies
+from bot.reminders.bookmarks import REMINDER_KINDS, Reminders, follow_agenda_changes
 from bot.replies import Actions, Divider, Note, Paragraph, Reply, SessionCard
 from bot.text import clean_input, tokens
 from storage.db import Database
@@ -457,7 +456,11 @@ class Assistant:
 
         def run() -> Reply:
             self.check_organiser(external_id)
-            return say(agenda_edit.edit_session(self.db, self.clock, actor_ref=external_id, words=clean_input(text).split()))
+            return say(
+                agenda_edit.edit_session(
+                    self.db, self.clock, actor_ref=external_id, words=clean_input(text).split(), follow=follow_agenda_changes
+                )
+            )
 
         return friendly(run)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.agenda.listing import upcoming
 from bot.agenda.catalog import EventView
 from bot.agenda.days import days_phrase
+from bot.agenda.listing import upcoming
+from bot.agenda.venues import venue_card
 from bot.help import commands_text
 from bot.replies import Divider, Heading, MeetingCard, Note, Paragraph, Reply, SessionCard
-from bot.agenda.venues import venue_card
 
 
 def home(event: EventView, *, now: datetime, meetings: list | None = None) -> Reply:

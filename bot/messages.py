@@ -9,17 +9,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
-from bot.announcements import replies as announcement_replies
-
-from bot.partnering import replies as meeting_replies
-
-from bot.reminders import replies as reminder_replies
-from bot.announcements.broadcasts import announcement_view
+from bot.agenda import changes as agenda_notices
 from bot.agenda.catalog import load_session_view
+from bot.announcements import replies as announcement_replies
+from bot.announcements.broadcasts import announcement_view
+from bot.delivery.notifier import Attachment
 from bot.delivery.outbox import Outgoing, Renderer, Skip
+from bot.partnering import replies as meeting_replies
 from bot.partnering.calendar import meeting_calendar
 from bot.partnering.requests import _current_event, meeting_view, request_view
-from bot.delivery.notifier import Attachment
+from bot.reminders import replies as reminder_replies
 from storage.models import (
     AgendaSession,
     Announcement,
@@ -136,14 +135,14 @@ def meeting_reminder(session: OrmSession, delivery: Delivery, person: Participan
     if meeting.slot.starts_at <= now:
         return Skip("too late: the meeting had started")
     event = _current_event(session)
-    return Outgoing(reminder_replies.meeting_reminder(meeting_view(session, meeting, me_id=person.id, event=event), now))
+    return Outgoing(meeting_replies.meeting_reminder(meeting_view(session, meeting, me_id=person.id, event=event), now))
 
 
 def agenda_changes(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
     lines = [str(line) for line in delivery.payload.get("lines", [])]
     if not lines:
         return Skip("nothing to tell")
-    return Outgoing(reminder_replies.agenda_changes(lines))
+    return Outgoing(agenda_notices.notice(lines))
 
 
 def daily_digest(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.agenda.catalog import SessionView, VenueView
-
 
 @dataclass(frozen=True)
 class Button:
@@ -58,7 +56,9 @@ class DayHeading:
 
 @dataclass(frozen=True)
 class SessionCard:
-    session: SessionView
+    """A session (``session`` is a :class:`bot.agenda.catalog.SessionView`)."""
+
+    session: Any
     timezone: str
     show_day: bool = False
     show_description: bool = False
@@ -67,7 +67,9 @@ class SessionCard:
 
 @dataclass(frozen=True)
 class VenueCard:
-    venue: VenueView
+    """A venue (``venue`` is a :class:`bot.agenda.catalog.VenueView`)."""
+
+    venue: Any
     days: tuple[tuple[int, date], ...] = ()
 
 

@@ -28,3 +28,8 @@ def day_label(day: date, number: int | None = None) -> str:
 
 def short_day(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b}"
+
+
+def minutes_until(start: datetime, now: datetime) -> int:
+    """Whole minutes from ``now`` to ``start`` (never negative), as reminders say them."""
+    return max(0, round((start - now).total_seconds() / 60))

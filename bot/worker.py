@@ -25,9 +25,9 @@ from sqlalchemy import func, select
 
 from bot.announcements import replies as announcement_replies
 from bot.announcements.broadcasts import Announcements
+from bot.delivery.notifier import Recipient
 from bot.delivery.outbox import Deliverer, RunReport
 from bot.partnering.requests import Partnering
-from bot.delivery.notifier import Recipient
 from bot.reminders.bookmarks import Reminders
 from storage.models import Delivery, Participant
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 from sqlalchemy import func, select, text
 
-from bot.assistant import Assistant
 from bot.agenda.catalog import Catalog
+from bot.assistant import Assistant
 from bot.clock import FixedClock
 from bot.event_setup import DEFAULT_EVENT_FILE, load_event_file
 from bot.replies import Reply, SessionCard

@@ -22,8 +22,8 @@ from bot.assistant import NOT_ORGANISER, Assistant
 from bot.clock import FixedClock
 from bot.errors import UserError
 from bot.event_setup import load_event_file
-from bot.partnering.requests import Limits
 from bot.partnering.participants import ProfileUpdate
+from bot.partnering.requests import Limits
 from bot.replies import ProfileCard, Reply, RequestCard
 from handlers.console.render import render
 from storage.db import Database

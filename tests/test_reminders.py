@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.assistant import Assistant
 from bot.agenda.catalog import Catalog
+from bot.assistant import Assistant
 from bot.clock import FixedClock
 from bot.event_setup import DEFAULT_EVENT_FILE, load_event_file
 from bot.partnering.participants import PersonInfo

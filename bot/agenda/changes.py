@@ -6,16 +6,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from bot import timefmt
 from bot.delivery.outbox import enqueue_many, message
+from bot.replies import Heading, Note, Paragraph, Reply
 from storage.event_loader import LoadReport
 from storage.models import AgendaSession, Bookmark, Event, Meeting, MeetingSeat, MeetingSlot
 
 KIND = "agenda_changes"
+
+
+class Follower(Protocol):
+    """What must follow an agenda change in the same transaction (reminders), supplied from above so the
+    agenda knows no capability that depends on it."""
+
+    def __call__(
+        self, session: OrmSession, *, now: datetime, moved: list[int], cancelled: list[int], restored: list[int] = ...
+    ) -> None: ...
 
 
 def _when(start: datetime, end: datetime, zone: str) -> str:
@@ -85,3 +96,11 @@ def notify(session: OrmSession, report: LoadReport, *, now: datetime) -> int:
     ]  # fmt: skip
     enqueue_many(session, rows)
     return len(rows)
+
+
+def notice(lines: list[str]) -> Reply:
+    """One notice for everything a load changed that concerns this person."""
+    text = "Agenda change: " + lines[0] if len(lines) == 1 else f"{len(lines)} agenda changes: " + " ".join(lines)
+    reply = Reply(text=text[:3000]).add(Heading("Agenda change" if len(lines) == 1 else "Agenda changes"))
+    reply.add(Paragraph("\n".join(f"• {line}" for line in lines)))
+    return reply.add(Note("See the latest with /agenda."))

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.agenda import changes as agenda_changes
-from bot.announcements.broadcasts import record
+from bot.agenda.changes import Follower
+from bot.audit import record
 from bot.clock import Clock
 from bot.errors import NotFound, UserError
-from bot.reminders.bookmarks import follow_agenda_changes
 from storage.db import Database
 from storage.event_loader import LoadReport, SessionChange
 from storage.models import AgendaSession, Event, Room
@@ -26,8 +26,9 @@ USAGE = (
 )
 
 
-def edit_session(db: Database, clock: Clock, *, actor_ref: str, words: list[str]) -> str:
-    """Apply one organiser edit; returns what happened, in words.
+def edit_session(db: Database, clock: Clock, *, actor_ref: str, words: list[str], follow: Follower) -> str:
+    """Apply one organiser edit; returns what happened, in words. ``follow`` lets what hangs off sessions
+    (reminders) follow the change in the same transaction.
 
     Raises:
         UserError: the command cannot be read, or names no session, room or day the event has.
@@ -83,7 +84,7 @@ def edit_session(db: Database, clock: Clock, *, actor_ref: str, words: list[str]
         event.revision += 1
         session.flush()
         session.expire(row)
-        follow_agenda_changes(
+        follow(
             session, now=now, moved=[row.id] if action == "move" else [],
             cancelled=[row.id] if action == "cancel" else [], restored=[row.id] if action == "restore" else [],
         )  # fmt: skip

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session as OrmSession
 
+from bot.audit import record
 from bot.clock import Clock
 from bot.delivery.outbox import enqueue_many, message
 from bot.errors import NotFound, UserError
@@ -33,7 +34,6 @@ from storage.models import (
     MeetingBlock,
     MeetingSeat,
     MeetingSlot,
-    OrganiserAction,
     Participant,
 )
 
@@ -93,11 +93,6 @@ class AnnouncementView:
     failures: dict[str, int]
     author: str
     timezone: str
-
-
-def record(session: OrmSession, *, actor: str, action: str, detail: str, now: datetime) -> None:
-    """Every organiser action goes into the audit trail, with who and when."""
-    session.add(OrganiserAction(actor=actor, action=action, detail=detail[:2000], created_at=now))
 
 
 def _event(session: OrmSession) -> Event:

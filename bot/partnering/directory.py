@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.partnering.participants import ORG_TYPE_LABELS, Profile, profile_of
 from bot.agenda.search import TermIndex
+from bot.partnering.participants import ORG_TYPE_LABELS, Profile, profile_of
 from storage.db import Database
 from storage.models import Participant
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from bot import timefmt
-from bot.partnering.requests import AcceptResult, BlockView, MeetingView, Overview, RequestView, ScheduleAllReport
 from bot.partnering.participants import Profile
+from bot.partnering.requests import AcceptResult, BlockView, MeetingView, Overview, RequestView, ScheduleAllReport
 from bot.replies import Actions, Button, Divider, Heading, MeetingCard, Note, Paragraph, ProfileCard, Reply, RequestCard
 
 REQUEST_MEETING = "meeting_request_open"
@@ -213,3 +213,11 @@ def schedule_all_reply(report: ScheduleAllReport) -> Reply:
     if len(report.unplaced) > 40:
         reply.add(Note(f"…and {len(report.unplaced) - 40} more; export the meetings for the full list."))
     return reply
+
+
+def meeting_reminder(meeting: MeetingView, now: datetime) -> Reply:
+    minutes = timefmt.minutes_until(meeting.starts_at, now)
+    org = f" ({meeting.other.organisation})" if meeting.other.organisation else ""
+    place = ", ".join(p for p in (meeting.table, meeting.room, meeting.venue) if p)
+    text = f"In {minutes} min: your meeting with {meeting.other.name}{org} at {place}. Topic: {meeting.topic}"
+    return Reply(text=text).add(Heading(f"Meeting in {minutes} minutes"), MeetingCard(meeting))

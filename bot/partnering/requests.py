@@ -18,10 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
 
-from bot.partnering import placement as scheduling
 from bot.clock import Clock
 from bot.delivery.outbox import enqueue, enqueue_many, message
 from bot.errors import NotAllowed, NotFound, UserError
+from bot.partnering import placement as scheduling
 from bot.partnering.participants import Participants, Profile, profile_of
 from bot.reminders.bookmarks import queue_meeting_reminders
 from bot.text import clean_input

@@ -6,7 +6,6 @@ from datetime import date, datetime
 
 from bot import timefmt
 from bot.agenda.catalog import SessionView
-from bot.partnering.requests import MeetingView
 from bot.reminders.bookmarks import LEAD_CHOICES, BookmarkView, Preferences
 from bot.replies import Actions, Button, Divider, Heading, MeetingCard, Note, Paragraph, Reply, SessionCard
 
@@ -17,12 +16,8 @@ MEETING_REMINDERS = "reminders_meetings"
 DIGEST = "reminders_digest"
 
 
-def minutes_until(start: datetime, now: datetime) -> int:
-    return max(0, round((start - now).total_seconds() / 60))
-
-
 def session_reminder(session: SessionView, timezone: str, now: datetime) -> Reply:
-    minutes = minutes_until(session.starts_at, now)
+    minutes = timefmt.minutes_until(session.starts_at, now)
     where = ", ".join(p for p in (session.room, session.venue.name if session.venue else None) if p)
     text = f"Starting in {minutes} min: {session.title}" + (f" ({where})" if where else "")
     reply = Reply(text=text).add(
@@ -32,23 +27,7 @@ def session_reminder(session: SessionView, timezone: str, now: datetime) -> Repl
     return reply
 
 
-def meeting_reminder(meeting: MeetingView, now: datetime) -> Reply:
-    minutes = minutes_until(meeting.starts_at, now)
-    org = f" ({meeting.other.organisation})" if meeting.other.organisation else ""
-    place = ", ".join(p for p in (meeting.table, meeting.room, meeting.venue) if p)
-    text = f"In {minutes} min: your meeting with {meeting.other.name}{org} at {place}. Topic: {meeting.topic}"
-    return Reply(text=text).add(Heading(f"Meeting in {minutes} minutes"), MeetingCard(meeting))
-
-
-def agenda_changes(lines: list[str]) -> Reply:
-    """One notice for everything a load changed that concerns this person."""
-    text = "Agenda change: " + lines[0] if len(lines) == 1 else f"{len(lines)} agenda changes: " + " ".join(lines)
-    reply = Reply(text=text[:3000]).add(Heading("Agenda change" if len(lines) == 1 else "Agenda changes"))
-    reply.add(Paragraph("\n".join(f"• {line}" for line in lines)))
-    return reply.add(Note("See the latest with /agenda."))
-
-
-def digest(day: date, number: int | None, sessions: list[SessionView], meetings: list[MeetingView], timezone: str) -> Reply:
+def digest(day: date, number: int | None, sessions: list[SessionView], meetings: list, timezone: str) -> Reply:
     label = timefmt.day_label(day, number)
     text = f"Your day tomorrow ({label}): {len(sessions)} session(s), {len(meetings)} meeting(s)."
     reply = Reply(text=text).add(Heading("Your day tomorrow"), Paragraph(label))

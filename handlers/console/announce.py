@@ -10,9 +10,9 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.agenda.days import UnknownDay, find_day
 from bot.announcements.broadcasts import Draft
 from bot.assistant import Assistant
-from bot.agenda.days import UnknownDay, find_day
 from bot.errors import UserError
 
 HEADER = re.compile(r"^(?:to\s+(?P<audience>.+?))?\s*(?:\bat\s+(?P<at>.+))?$", re.S)

@@ -13,13 +13,13 @@ import threading
 from datetime import date
 from typing import TextIO
 
-from bot.announcements import replies as ar
-from bot.partnering import replies as mr
-from bot.reminders import replies as rr
 from bot.agenda.listing import ACTION_PAGE, ACTION_SHARE, decode_query
+from bot.announcements import replies as ar
 from bot.assistant import Assistant, say
 from bot.errors import UserError
+from bot.partnering import replies as mr
 from bot.partnering.participants import ORG_TYPE_LABELS, PersonInfo, ProfileUpdate, parse_interests
+from bot.reminders import replies as rr
 from bot.replies import Actions, Button, Reply
 from bot.text import clean_input, fold, tokens
 from bot.worker import Worker

@@ -25,11 +25,11 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import timefmt
-from bot.announcements.broadcasts import TEXT_LIMIT, Draft
 from bot.agenda.catalog import EventView
+from bot.announcements.broadcasts import TEXT_LIMIT, Draft
 from bot.errors import UserError
-from bot.partnering.requests import BlockView
 from bot.partnering.participants import ORG_TYPE_LABELS
+from bot.partnering.requests import BlockView
 from bot.replies import Reply
 from handlers.slack.blocks import blocks_for
 from handlers.slack.modals import value

@@ -22,9 +22,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import timefmt
+from bot.partnering.participants import LIMITS, ORG_TYPE_LABELS, Profile
 from bot.partnering.replies import block_label
 from bot.partnering.requests import MESSAGE_LIMIT, REASON_LIMIT, TOPIC_LIMIT, BlockView
-from bot.partnering.participants import LIMITS, ORG_TYPE_LABELS, Profile
 from handlers.slack.blocks import escape
 
 PROFILE = "profile_submit"

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.agenda.catalog import Catalog
 from bot.announcements.broadcasts import Draft
 from bot.assistant import Assistant
-from bot.agenda.catalog import Catalog
 from bot.worker import Pacer, Worker
 from storage.models import Delivery
 from tests.conftest import oslo

@@ -3,8 +3,8 @@ one-by-one fallback calls scheduling.place() without the request's preferred day
 
 from sqlalchemy import select
 
-from bot.partnering import placement as scheduling
 from bot.assistant import Assistant
+from bot.partnering import placement as scheduling
 from storage.models import Meeting, MeetingSlot
 from tests.conftest import OSLO, oslo
 from tests.partnering_helpers import RecordingNotifier, people

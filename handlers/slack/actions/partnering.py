@@ -8,9 +8,9 @@ from datetime import date
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.partnering import replies as mr
 from bot.assistant import say
 from bot.errors import UserError
+from bot.partnering import replies as mr
 from bot.replies import Reply
 from handlers.slack import blocks, modals
 from handlers.slack.identity import participant

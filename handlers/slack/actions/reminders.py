@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.reminders import replies as rr
 from bot.assistant import say
 from bot.errors import UserError
+from bot.reminders import replies as rr
 from handlers.slack import blocks
 from handlers.slack.identity import participant
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.announcements.replies import CONFIRM
 from bot.announcements.broadcasts import Draft
+from bot.announcements.replies import CONFIRM
 from bot.assistant import say
 from bot.errors import UserError
 from bot.replies import Actions, Button
