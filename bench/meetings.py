@@ -132,7 +132,7 @@ def main() -> None:
         )
 
         started = time.perf_counter()
-        report = assistant.partnering.schedule_all()
+        report = assistant.floor.schedule_all()
         schedule_seconds = time.perf_counter() - started
         with db.transaction() as session:
             booked = session.scalar(select(text("count(*)")).select_from(Meeting).where(Meeting.status == "booked"))

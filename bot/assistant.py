@@ -31,8 +31,10 @@ from bot.help import help_reply
 from bot.messages import RENDERERS
 from bot.partnering import replies as meeting_replies
 from bot.partnering.directory import PartnerDirectory
+from bot.partnering.floor import FloorPlan
 from bot.partnering.participants import Participants, PersonInfo, Profile, ProfileUpdate
-from bot.partnering.requests import BlockView, Limits, Partnering, RequestView
+from bot.partnering.requests import Limits, Partnering
+from bot.partnering.views import BlockView, RequestView
 from bot.reminders import replies as reminder_replies
 from bot.reminders.bookmarks import REMINDER_KINDS, Reminders, follow_agenda_changes
 from bot.replies import Actions, Divider, Note, Paragraph, Reply, SessionCard
@@ -78,6 +80,7 @@ class Assistant:
         self.participants = Participants(db)
         self.directory = PartnerDirectory(db)
         self.partnering = Partnering(db=db, clock=clock, participants=self.participants, limits=limits)
+        self.floor = FloorPlan(db=db, clock=clock)
         self.reminders = Reminders(db=db, clock=clock)
         self.announcements = Announcements(db=db, clock=clock)
         self.organiser_check: Callable[[str], bool] | None = None
@@ -476,7 +479,7 @@ class Assistant:
         if not self.is_organiser(external_id):
             log.warning("non-organiser %s tried to export %s", external_id, kind)
             return say(NOT_ORGANISER), None
-        makers = {"meetings": self.partnering.export_csv, "interest": lambda: reports.interest_csv(self.db),
+        makers = {"meetings": self.floor.export_csv, "interest": lambda: reports.interest_csv(self.db),
                   "announcements": lambda: reports.announcements_csv(self.db)}  # fmt: skip
         if kind not in makers:
             return say("Choose a report: /report meetings, /report interest or /report announcements."), None
@@ -493,13 +496,13 @@ class Assistant:
         return self._changing(action)
 
     def schedule_all(self, *, external_id: str) -> Reply:
-        return self._organiser_only(external_id, lambda: meeting_replies.schedule_all_reply(self.partnering.schedule_all()))
+        return self._organiser_only(external_id, lambda: meeting_replies.schedule_all_reply(self.floor.schedule_all()))
 
     def export_meetings(self, *, external_id: str) -> tuple[Reply, str | None]:
         if not self.is_organiser(external_id):
             log.warning("non-organiser %s tried to export meetings", external_id)
             return say(NOT_ORGANISER), None
-        csv_text = self.partnering.export_csv()
+        csv_text = self.floor.export_csv()
         count = max(0, csv_text.count("\n") - 1)
         return say(f"All {count} meeting(s) as CSV."), csv_text
 
@@ -509,7 +512,7 @@ class Assistant:
 
             zone = self.partnering.timezone()
             reply = Reply(text="Table schedule").add(meeting_replies.Heading("Table schedule"))
-            for venue, table, booked in self.partnering.table_schedule():
+            for venue, table, booked in self.floor.table_schedule():
                 if not booked:
                     continue
                 lines = [

@@ -17,7 +17,7 @@ from bot.delivery.notifier import Attachment
 from bot.delivery.outbox import Outgoing, Renderer, Skip
 from bot.partnering import replies as meeting_replies
 from bot.partnering.calendar import meeting_calendar
-from bot.partnering.requests import _current_event, meeting_view, request_view
+from bot.partnering.views import current_event, meeting_view, request_view
 from bot.reminders import replies as reminder_replies
 from storage.models import (
     AgendaSession,
@@ -34,7 +34,7 @@ from storage.models import (
 
 def _request(session: OrmSession, delivery: Delivery):
     request = session.get(MeetingRequest, delivery.ref_id)
-    return request, _current_event(session)
+    return request, current_event(session)
 
 
 def request_received(session: OrmSession, delivery: Delivery, _person: Participant, now: datetime) -> Outgoing | Skip:
@@ -94,7 +94,7 @@ def calendar_file(meeting: Meeting, view, *, event_name: str, stamp, cancelled: 
 
 def meeting_confirmed(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
     meeting = session.get(Meeting, delivery.ref_id)
-    event = _current_event(session)
+    event = current_event(session)
     if meeting is None or meeting.status != "booked":
         return Skip("the meeting was cancelled or moved before this went out")
     view = meeting_view(session, meeting, me_id=person.id, event=event)
@@ -104,7 +104,7 @@ def meeting_confirmed(session: OrmSession, delivery: Delivery, person: Participa
 
 def meeting_cancelled(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
     meeting = session.get(Meeting, delivery.ref_id)
-    event = _current_event(session)
+    event = current_event(session)
     view = meeting_view(session, meeting, me_id=person.id, event=event)
     attachment = calendar_file(meeting, view, event_name=event.name, stamp=delivery.created_at, cancelled=True)
     return Outgoing(meeting_replies.meeting_cancelled(view), (attachment,))
@@ -121,7 +121,7 @@ def session_reminder(session: OrmSession, delivery: Delivery, person: Participan
         is None
     ):
         return Skip("the bookmark was removed")
-    event = _current_event(session)
+    event = current_event(session)
     return Outgoing(reminder_replies.session_reminder(load_session_view(session, row.id), event.timezone, now))
 
 
@@ -134,7 +134,7 @@ def meeting_reminder(session: OrmSession, delivery: Delivery, person: Participan
         return Skip("meeting reminders are switched off")
     if meeting.slot.starts_at <= now:
         return Skip("too late: the meeting had started")
-    event = _current_event(session)
+    event = current_event(session)
     return Outgoing(meeting_replies.meeting_reminder(meeting_view(session, meeting, me_id=person.id, event=event), now))
 
 
@@ -148,7 +148,7 @@ def agenda_changes(session: OrmSession, delivery: Delivery, person: Participant,
 def daily_digest(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
     if not person.daily_digest:
         return Skip("the evening summary is switched off")
-    event = _current_event(session)
+    event = current_event(session)
     day = date.fromisoformat(delivery.payload.get("day", ""))
     start = datetime.combine(day, time(0), tzinfo=ZoneInfo(event.timezone))
     end = start + timedelta(days=1)
@@ -186,13 +186,13 @@ def announcement(session: OrmSession, delivery: Delivery, person: Participant, n
     row = session.get(Announcement, delivery.ref_id)
     if row is None or row.status == "cancelled":
         return Skip("the announcement was cancelled")
-    event = _current_event(session)
+    event = current_event(session)
     reply = announcement_replies.announcement(row.text, event_name=event.name, allow_broadcast=row.allow_broadcast)
     return Outgoing(reply, channel=delivery.payload.get("channel"))
 
 
 def announcement_progress(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
-    view = announcement_view(session, session.get(Announcement, delivery.ref_id), _current_event(session))
+    view = announcement_view(session, session.get(Announcement, delivery.ref_id), current_event(session))
     return Outgoing(announcement_replies.progress(view, view.sent + view.failed + view.skipped))
 
 

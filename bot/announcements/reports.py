@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.partnering.requests import csv_safe
+from bot.partnering.floor import csv_safe
 from storage.db import Database
 from storage.models import (
     AgendaSession,

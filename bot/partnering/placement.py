@@ -18,7 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
+from bot.delivery.outbox import enqueue, enqueue_many, message
 from bot.partnering.calendar import meeting_uid
+from bot.reminders.bookmarks import queue_meeting_reminders
 from storage.models import (
     Event,
     Meeting,
@@ -278,3 +280,30 @@ def plan_all(session: OrmSession, *, event: Event, requests: list[MeetingRequest
         busy_b.add(chosen.slot_id)
         result.placed.append((request.id, chosen.slot_id, table_id))
     return result
+
+
+def announce_placement(session: OrmSession, request: MeetingRequest, meeting: Meeting | None, now: datetime) -> None:
+    """Queue what a placement attempt means for both people: "meeting booked" and reminders, or "no slot"."""
+    if meeting is not None:
+        enqueue_many(session, confirmations(request, meeting.id, now))
+        queue_meeting_reminders(session, now=now, meeting_ids=[meeting.id])
+        return
+    stamp = int(now.timestamp() * 1000)
+    for person in (request.requester_id, request.invitee_id):
+        enqueue(session, participant_id=person, kind="no_slot", ref_id=request.id,
+                dedupe_key=f"no_slot:{request.id}:{person}:{stamp}", due_at=now, now=now)  # fmt: skip
+
+
+def confirmations(request: MeetingRequest, meeting_id: int, now: datetime) -> list[dict]:
+    """The two "meeting booked" messages of a placed meeting."""
+    return [
+        message(
+            participant_id=person,
+            kind="meeting_confirmed",
+            ref_id=meeting_id,
+            dedupe_key=f"meeting_confirmed:{meeting_id}:{person}",
+            due_at=now,
+            now=now,
+        )  # fmt: skip
+        for person in (request.requester_id, request.invitee_id)
+    ]

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from bot import timefmt
 from bot.partnering.participants import Profile
-from bot.partnering.requests import AcceptResult, BlockView, MeetingView, Overview, RequestView, ScheduleAllReport
+from bot.partnering.views import AcceptResult, BlockView, MeetingView, Overview, RequestView, ScheduleAllReport
 from bot.replies import Actions, Button, Divider, Heading, MeetingCard, Note, Paragraph, ProfileCard, Reply, RequestCard
 
 REQUEST_MEETING = "meeting_request_open"

@@ -1,4 +1,4 @@
-"""1:1 partnering meetings: requests, answers, placement, cancelling and rescheduling.
+"""1:1 partnering meetings: requests and their answers, then cancelling and rescheduling what was placed.
 
 Every operation checks who is acting against the database (button values are never
 trusted), changes state in one transaction, and queues the messages it causes in the same
@@ -7,8 +7,6 @@ transaction (see :mod:`bot.delivery`), so a change and its notices stand or fall
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,14 +14,23 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
-from bot.delivery.outbox import enqueue, enqueue_many, message
+from bot.delivery.outbox import enqueue
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.partnering import placement as scheduling
-from bot.partnering.participants import Participants, Profile, profile_of
-from bot.reminders.bookmarks import queue_meeting_reminders
+from bot.partnering.participants import Participants
+from bot.partnering.placement import announce_placement
+from bot.partnering.views import (
+    AcceptResult,
+    BlockView,
+    MeetingView,
+    Overview,
+    RequestView,
+    current_event,
+    meeting_view,
+    request_view,
+)
 from bot.text import clean_input
 from storage.db import Database
 from storage.models import (
@@ -33,7 +40,6 @@ from storage.models import (
     MeetingRequest,
     MeetingSeat,
     MeetingSlot,
-    MeetingTable,
     Participant,
     Unavailability,
     Venue,
@@ -51,119 +57,6 @@ class Limits:
     nudge_after: timedelta = timedelta(hours=24)
 
 
-@dataclass(frozen=True)
-class BlockView:
-    id: int
-    key: str
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    venue: str
-    unavailable: bool = False
-
-
-@dataclass(frozen=True)
-class MeetingView:
-    id: int
-    request_id: int
-    starts_at: datetime
-    ends_at: datetime
-    table: str
-    room: str
-    venue: str
-    address: str
-    topic: str
-    other: Profile
-    me_id: int
-    status: str
-    ics_uid: str
-    sequence: int
-    timezone: str
-
-
-@dataclass(frozen=True)
-class RequestView:
-    id: int
-    requester: Profile
-    invitee: Profile
-    topic: str
-    message: str
-    preferred_day: str | None
-    status: str
-    created_at: datetime
-    decline_reason: str
-    timezone: str
-    placed: bool
-
-
-@dataclass(frozen=True)
-class Overview:
-    upcoming: list[MeetingView]
-    waiting_for_me: list[RequestView]
-    sent: list[RequestView]
-    unplaced: list[RequestView]
-    blocks: list[BlockView]
-
-
-@dataclass(frozen=True)
-class AcceptResult:
-    request: RequestView
-    meeting: MeetingView | None
-
-
-@dataclass(frozen=True)
-class ScheduleAllReport:
-    placed: int
-    unplaced: list[tuple[RequestView, str]]
-
-
-def _current_event(session: OrmSession) -> Event:
-    event = session.scalars(select(Event).order_by(Event.loaded_at.desc(), Event.id.desc()).limit(1)).first()
-    if event is None:
-        raise NotFound("No event is loaded yet.")
-    return event
-
-
-def request_view(request: MeetingRequest, event: Event, *, placed: bool = False) -> RequestView:
-    return RequestView(
-        id=request.id,
-        requester=profile_of(request.requester),
-        invitee=profile_of(request.invitee),
-        topic=request.topic,
-        message=request.message,
-        preferred_day=request.preferred_day,
-        status=request.status,
-        created_at=request.created_at,
-        decline_reason=request.decline_reason,
-        timezone=event.timezone,
-        placed=placed,
-    )
-
-
-def meeting_view(session: OrmSession, meeting: Meeting, *, me_id: int, event: Event) -> MeetingView:
-    request = meeting.request
-    other = request.invitee if request.requester_id == me_id else request.requester
-    table = meeting.table
-    venue = session.get(Venue, table.venue_id)
-    return MeetingView(
-        id=meeting.id,
-        request_id=request.id,
-        starts_at=meeting.slot.starts_at,
-        ends_at=meeting.slot.ends_at,
-        table=table.name,
-        room=table.room,
-        venue=venue.name if venue else "",
-        address=venue.address if venue else "",
-        topic=request.topic,
-        other=profile_of(other),
-        me_id=me_id,
-        status=meeting.status,
-        ics_uid=meeting.ics_uid,
-        sequence=meeting.sequence,
-        timezone=event.timezone,
-    )
-
-
 class Partnering:
     """The meetings capability; adapters call these with participant IDs they resolved themselves."""
 
@@ -177,7 +70,7 @@ class Partnering:
 
     def blocks(self, *, participant_id: int | None = None) -> list[BlockView]:
         with self.db.transaction() as session:
-            event = _current_event(session)
+            event = current_event(session)
             return self._blocks(session, event, participant_id)
 
     def _blocks(self, session: OrmSession, event: Event, participant_id: int | None) -> list[BlockView]:
@@ -198,14 +91,14 @@ class Partnering:
 
     def partnering_days(self) -> list[date]:
         with self.db.transaction() as session:
-            event = _current_event(session)
+            event = current_event(session)
             return sorted({scheduling_day(b.starts_at, event.timezone) for b in self._blocks(session, event, None)})
 
     def overview(self, *, participant_id: int) -> Overview:
         """Everything ``/meetings`` shows one person."""
         now = self.clock.now()
         with self.db.transaction() as session:
-            event = _current_event(session)
+            event = current_event(session)
             meetings = session.scalars(
                 select(Meeting)
                 .join(MeetingSeat, MeetingSeat.meeting_id == Meeting.id)
@@ -242,7 +135,7 @@ class Partnering:
 
     def request(self, request_id: int) -> RequestView:
         with self.db.transaction() as session:
-            event = _current_event(session)
+            event = current_event(session)
             request = session.get(MeetingRequest, request_id)
             if request is None:
                 raise NotFound("That meeting request no longer exists.")
@@ -250,7 +143,7 @@ class Partnering:
 
     def meeting(self, meeting_id: int, *, participant_id: int) -> MeetingView:
         with self.db.transaction() as session:
-            event = _current_event(session)
+            event = current_event(session)
             meeting = session.get(Meeting, meeting_id)
             if meeting is None or participant_id not in (meeting.request.requester_id, meeting.request.invitee_id):
                 raise NotFound("That meeting is not one of yours.")
@@ -284,7 +177,7 @@ class Partnering:
         if len(message) > MESSAGE_LIMIT:
             raise UserError(f"Please keep the message under {MESSAGE_LIMIT} characters.", field="message")
         with self.db.transaction(write=True) as session:
-            event = _current_event(session)
+            event = current_event(session)
             invitee = session.get(Participant, invitee_id)
             requester = session.get(Participant, requester_id)
             if invitee is None or requester is None:
@@ -369,13 +262,13 @@ class Partnering:
         """The invitee accepts: the meeting goes into the earliest slot both are free, at a free table."""
         now = self.clock.now()
         with self.db.transaction(write=True) as session:
-            event = _current_event(session)
+            event = current_event(session)
             request = self._answerable(session, request_id, actor_id, verb="accept", done="accepted")
             request.status = "accepted"
             request.responded_at = now
             day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
             meeting = scheduling.place(session, request=request, event=event, now=now, day=day)
-            self._announce_placement(session, request, meeting, now)
+            announce_placement(session, request, meeting, now)
             view = meeting_view(session, meeting, me_id=actor_id, event=event) if meeting else None
             return AcceptResult(request_view(request, event, placed=meeting is not None), view)
 
@@ -385,7 +278,7 @@ class Partnering:
         if len(reason) > REASON_LIMIT:
             raise UserError(f"Please keep the reason under {REASON_LIMIT} characters.", field="reason")
         with self.db.transaction(write=True) as session:
-            event = _current_event(session)
+            event = current_event(session)
             request = self._answerable(session, request_id, actor_id, verb="decline", done="declined")
             request.status = "declined"
             request.decline_reason = reason
@@ -397,7 +290,7 @@ class Partnering:
     def withdraw(self, *, request_id: int, actor_id: int) -> RequestView:
         now = self.clock.now()
         with self.db.transaction(write=True) as session:
-            event = _current_event(session)
+            event = current_event(session)
             request = self._request_for_update(session, request_id)
             unplaced = request.status == "accepted" and not self._is_placed(session, request.id)
             if actor_id not in (request.requester_id, request.invitee_id) or (
@@ -421,7 +314,7 @@ class Partnering:
         proposal on a pending request also accepts it). A booked meeting moves, keeping its calendar UID."""
         now = self.clock.now()
         with self.db.transaction(write=True) as session:
-            event = _current_event(session)
+            event = current_event(session)
             request = self._request_for_update(session, request_id)
             if actor_id not in (request.requester_id, request.invitee_id):
                 log.warning(
@@ -451,21 +344,9 @@ class Partnering:
             meeting = scheduling.place(session, request=request, event=event, now=now, day=day, block_id=block_id)
             if meeting is None and current is not None:
                 raise UserError("There is no free slot for both of you then, so your meeting stays where it was.")
-            self._announce_placement(session, request, meeting, now)
+            announce_placement(session, request, meeting, now)
             view = meeting_view(session, meeting, me_id=actor_id, event=event) if meeting else None
             return AcceptResult(request_view(request, event, placed=meeting is not None), view)
-
-    def _announce_placement(
-        self, session: OrmSession, request: MeetingRequest, meeting: Meeting | None, now: datetime
-    ) -> None:
-        if meeting is not None:
-            enqueue_many(session, confirmations(request, meeting.id, now))
-            queue_meeting_reminders(session, now=now, meeting_ids=[meeting.id])
-            return
-        stamp = int(now.timestamp() * 1000)
-        for person in (request.requester_id, request.invitee_id):
-            enqueue(session, participant_id=person, kind="no_slot", ref_id=request.id,
-                    dedupe_key=f"no_slot:{request.id}:{person}:{stamp}", due_at=now, now=now)  # fmt: skip
 
     # --- managing ------------------------------------------------------------------------
 
@@ -473,7 +354,7 @@ class Partnering:
         """Cancel a booked meeting; the other person is told, and the slot and table are free again."""
         now = self.clock.now()
         with self.db.transaction(write=True) as session:
-            event = _current_event(session)
+            event = current_event(session)
             meeting = self._meeting_for_update(session, meeting_id, actor_id, "cancel")
             if meeting.status != "booked":
                 raise UserError("This meeting is already cancelled.")
@@ -486,7 +367,7 @@ class Partnering:
 
     def set_unavailable(self, *, participant_id: int, block_id: int, unavailable: bool) -> BlockView:
         with self.db.transaction(write=True) as session:
-            event = _current_event(session)
+            event = current_event(session)
             block = session.get(MeetingBlock, block_id)
             if block is None or block.event_id != event.id or not block.active:
                 raise NotFound("That partnering block is no longer offered; see /meetings for the current ones.")
@@ -561,137 +442,9 @@ class Partnering:
             seat.active = False
         session.flush()
 
-    # --- organisers ----------------------------------------------------------------------
-
-    def schedule_all(self) -> ScheduleAllReport:
-        """Place every accepted but unplaced request, oldest request first; say why the rest could not be."""
-        now = self.clock.now()
-        with self.db.transaction(write=True) as session:
-            event = _current_event(session)
-            booked = select(Meeting.request_id).where(Meeting.status == "booked")
-            requests = session.scalars(
-                select(MeetingRequest)
-                .where(
-                    MeetingRequest.event_id == event.id,
-                    MeetingRequest.status == "accepted",
-                    MeetingRequest.id.not_in(booked),
-                )
-                .order_by(MeetingRequest.created_at, MeetingRequest.id)
-            ).all()
-            plan = scheduling.plan_all(session, event=event, requests=list(requests), now=now)
-            by_id = {r.id: r for r in requests}
-            try:
-                with session.begin_nested():
-                    self._book_plan(session, event, plan, by_id, now)
-                placed = len(plan.placed)
-            except IntegrityError:
-                # Someone booked meanwhile: place one by one, each checked by the database.
-                placed = 0
-                for request_id, _, _ in plan.placed:
-                    request = by_id[request_id]
-                    day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
-                    meeting = scheduling.place(session, request=request, event=event, now=now, day=day)
-                    if meeting is None:
-                        plan.unplaced.append((request_id, "no slot left in which both are free"))
-                    else:
-                        placed += 1
-                        self._announce_placement(session, by_id[request_id], meeting, now)
-            return ScheduleAllReport(placed, [(request_view(by_id[rid], event), why) for rid, why in plan.unplaced])
-
-    def _book_plan(self, session: OrmSession, event: Event, plan: scheduling.PlanResult, by_id: dict, now: datetime) -> None:
-        from bot.partnering.calendar import meeting_uid
-
-        sequences = dict(
-            session.execute(
-                select(Meeting.request_id, func.max(Meeting.sequence))
-                .where(Meeting.request_id.in_([rid for rid, _, _ in plan.placed]))
-                .group_by(Meeting.request_id)
-            ).all()
-        )
-        meetings = []
-        for request_id, slot_id, table_id in plan.placed:
-            meeting = Meeting(
-                event_id=event.id, request_id=request_id, slot_id=slot_id, table_id=table_id, status="booked",
-                ics_uid=meeting_uid(request_id, event.key), sequence=sequences.get(request_id, -1) + 1, created_at=now,
-            )  # fmt: skip
-            meetings.append(meeting)
-        session.add_all(meetings)
-        session.flush()
-        for meeting in meetings:
-            request = by_id[meeting.request_id]
-            for person in (request.requester_id, request.invitee_id):
-                session.add(MeetingSeat(meeting_id=meeting.id, participant_id=person, slot_id=meeting.slot_id, active=True))
-        session.flush()
-        enqueue_many(session, [row for m in meetings for row in confirmations(by_id[m.request_id], m.id, now)])
-        queue_meeting_reminders(session, now=now, meeting_ids=[m.id for m in meetings])
-
-    def export_csv(self) -> str:
-        """Every meeting as CSV: time, table, both people, their organisations, status."""
-        with self.db.transaction() as session:
-            event = _current_event(session)
-            requester, invitee = aliased(Participant), aliased(Participant)
-            rows = session.execute(
-                select(
-                    MeetingSlot.starts_at,
-                    MeetingSlot.ends_at,
-                    MeetingTable.name,
-                    Venue.name,
-                    requester,
-                    invitee,
-                    MeetingRequest.topic,
-                    Meeting.status,
-                    Meeting.id,
-                )  # fmt: skip
-                .select_from(Meeting)
-                .join(MeetingSlot, MeetingSlot.id == Meeting.slot_id)
-                .join(MeetingTable, MeetingTable.id == Meeting.table_id)
-                .join(Venue, Venue.id == MeetingTable.venue_id)
-                .join(MeetingRequest, MeetingRequest.id == Meeting.request_id)
-                .join(requester, requester.id == MeetingRequest.requester_id)
-                .join(invitee, invitee.id == MeetingRequest.invitee_id)
-                .where(Meeting.event_id == event.id)
-                .order_by(MeetingSlot.starts_at, MeetingTable.position, Meeting.id)
-            ).all()
-            from zoneinfo import ZoneInfo
-
-            zone = ZoneInfo(event.timezone)
-            out = io.StringIO()
-            writer = csv.writer(out)
-            writer.writerow(["meeting", "start", "end", "venue", "table", "requester", "requester organisation",
-                             "invitee", "invitee organisation", "topic", "status"])  # fmt: skip
-            for start, end, table, venue, a, b, topic, status, meeting_id in rows:
-                writer.writerow([meeting_id, start.astimezone(zone).isoformat(), end.astimezone(zone).isoformat(), venue, table,
-                                 csv_safe(a.display_name), csv_safe(a.organisation), csv_safe(b.display_name),
-                                 csv_safe(b.organisation), csv_safe(topic), status])  # fmt: skip
-            return out.getvalue()
-
-    def table_schedule(self) -> list[tuple[str, str, list[tuple[datetime, str]]]]:
-        """Each table's booked meetings: (venue, table, [(start, "A – B")])."""
-        with self.db.transaction() as session:
-            event = _current_event(session)
-            requester, invitee = aliased(Participant), aliased(Participant)
-            tables = session.execute(
-                select(MeetingTable.id, MeetingTable.name, Venue.name)
-                .join(Venue, Venue.id == MeetingTable.venue_id)
-                .where(MeetingTable.event_id == event.id)
-                .order_by(MeetingTable.position)
-            ).all()
-            booked: dict[int, list[tuple[datetime, str]]] = {}
-            for table_id, start, a, b in session.execute(
-                select(Meeting.table_id, MeetingSlot.starts_at, requester.display_name, invitee.display_name)
-                .join(MeetingSlot, MeetingSlot.id == Meeting.slot_id)
-                .join(MeetingRequest, MeetingRequest.id == Meeting.request_id)
-                .join(requester, requester.id == MeetingRequest.requester_id)
-                .join(invitee, invitee.id == MeetingRequest.invitee_id)
-                .where(Meeting.event_id == event.id, Meeting.status == "booked")
-                .order_by(MeetingSlot.starts_at)
-            ):
-                booked.setdefault(table_id, []).append((start, f"{a} – {b}"))
-            return [(venue, name, booked.get(table_id, [])) for table_id, name, venue in tables]
-
     def timezone(self) -> str:
         with self.db.transaction() as session:
-            return _current_event(session).timezone
+            return current_event(session).timezone
 
     # --- nudges --------------------------------------------------------------------------
 
@@ -713,21 +466,6 @@ class Partnering:
             return len(due)
 
 
-def confirmations(request: MeetingRequest, meeting_id: int, now: datetime) -> list[dict]:
-    """The two "meeting booked" messages of a placed meeting."""
-    return [
-        message(
-            participant_id=person,
-            kind="meeting_confirmed",
-            ref_id=meeting_id,
-            dedupe_key=f"meeting_confirmed:{meeting_id}:{person}",
-            due_at=now,
-            now=now,
-        )  # fmt: skip
-        for person in (request.requester_id, request.invitee_id)
-    ]
-
-
 def scheduling_day(instant: datetime, zone: str) -> date:
     from zoneinfo import ZoneInfo
 
@@ -739,8 +477,3 @@ def clean_multiline(text: str | None) -> str:
         return ""
     lines = [clean_input(line, MESSAGE_LIMIT * 2) for line in text[: MESSAGE_LIMIT * 4].splitlines()]
     return "\n".join(line for line in lines if line).strip()
-
-
-def csv_safe(value: str) -> str:
-    """Spreadsheet programs run cells that start with = + - @ as formulas; quote them out."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -29,7 +29,7 @@ from bot.agenda.catalog import EventView
 from bot.announcements.broadcasts import TEXT_LIMIT, Draft
 from bot.errors import UserError
 from bot.partnering.participants import ORG_TYPE_LABELS
-from bot.partnering.requests import BlockView
+from bot.partnering.views import BlockView
 from bot.replies import Reply
 from handlers.slack.blocks import blocks_for
 from handlers.slack.modals import value

@@ -24,7 +24,8 @@ from slack_sdk.models.views import View
 from bot import timefmt
 from bot.partnering.participants import LIMITS, ORG_TYPE_LABELS, Profile
 from bot.partnering.replies import block_label
-from bot.partnering.requests import MESSAGE_LIMIT, REASON_LIMIT, TOPIC_LIMIT, BlockView
+from bot.partnering.requests import MESSAGE_LIMIT, REASON_LIMIT, TOPIC_LIMIT
+from bot.partnering.views import BlockView
 from handlers.slack.blocks import escape
 
 PROFILE = "profile_submit"
