@@ -6,9 +6,9 @@ from datetime import datetime
 
 from bot.agenda.catalog import EventView
 from bot.agenda.days import days_phrase
+from bot.agenda.help import commands_text
 from bot.agenda.listing import upcoming
 from bot.agenda.venues import venue_card
-from bot.help import commands_text
 from bot.replies import Divider, Heading, MeetingCard, Note, Paragraph, Reply, SessionCard
 
 

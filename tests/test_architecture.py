@@ -1,4 +1,5 @@
-"""The import rule: ``handlers → bot → storage``. The core never needs Slack; the doors never touch SQL."""
+"""The import rules: ``handlers → bot → storage``; inside ``bot/``, capability packages stacked so that imports
+point one way down. The core never needs a chat platform's SDK; the doors never touch SQL."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BLOCKED = ("slack_bolt", "slack_sdk")
+BLOCKED = ("slack_bolt", "slack_sdk", "microsoft_teams")
 
 # Runs in a fresh interpreter so nothing already imported by the test session can hide a Slack import.
 IMPORT_BOT_WITHOUT_SLACK = f"""
@@ -20,7 +21,7 @@ BLOCKED = {BLOCKED!r}
 class BlockSlack:
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in BLOCKED:
-            raise ImportError(f"{{name}} is blocked: bot/ must not import Slack")
+            raise ImportError(f"{{name}} is blocked: bot/ must not import a platform SDK")
         return None
 
 sys.meta_path.insert(0, BlockSlack())
@@ -61,9 +62,9 @@ def test_every_bot_module_imports_with_slack_blocked() -> None:
     assert report["blocker_works"], "the Slack blocker must actually stop handlers.slack from importing"
     assert report["failed"] == {}
     assert report["slack_loaded"] == []
-    expected = {f"bot.{path.stem}" for path in (ROOT / "bot").glob("*.py") if path.stem not in ("__init__", "__main__")}
+    expected = {module_name(path) for path in (ROOT / "bot").rglob("*.py")} - {"bot", "bot.__main__"}
     assert expected <= set(report["imported"])
-    assert {"bot.agenda", "bot.questions", "bot.assistant", "bot.catalog"} <= set(report["imported"])
+    assert {"bot.agenda.listing", "bot.agenda.questions", "bot.assistant", "bot.agenda.catalog"} <= set(report["imported"])
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -74,6 +75,8 @@ def imported_modules(path: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
+            if node.module.split(".")[0] == "bot":  # ``from bot.reminders import replies`` imports a module
+                names.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name[:1].islower())
     return names
 
 
@@ -107,3 +110,94 @@ def test_the_import_checker_sees_nested_imports(tmp_path: Path) -> None:
     sample.write_text("import os\n\ndef f():\n    from storage.db import Database\n    import sqlalchemy.orm\n")
 
     assert imported_modules(sample) == {"os", "storage.db", "sqlalchemy.orm"}
+
+
+# --- the order of bot/'s packages ------------------------------------------------------------------------
+
+# Lowest first. A module may import its own layer and the ones below, never one above. The top layer is the
+# front door and what knows every capability (the renderer registry, the worker, App Home, event setup).
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    ("kernel", ("bot", "bot.replies", "bot.text", "bot.timefmt", "bot.clock", "bot.errors", "bot.config", "bot.audit")),
+    ("delivery", ("bot.delivery",)),
+    ("agenda", ("bot.agenda",)),
+    ("reminders", ("bot.reminders",)),
+    ("partnering", ("bot.partnering",)),
+    ("announcements", ("bot.announcements",)),
+    (
+        "front door",
+        ("bot.assistant", "bot.messages", "bot.worker", "bot.home", "bot.event_setup", "bot.__main__"),
+    ),
+]
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def layer_of(module: str) -> int | None:
+    """The layer of a ``bot`` module (the longest matching prefix wins), or None when it is in none."""
+    best: tuple[int, int] | None = None
+    for rank, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            inside = module == prefix or (prefix != "bot" and module.startswith(prefix + "."))
+            if inside and (best is None or len(prefix) > best[1]):
+                best = (rank, len(prefix))
+    return None if best is None else best[0]
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    """Every import in ``graph`` (module -> what it imports) that points up the stack, and every bot module
+    in no layer (a new package is placed in the stack before it is used)."""
+    problems = []
+    for module, imports in sorted(graph.items()):
+        mine = layer_of(module)
+        if mine is None:
+            problems.append(f"{module} is in no layer")
+            continue
+        for name in sorted(i for i in imports if i == "bot" or i.startswith("bot.")):
+            theirs = layer_of(name)
+            if theirs is None:
+                problems.append(f"{module} imports {name}, which is in no layer")
+            elif theirs > mine:
+                problems.append(f"{module} ({LAYERS[mine][0]}) imports {name} ({LAYERS[theirs][0]})")
+    return problems
+
+
+def bot_import_graph() -> dict[str, set[str]]:
+    return {module_name(path): imported_modules(path) for path in sorted((ROOT / "bot").rglob("*.py"))}
+
+
+def test_bot_packages_import_only_downwards() -> None:
+    graph = bot_import_graph()
+    assert {"bot.agenda.listing", "bot.delivery.outbox", "bot.assistant"} <= set(graph)
+    assert layer_violations(graph) == []
+
+
+def test_the_layer_check_catches_an_upward_import_and_an_unplaced_module() -> None:
+    graph = {
+        "bot.agenda.listing": {"bot.agenda.catalog", "bot.replies", "storage.models"},  # fine: own package, kernel
+        "bot.agenda.questions": {"bot.reminders.bookmarks"},  # the agenda must not know reminders
+        "bot.delivery.outbox": {"bot.partnering.views"},  # delivery knows no capability
+        "bot.replies": {"bot.agenda.catalog"},  # the kernel knows no capability
+        "bot.partnering.requests": {"bot.reminders.bookmarks", "bot.agenda"},  # fine: both below
+        "bot.messages": {"bot.announcements.replies"},  # fine: the top knows everything
+        "bot.dashboard.pages": {"bot.replies"},  # a new package nobody placed
+    }
+
+    assert layer_violations(graph) == [
+        "bot.agenda.questions (agenda) imports bot.reminders.bookmarks (reminders)",
+        "bot.dashboard.pages is in no layer",
+        "bot.delivery.outbox (delivery) imports bot.partnering.views (partnering)",
+        "bot.replies (kernel) imports bot.agenda.catalog (agenda)",
+    ]
+
+
+def test_from_package_imports_count_as_imports_of_the_module(tmp_path: Path) -> None:
+    """``from bot.reminders import replies`` imports ``bot.reminders.replies``, not only the package."""
+    sample = tmp_path / "sample.py"
+    sample.write_text("from bot.reminders import replies as rr\nfrom bot.agenda.catalog import Catalog\n")
+
+    assert imported_modules(sample) == {"bot.reminders", "bot.reminders.replies", "bot.agenda.catalog"}

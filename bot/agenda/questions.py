@@ -13,8 +13,8 @@ from datetime import date, datetime
 from bot.agenda import listing as agenda_module
 from bot.agenda.catalog import EventView, SessionView
 from bot.agenda.days import UnknownDay, default_day, find_day, today_in_event
+from bot.agenda.help import help_reply
 from bot.agenda.venues import match_venue, venue_card
-from bot.help import help_reply
 from bot.replies import Heading, Note, Paragraph, Reply, SessionCard
 from bot.text import clean_input, content_tokens, fold, tokens
 from bot.timefmt import clock, short_day

@@ -1,0 +1,123 @@
+"""What every desk of the assistant shares: the services it holds, who is talking, sending what a change queued,
+and turning a person's mistake into a polite reply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.agenda.catalog import Catalog, EventView, NoEventLoaded
+from bot.announcements.broadcasts import Announcements
+from bot.clock import Clock
+from bot.delivery.notifier import Notifier
+from bot.delivery.outbox import Deliverer
+from bot.errors import UserError
+from bot.messages import RENDERERS
+from bot.partnering.directory import PartnerDirectory
+from bot.partnering.floor import FloorPlan
+from bot.partnering.participants import Participants, PersonInfo, Profile
+from bot.partnering.requests import Limits, Partnering
+from bot.reminders.bookmarks import REMINDER_KINDS, Reminders
+from bot.replies import Paragraph, Reply
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+NO_EVENT = "No event is loaded yet. An organiser can load one with `python -m bot load-event FILE`."
+WORKER_ONLY_KINDS = (*REMINDER_KINDS, "agenda_changes", "announcement", "announcement_progress")
+NOT_ORGANISER = "Sorry, only the event's organisers can do that. If you are one, ask an admin to add you to ORGANISER_IDS."
+
+
+def say(text: str) -> Reply:
+    return Reply(text=text).add(Paragraph(text))
+
+
+def friendly(action: Callable[[], Reply]) -> Reply:
+    """Run ``action``; a mistake the person made becomes a polite reply, and nothing was changed."""
+    try:
+        return action()
+    except NoEventLoaded:
+        return say(NO_EVENT)
+    except UserError as error:
+        return say(str(error))
+
+
+class AssistantBase:
+    """State shared by every desk, who is talking, and sending what a change queued."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        catalog: Catalog | None = None,
+        notifiers: dict[str, Notifier] | None = None,
+        limits: Limits | None = None,
+        organisers: frozenset[str] = frozenset(),
+        send_now: bool = False,
+    ) -> None:
+        """``send_now``: send queued messages before returning (console, tests) instead of in the background."""
+        self.db = db
+        self.clock = clock
+        self.catalog = catalog or Catalog(db)
+        self.participants = Participants(db)
+        self.directory = PartnerDirectory(db)
+        self.partnering = Partnering(db=db, clock=clock, participants=self.participants, limits=limits)
+        self.floor = FloorPlan(db=db, clock=clock)
+        self.reminders = Reminders(db=db, clock=clock)
+        self.announcements = Announcements(db=db, clock=clock)
+        self.organiser_check: Callable[[str], bool] | None = None
+        self.organisers = organisers
+        self.deliverer = (
+            Deliverer(db=db, clock=clock, notifiers=notifiers, renderers=RENDERERS) if notifiers is not None else None
+        )
+        self.send_now = send_now
+
+    def add_notifier(self, platform: str, notifier: Notifier) -> None:
+        """Let this process send direct messages to ``platform``'s users."""
+        if self.deliverer is None:
+            self.deliverer = Deliverer(db=self.db, clock=self.clock, notifiers={}, renderers=RENDERERS)
+        self.deliverer.notifiers[platform] = notifier
+
+    def event(self) -> EventView:
+        return self.catalog.current()
+
+    def _with_event(self, answer) -> Reply:
+        return friendly(lambda: answer(self.catalog.current()))
+
+    # --- who is talking --------------------------------------------------------------------
+
+    def identify(self, *, platform: str, external_id: str, lookup: Callable[[], PersonInfo | None]) -> int:
+        """The participant behind a platform user, created from ``lookup()`` on first contact.
+
+        Raises:
+            bot.errors.NotFound: the platform does not know the user.
+        """
+        return self.participants.ensure(platform=platform, external_id=external_id, lookup=lookup, now=self.clock.now())
+
+    def is_organiser(self, external_id: str) -> bool:
+        """``"*"`` in the organiser set makes everyone one (the local console); an adapter may add
+        its own check (Slack: members of ORGANISER_USERGROUP)."""
+        if "*" in self.organisers or external_id in self.organisers:
+            return True
+        return bool(self.organiser_check and self.organiser_check(external_id))
+
+    def profile_of(self, participant_id: int) -> Profile:
+        return self.participants.get(participant_id)
+
+    def sent(self) -> None:
+        """Send what the last change queued: now (console, tests) or in the background (web).
+
+        Reminders and other scheduled messages are the worker's alone; a web process only
+        sends the immediate answers to what someone just did.
+        """
+        if self.deliverer is None:
+            return
+        if self.send_now:
+            self.deliverer.drain(exclude_kinds=WORKER_ONLY_KINDS)
+        else:
+            self.deliverer.kick(exclude_kinds=WORKER_ONLY_KINDS)
+
+    def _changing(self, action: Callable[[], Reply]) -> Reply:
+        reply = friendly(action)
+        self.sent()
+        return reply

@@ -1,0 +1,163 @@
+"""The assistant's partnering desk: profiles, the partner directory, meeting requests and meetings."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from bot.agenda.days import UnknownDay, find_day
+from bot.assistant.base import friendly, say
+from bot.errors import NotAllowed, UserError
+from bot.partnering import replies as meeting_replies
+from bot.partnering.participants import ProfileUpdate
+from bot.partnering.views import BlockView, RequestView
+from bot.replies import Paragraph, Reply
+from bot.text import clean_input, tokens
+
+log = logging.getLogger(__name__)
+
+
+class PartneringDesk:
+    """Profiles, the partner directory, meeting requests and meetings. Mixed into :class:`bot.assistant.Assistant`, whose state it uses."""
+
+    def profile(self, *, actor: int, person: int | None = None) -> Reply:
+        return friendly(
+            lambda: meeting_replies.profile_reply(self.participants.get(person or actor), mine=person in (None, actor))
+        )
+
+    def save_profile(self, *, actor: int, update: ProfileUpdate) -> Reply:
+        def run() -> Reply:
+            profile = self.participants.update_profile(actor, update, now=self.clock.now())
+            return meeting_replies.profile_reply(profile, mine=True).add(Paragraph("Profile saved."))
+
+        return friendly(run)
+
+    def partners(self, *, actor: int, text: str) -> Reply:
+        def run() -> Reply:
+            me = self.participants.get(actor)
+            if tokens(clean_input(text)):
+                return meeting_replies.partners_reply(
+                    self.directory.search(text, exclude=actor), suggestions=False, me_complete=me.complete
+                )
+            return meeting_replies.partners_reply(self.directory.suggestions(me), suggestions=True, me_complete=me.complete)
+
+        return friendly(run)
+
+    # --- meetings --------------------------------------------------------------------------
+
+    def parse_day(self, text: str) -> date | None:
+        """A preferred day from what someone typed; empty or "first available" means none.
+
+        Raises:
+            UserError: the text names a day the event does not have.
+        """
+        cleaned = clean_input(text)
+        if not tokens(cleaned) or " ".join(tokens(cleaned)) in ("first available", "any", "anytime", "first"):
+            return None
+        try:
+            day, rest = find_day(cleaned, self.catalog.current(), self.clock.now())
+        except UnknownDay as error:
+            raise UserError(str(error)) from None
+        if day is None:
+            raise UserError("I don't know that day. Say day 1, day 2, tomorrow, or first available.")
+        return day
+
+    def request_meeting(self, *, actor: int, invitee: int, topic: str, message: str = "", day: str = "") -> Reply:
+        def run() -> Reply:
+            request = self.partnering.create_request(
+                requester_id=actor, invitee_id=invitee, topic=topic, message=message, preferred_day=self.parse_day(day)
+            )
+            return meeting_replies.request_sent(request)
+
+        return self._changing(run)
+
+    def accept(self, *, actor: int, request_id: int) -> Reply:
+        return self._changing(
+            lambda: meeting_replies.accept_reply(self.partnering.accept(request_id=request_id, actor_id=actor), viewer=actor)
+        )
+
+    def decline(self, *, actor: int, request_id: int, reason: str = "") -> Reply:
+        def run() -> Reply:
+            request = self.partnering.decline(request_id=request_id, actor_id=actor, reason=reason)
+            return say(f"Declined {request.requester.name}'s request. I've let them know.")
+
+        return self._changing(run)
+
+    def withdraw(self, *, actor: int, request_id: int) -> Reply:
+        def run() -> Reply:
+            request = self.partnering.withdraw(request_id=request_id, actor_id=actor)
+            other = request.invitee if request.requester.id == actor else request.requester
+            return say(f"Withdrawn: the meeting request with {other.name} ({request.topic}). I've let them know.")
+
+        return self._changing(run)
+
+    def propose_choices(self, *, actor: int, request_id: int) -> tuple[RequestView, list[date], list[BlockView]]:
+        """The days and blocks still open for proposing another time for a request.
+
+        Raises:
+            NotAllowed: the person is not one of the two in the request.
+        """
+        request = self.partnering.request(request_id)
+        if actor not in (request.requester.id, request.invitee.id):
+            log.warning("participant %s asked for times of request %s, which is not theirs", actor, request_id)
+            raise NotAllowed("Only the two people in this meeting can propose another time.")
+        now = self.clock.now()
+        blocks = [b for b in self.partnering.blocks(participant_id=actor) if b.ends_at > now]
+        zone = ZoneInfo(request.timezone)
+        days = sorted({b.starts_at.astimezone(zone).date() for b in blocks})
+        return request, days, blocks
+
+    def propose_options(self, *, actor: int, request_id: int) -> Reply:
+        return friendly(lambda: meeting_replies.propose_choices(*self.propose_choices(actor=actor, request_id=request_id)))
+
+    def propose(self, *, actor: int, request_id: int, day: date | None = None, block_id: int | None = None) -> Reply:
+        return self._changing(
+            lambda: meeting_replies.accept_reply(
+                self.partnering.propose(request_id=request_id, actor_id=actor, day=day, block_id=block_id),
+                viewer=actor,
+                proposed=True,
+            )
+        )
+
+    def cancel(self, *, actor: int, meeting_id: int) -> Reply:
+        def run() -> Reply:
+            meeting = self.partnering.cancel(meeting_id=meeting_id, actor_id=actor)
+            return say(
+                f"Cancelled your meeting with {meeting.other.name} on {meeting_replies.when(meeting)}. I've told them."
+            )
+
+        return self._changing(run)
+
+    def reschedule(self, *, actor: int, meeting_id: int) -> Reply:
+        """Offer other times; the meeting keeps its place until a new one is booked (see :meth:`propose`)."""
+
+        def run() -> Reply:
+            meeting = self.partnering.meeting(meeting_id, participant_id=actor)
+            if meeting.status != "booked":
+                raise UserError("This meeting is cancelled; send a new request with /meet.")
+            reply = say(
+                f"Your meeting with {meeting.other.name} stays on {meeting_replies.when(meeting)} until you pick another time:"
+            )
+            options = self.propose_options(actor=actor, request_id=meeting.request_id)
+            reply.parts.extend(options.parts[1:])
+            return reply
+
+        return friendly(run)
+
+    def set_unavailable(self, *, actor: int, block_id: int, unavailable: bool) -> Reply:
+        def run() -> Reply:
+            block = self.partnering.set_unavailable(participant_id=actor, block_id=block_id, unavailable=unavailable)
+            name = meeting_replies.block_label(block, self.partnering.timezone())
+            if block.unavailable:
+                return say(f"You are unavailable for {name}; no meetings will be placed there.")
+            return say(f"You are available for {name} again.")
+
+        return friendly(run)
+
+    def meetings(self, *, actor: int) -> Reply:
+        return friendly(
+            lambda: meeting_replies.overview_reply(
+                self.partnering.overview(participant_id=actor), timezone=self.partnering.timezone()
+            )
+        )
