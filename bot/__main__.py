@@ -94,11 +94,13 @@ def cmd_console(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     from handlers.slack.app import build_app, build_wsgi
+    from handlers.web.dashboard import DashboardApp
 
     if not settings.slack_configured:
         return _fail("SLACK_BOT_TOKEN is not set; set it (see .env.example) or try `python -m bot console`")
     db = open_database(settings)
     assistant = Assistant(db=db, clock=SystemClock(), organisers=settings.organiser_ids, limits=limits_from(settings))
+    assistant.public_url = settings.public_url
     app = build_app(
         assistant=assistant,
         token=settings.slack_bot_token,
@@ -115,7 +117,9 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     import waitress
 
     log.info("serving Slack requests on http://0.0.0.0:%s/slack/events", settings.port)
-    waitress.serve(build_wsgi(app, health=db.ping), host="0.0.0.0", port=settings.port, threads=8, ident="partnerup")
+    log.info("organisers' dashboard on %s/dashboard", settings.public_url)
+    mounts = {"/dashboard": DashboardApp(assistant, secret=settings.dashboard_secret)}
+    waitress.serve(build_wsgi(app, health=db.ping, mounts=mounts), host="0.0.0.0", port=settings.port, threads=8, ident="partnerup")
     return 0
 
 
