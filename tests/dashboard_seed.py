@@ -114,7 +114,9 @@ def seed(assistant: Assistant, directory: Path) -> dict[str, list[int]]:
         rows = session.scalars(select(Delivery.id).order_by(Delivery.id)).all()
         for n, delivery_id in enumerate(rows):
             if n % 7 == 3:
-                session.execute(update(Delivery).where(Delivery.id == delivery_id).values(status="failed", detail="user_not_found"))
+                session.execute(
+                    update(Delivery).where(Delivery.id == delivery_id).values(status="failed", detail="user_not_found")
+                )
             elif n % 3 != 2:
                 sent = now - timedelta(hours=1) if n % 2 else now
                 session.execute(update(Delivery).where(Delivery.id == delivery_id).values(status="sent", sent_at=sent))

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import logging
 import math
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -53,6 +54,14 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 PAGES = ("overview", "plan", "people", "print")
+
+NEXT_PAGE = re.compile(r"/dashboard(/(plan(/[A-Za-z0-9_-]{1,100})?|people|print))?")
+
+
+def landing(next_page: str) -> str:
+    """Where a sign-in link lands: one of the dashboard's own pages (never another site), the overview by default."""
+    return next_page if NEXT_PAGE.fullmatch(next_page) else "/dashboard"
+
 
 WsgiApp = Callable[[dict, Callable[..., Any]], Iterable[bytes]]
 
@@ -144,7 +153,7 @@ class DashboardApp:
                 "This sign-in link does not work: it was already used, it is older than 15 minutes, or it is not a "
                 "link PartnerUp sent."
             )
-        response = Response(status=303, headers={"Location": "/dashboard"})
+        response = Response(status=303, headers={"Location": landing(request.args.get("next", ""))})
         value = self.signer.dumps({"x": signed.external_id, "p": signed.participant_id, "t": self.now().timestamp()})
         response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_SECONDS, path="/dashboard", secure=self.secure,
                             httponly=True, samesite="Lax")  # fmt: skip
