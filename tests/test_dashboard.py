@@ -436,3 +436,13 @@ def test_public_url_and_dashboard_secret_settings() -> None:
     assert settings.dashboard_secret == "s" * 32 and "s" * 32 not in repr(settings)
     with pytest.raises(ConfigError, match="PUBLIC_URL"):
         load_settings({"PUBLIC_URL": "partnerup.example.com"})
+
+
+def test_the_refresh_script_is_exactly_the_one_the_policy_allows(bot: Assistant) -> None:
+    import base64
+    import hashlib
+
+    response = signed_in(bot).get("/dashboard")
+    [script] = re.findall(r"<script>(.*?)</script>", response.data.decode(), re.S)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in response.headers["Content-Security-Policy"]
