@@ -1,7 +1,8 @@
 """Make the README's dashboard screenshot (docs/dashboard.png) from the seeded test event, the way an organiser
 sees it: a real server, a real one-time sign-in link, headless Chromium.
 
-    .venv/bin/python -m scripts.dashboard_screenshot [--out docs/dashboard.png] [--page /dashboard]
+    .venv/bin/python -m scripts.dashboard_screenshot [--out docs/dashboard.png] [--page /dashboard] [--height 1500]
+    .venv/bin/python -m scripts.dashboard_screenshot --out docs/dashboard-plan.png --page /dashboard/plan/morning --height 900
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import tempfile
 import threading
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from waitress import wasyncore
@@ -53,11 +53,11 @@ def main() -> None:
             _, message = assistant.dashboard_link(external_id="ada-nilsen", actor=ids["people"][2])
             link = next(part.text for part in message.parts if "login?token=" in getattr(part, "text", ""))
             if args.page != "/dashboard":
-                link = link  # the login always lands on /dashboard; other pages need the cookie, see --page below
+                link += f"&next={args.page}"  # the sign-in link lands on any dashboard page
             out = Path(args.out).resolve()
             out.parent.mkdir(parents=True, exist_ok=True)
             screenshot(link, out, height=args.height)
-            print(f"wrote {out} (signed in with {quote('/report dashboard')!s} link, page /dashboard)")
+            print(f"wrote {out} (signed in with a /report dashboard link, page {args.page})")
         finally:
             stop.set()
             thread.join(timeout=5)
