@@ -446,3 +446,10 @@ def test_the_refresh_script_is_exactly_the_one_the_policy_allows(bot: Assistant)
     [script] = re.findall(r"<script>(.*?)</script>", response.data.decode(), re.S)
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     assert f"script-src 'sha256-{digest}'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_head_request_or_a_post_does_not_spend_a_link(bot: Assistant) -> None:
+    link = link_for(bot)
+    assert web(bot).head(link).status_code == 401
+    assert web(bot).post(link).status_code == 401
+    assert web(bot).get(link).status_code == 303
