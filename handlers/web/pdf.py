@@ -3,6 +3,7 @@ for the help desk. Drawn straight on the canvas (no layout engine) so 400 tables
 
 from __future__ import annotations
 
+import functools
 import io
 from datetime import datetime
 from pathlib import Path
@@ -38,8 +39,9 @@ def _register_fonts() -> None:
     raise RuntimeError("no TrueType font found for the PDF schedules")
 
 
+@functools.lru_cache(maxsize=65536)
 def fit(text: str, font: str, size: float, width: float) -> str:
-    """``text`` cut (with an ellipsis) to fit ``width`` points."""
+    """``text`` cut (with an ellipsis) to fit ``width`` points (cached: the same names and times recur on many pages)."""
     text = " ".join(text.split())
     if pdfmetrics.stringWidth(text, font, size) <= width:
         return text
