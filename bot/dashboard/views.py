@@ -254,8 +254,7 @@ class Dashboard:
             )
             blocks, per_slot = [], {}
             tables_at = self._tables_by_venue(session, event)
-            for block in self._blocks(session, event, per_slot_rows):
-                slots = [s for s in block.slots if s.active or per_slot_rows.get(s.id)]
+            for block, slots in self._blocks(session, event, per_slot_rows):
                 tables = tables_at.get(block.venue_id, 0) if block.venue_id else sum(tables_at.values())
                 in_block = sum(per_slot_rows.get(s.id, 0) for s in slots)
                 local = timefmt.local(block.starts_at, zone)
@@ -293,8 +292,9 @@ class Dashboard:
         )
 
     @staticmethod
-    def _blocks(session, event: Event, booked_per_slot: dict[int, int]) -> list[MeetingBlock]:
-        """Active blocks, and retired ones that still hold meetings, in time order, with their slots loaded."""
+    def _blocks(session, event: Event, booked_per_slot: dict[int, int]) -> list[tuple[MeetingBlock, list[MeetingSlot]]]:
+        """Active blocks and retired ones that still hold meetings, in time order, each with its slots that are
+        offered or hold a meeting."""
         blocks = session.scalars(
             select(MeetingBlock).where(MeetingBlock.event_id == event.id).order_by(MeetingBlock.starts_at)
         ).all()
@@ -306,9 +306,9 @@ class Dashboard:
             by_block[slot.block_id].append(slot)
         kept = []
         for block in blocks:
-            block.__dict__["_dashboard_slots"] = by_block[block.id]
-            if block.active or any(booked_per_slot.get(s.id) for s in by_block[block.id]):
-                kept.append(block)
+            shown = [s for s in by_block[block.id] if s.active or booked_per_slot.get(s.id)]
+            if block.active or any(booked_per_slot.get(s.id) for s in shown):
+                kept.append((block, shown))
         return kept
 
     @staticmethod
@@ -392,16 +392,15 @@ class Dashboard:
             }  # fmt: skip
             plans: list[BlockPlan] = []
             slot_home: dict[int, tuple[BlockPlan, Slot]] = {}
-            for block in blocks:
+            for block, shown in blocks:
                 venue = venues.get(block.venue_id)
                 plan = BlockPlan(
                     block.key, block.title or block.key, block.starts_at, block.ends_at, venue.name if venue else ""
                 )
-                for s in block.__dict__["_dashboard_slots"]:
-                    if s.active or booked_per_slot.get(s.id):
-                        slot = Slot(s.id, s.starts_at, s.ends_at)
-                        plan.slots.append(slot)
-                        slot_home[s.id] = (plan, slot)
+                for s in shown:
+                    slot = Slot(s.id, s.starts_at, s.ends_at)
+                    plan.slots.append(slot)
+                    slot_home[s.id] = (plan, slot)
                 plans.append(plan)
             for row in booked_rows:
                 plan, slot = slot_home.get(row.slot_id, (None, None))
@@ -414,7 +413,7 @@ class Dashboard:
                     id=row.id, block_key=plan.key, slot=slot, table=table, address=address[row.table_id],
                     topic=topic, people=(Person(a_id, a_name, a_org or ""), Person(b_id, b_name, b_org or "")),
                 )  # fmt: skip
-            for plan, block in zip(plans, blocks, strict=True):
+            for plan, (block, _) in zip(plans, blocks, strict=True):
                 used = {table_id for table_id, _ in plan.cells}
                 plan.tables = [
                     table_views[t.id]
