@@ -82,6 +82,8 @@ def cmd_console(settings: Settings, _args: argparse.Namespace) -> int:
         db=db, clock=SystemClock(), organisers=frozenset({"*"}), send_now=True, limits=limits_from(settings)
     )
     logging.getLogger("bot.worker").setLevel(logging.WARNING)  # its messages are printed; its counts are noise here
+    assistant.public_url = settings.public_url
+    serve_dashboard_locally(assistant, settings)
     console = Console(assistant)  # brings the console's notifier, so the worker below prints here
     console.worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
                             announcements=assistant.announcements, rate=None)  # fmt: skip
@@ -92,13 +94,33 @@ def cmd_console(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_dashboard_locally(assistant: Assistant, settings: Settings) -> None:
+    """The console's own dashboard on 127.0.0.1:$PORT, so the link from `/report dashboard` opens while it runs."""
+    import threading
+
+    from waitress.server import create_server
+
+    from handlers.web.dashboard import DashboardApp
+
+    try:
+        server = create_server(DashboardApp(assistant, secret=settings.dashboard_secret), host="127.0.0.1",
+                               port=settings.port, threads=2, ident="partnerup")  # fmt: skip
+    except OSError as error:
+        log.warning("the dashboard is not served (port %s: %s); the console works without it", settings.port, error.strerror)
+        return
+    logging.getLogger("waitress").setLevel(logging.WARNING)
+    threading.Thread(target=server.run, daemon=True, name="dashboard").start()
+
+
 def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     from handlers.slack.app import build_app, build_wsgi
+    from handlers.web.dashboard import DashboardApp
 
     if not settings.slack_configured:
         return _fail("SLACK_BOT_TOKEN is not set; set it (see .env.example) or try `python -m bot console`")
     db = open_database(settings)
     assistant = Assistant(db=db, clock=SystemClock(), organisers=settings.organiser_ids, limits=limits_from(settings))
+    assistant.public_url = settings.public_url
     app = build_app(
         assistant=assistant,
         token=settings.slack_bot_token,
@@ -115,7 +137,11 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     import waitress
 
     log.info("serving Slack requests on http://0.0.0.0:%s/slack/events", settings.port)
-    waitress.serve(build_wsgi(app, health=db.ping), host="0.0.0.0", port=settings.port, threads=8, ident="partnerup")
+    log.info("organisers' dashboard on %s/dashboard", settings.public_url)
+    mounts = {"/dashboard": DashboardApp(assistant, secret=settings.dashboard_secret)}
+    waitress.serve(
+        build_wsgi(app, health=db.ping, mounts=mounts), host="0.0.0.0", port=settings.port, threads=8, ident="partnerup"
+    )
     return 0
 
 

@@ -36,6 +36,8 @@ class Settings:
     nudge_after_hours: float = 24.0
     worker_rate: float = 5.0
     worker_lease_seconds: float = 120.0
+    public_url: str = "http://localhost:3000"
+    dashboard_secret: str | None = field(default=None, repr=False)
 
     @property
     def slack_configured(self) -> bool:
@@ -127,7 +129,18 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Fa
     if usergroup and not (usergroup.isalnum() and usergroup.startswith("S")):
         raise ConfigError(f"ORGANISER_USERGROUP must be a Slack user group ID such as S0123ABCD, not {usergroup!r}")
 
+    public_url = (_clean(env, "PUBLIC_URL") or f"http://localhost:{port}").rstrip("/")
+    if not public_url.startswith(("http://", "https://")) or " " in public_url:
+        raise ConfigError(f"PUBLIC_URL must be the address people open, such as https://partnerup.example.com, not {public_url!r}")
+    dashboard_secret = _clean(env, "DASHBOARD_SECRET")
+    if public_url.startswith("https://") and not dashboard_secret:
+        raise ConfigError("DASHBOARD_SECRET is not set; it signs the dashboard's cookies and is required when PUBLIC_URL is https")
+    if dashboard_secret and len(dashboard_secret) < 16:
+        raise ConfigError("DASHBOARD_SECRET must be at least 16 characters long (e.g. from `python -c 'import secrets; print(secrets.token_hex())'`)")
+
     return Settings(
+        public_url=public_url,
+        dashboard_secret=dashboard_secret,
         organiser_usergroup=usergroup,
         worker_rate=float(worker_rate),
         worker_lease_seconds=float(worker_lease),
@@ -166,7 +179,8 @@ def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(
-        SecretFilter([settings.slack_bot_token or "", settings.slack_signing_secret or "", settings.slack_app_token or ""])
+        SecretFilter([settings.slack_bot_token or "", settings.slack_signing_secret or "", settings.slack_app_token or "",
+                      settings.dashboard_secret or ""])  # fmt: skip
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

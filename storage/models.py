@@ -433,3 +433,21 @@ class OrganiserAction(Base):
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class DashboardToken(Base):
+    """A one-time sign-in link to the organisers' dashboard, bound to one organiser.
+
+    Only a SHA-256 of the token is kept, so the table alone cannot sign anyone in; ``used_at`` makes
+    a link die on first use (an UPDATE ... WHERE used_at IS NULL, so two clicks racing cannot both win).
+    """
+
+    __tablename__ = "dashboard_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

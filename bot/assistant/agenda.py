@@ -65,7 +65,7 @@ class AgendaDesk:
             reply = home_module.home(event, now=self.clock.now(), meetings=meetings)
             if external_id and self.is_organiser(external_id):
                 summary = announcement_replies.summary_reply(reports.summary(self.db))
-                reply.parts[1:1] = [Divider(), *summary.parts]
+                reply.parts[1:1] = [Divider(), *summary.parts, self.dashboard_note()]
             return reply
 
         return self.with_bookmarks(self._with_event(build), actor)

@@ -120,7 +120,7 @@ class OrganisersDesk:
     def organiser_summary(self, *, external_id: str) -> Reply:
         def run() -> Reply:
             self.check_organiser(external_id)
-            return announcement_replies.summary_reply(reports.summary(self.db))
+            return announcement_replies.summary_reply(reports.summary(self.db)).add(self.dashboard_note())
 
         return friendly(run)
 

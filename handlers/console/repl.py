@@ -150,6 +150,10 @@ class Console:
                 words = tokens(rest)
                 if not words:
                     return self.show(a.organiser_summary(external_id=self.key))
+                if words[0] == "dashboard":
+                    reply, private = a.dashboard_link(external_id=self.key, actor=self.me)
+                    sent = f"\n\nDirect message to {self.who}:\n" + render(private, with_share=False)[0] if private else ""
+                    return self.show(reply) + sent
                 reply, csv_text = a.report_csv(external_id=self.key, kind=words[0])
                 return self.show(reply) + ("\n" + csv_text if csv_text else "")
             case "":

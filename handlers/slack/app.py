@@ -112,12 +112,18 @@ def build_app(
 WsgiApp = Callable[[dict, Callable[..., Any]], Iterable[bytes]]
 
 
-def build_wsgi(app: App, *, health: Callable[[], bool]) -> WsgiApp:
-    """One WSGI app: ``POST /slack/events`` for everything Slack sends, ``GET /healthz`` for the platform."""
+def build_wsgi(app: App, *, health: Callable[[], bool], mounts: dict[str, WsgiApp] | None = None) -> WsgiApp:
+    """One WSGI app: ``POST /slack/events`` for everything Slack sends, ``GET /healthz`` for the platform, and
+    ``mounts``: further WSGI apps by path prefix (``{"/dashboard": app}`` gets ``/dashboard`` and every path under it,
+    with ``PATH_INFO`` unchanged)."""
     slack_handler = SlackRequestHandler(app)
+    mounted = sorted((mounts or {}).items(), key=lambda item: -len(item[0]))
 
     def wsgi(environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        for prefix, mounted_app in mounted:
+            if path == prefix or path.startswith(prefix + "/"):
+                return mounted_app(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/slack/events" and method == "POST":
             return slack_handler(environ, start_response)

@@ -13,7 +13,7 @@ from bot.replies import Actions, Button
 from bot.text import tokens
 from handlers.slack import announce_modals, blocks
 from handlers.slack.identity import participant
-from handlers.slack.uploads import send_csv
+from handlers.slack.uploads import send_csv, send_private
 
 DISCARD = "announce_discard"
 
@@ -78,10 +78,29 @@ def report_callback(ack: Ack, command: dict, client: WebClient, context: BoltCon
     words = tokens(command.get("text", ""))
     if not words:
         return _reply(ack, a.organiser_summary(external_id=user_id))
+    if words[0] == "dashboard":
+        return _dashboard_link(ack, client, context, user_id)
     reply, csv_text = a.report_csv(external_id=user_id, kind=words[0])
     _reply(ack, reply)
     if csv_text is not None:
         send_csv(client, user_id=user_id, filename=f"{words[0]}.csv", title=f"PartnerUp {words[0]} report", content=csv_text)
+    return None
+
+
+def _dashboard_link(ack: Ack, client: WebClient, context: BoltContext, user_id: str) -> None:
+    """``/report dashboard``: a one-time sign-in link, by direct message, for organisers only."""
+    a = context["assistant"]
+    if not a.is_organiser(user_id):
+        reply, _ = a.dashboard_link(external_id=user_id, actor=0)  # refuses (and logs) before using the actor
+        return _reply(ack, reply)
+    try:
+        me = participant(context, client, user_id)
+    except UserError as error:
+        return _reply(ack, say(str(error)))
+    reply, private = a.dashboard_link(external_id=user_id, actor=me)
+    _reply(ack, reply)
+    if private is not None:
+        send_private(client, user_id=user_id, reply=private)
     return None
 
 
