@@ -1,6 +1,6 @@
 """one-time dashboard sign-in tokens
 
-Revision ID: 0008
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-04 04:50:00
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 import storage.types
 
-revision = "0008"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
