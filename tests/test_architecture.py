@@ -125,7 +125,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("announcements", ("bot.announcements",)),
     (
         "front door",
-        ("bot.assistant", "bot.messages", "bot.worker", "bot.home", "bot.event_setup", "bot.__main__"),
+        ("bot.assistant", "bot.messages", "bot.worker", "bot.home", "bot.event_setup", "bot.demo", "bot.__main__"),
     ),
 ]
 
