@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.agenda.catalog import NoEventLoaded
 from bot.assistant import Assistant
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, configure_logging, load_settings
@@ -107,11 +108,28 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
             f"Demo cast: {', '.join(seeded.people)} (all fictional) are here; you have a profile, a meeting about to"
             " start and a request waiting. /meetings shows them; `python -m bot console --empty` starts without them."
         )
+    elif (over := _over_since(assistant)) is not None:
+        intro.append(
+            f"The event in this database ended on {over:%a} {over.day} {over:%b}. For a live demo, start afresh: "
+            "delete partnerup-console.db (or point DATABASE_URL elsewhere) and run the console again."
+        )
     try:
         console.run(sys.stdin, sys.stdout, interactive=sys.stdin.isatty(), intro="\n".join(line for line in intro if line))
     except KeyboardInterrupt:
         print("\nBye.")
     return 0
+
+
+def _over_since(assistant: Assistant) -> date | None:
+    """The last day of the loaded event when all of it is in the past (an old console database), else None."""
+    try:
+        event = assistant.event()
+    except NoEventLoaded:  # the agenda says so itself
+        return None
+    ends = [session.ends_at for session in event.sessions]
+    if not ends or max(ends) > assistant.clock.now():
+        return None
+    return max(ends).astimezone(event.zone).date()
 
 
 def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:

@@ -124,11 +124,13 @@ def _open_drop_in(assistant: Assistant, *, starts_at: datetime) -> None:
                 MeetingBlock.ends_at > starts_at,
             )
         )
-        venue_id = session.scalar(
-            select(MeetingTable.venue_id)
-            .where(MeetingTable.event_id == event.id, MeetingTable.active.is_(True))
-            .order_by(MeetingTable.position)
-        )
+        with_tables = select(MeetingTable.venue_id).where(MeetingTable.event_id == event.id, MeetingTable.active.is_(True))
+        venue_id = session.scalar(  # where the next partnering block is, so the drop-in is at today's venue
+            select(MeetingBlock.venue_id)
+            .where(MeetingBlock.event_id == event.id, MeetingBlock.active.is_(True), MeetingBlock.starts_at >= ends_at,
+                   MeetingBlock.venue_id.in_(with_tables))
+            .order_by(MeetingBlock.starts_at)
+        ) or session.scalar(with_tables.order_by(MeetingTable.position))  # fmt: skip
         if overlapping is not None or venue_id is None:
             return
         block = MeetingBlock(event_id=event.id, key=DROP_IN_KEY, title="Demo drop-in meetings", starts_at=starts_at,

@@ -58,6 +58,9 @@ def test_a_year_later_the_bundled_event_is_live_today(db: Database) -> None:
     assert "From lab to patient" in on_now  # Olweus, 10:10–10:50 on day 1
     assert "over" not in on_now.lower()
 
+    friday = ada.handle("/agenda friday")
+    assert "Day 1 · Friday 3 December" in friday, friday  # weekday names follow the new dates
+
     ada.handle("/profile org=Biogenix; type=biotech; offers=TCR platform; seeks=pharma partner; interests=oncology")
     bjorn = console_with_worker(assistant, who="Bjørn")
     bjorn.handle("/profile org=Nordavind; type=pharma; offers=licensing; seeks=TCR assets; interests=oncology")
@@ -250,3 +253,35 @@ def test_empty_console_has_no_cast(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Demo cast" not in result.stdout
     assert "Nobody called 'Bjørn' is here yet" in result.stdout
+
+
+def test_an_old_console_database_says_how_to_get_a_live_demo(tmp_path: Path) -> None:
+    env = newcomer_env(tmp_path) | {"DATABASE_URL": f"sqlite:///{tmp_path / 'old.db'}"}
+    past = FIXTURE.replace("[2027-03-26, 2027-03-27, 2027-03-29]", "[2020-03-26, 2020-03-27, 2020-03-29]")
+    (tmp_path / "past.yml").write_text(past, encoding="utf-8")
+    loaded = subprocess.run([sys.executable, "-m", "bot", "load-event", "past.yml"], capture_output=True, text=True,
+                            cwd=tmp_path, env=env, timeout=60)  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr
+    result = subprocess.run([sys.executable, "-m", "bot", "console"], input="/quit\n", capture_output=True, text=True,
+                            cwd=tmp_path, env=env, timeout=60)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "The event in this database ended on Sun 29 Mar. For a live demo, start afresh" in result.stdout
+    assert "Demo cast" not in result.stdout  # a database that already had an event gets no cast
+
+
+def test_announce_at_a_time_alone_means_today(event_db: Database, clock: FixedClock) -> None:
+    ada = Console(Assistant(db=event_db, clock=clock, organisers=frozenset({"*"})))  # as in the console
+    scheduled = ada.handle("/announce to everyone at 23:59: Doors open")
+    assert "at Thu 3 Dec 23:59 CET" in scheduled, scheduled
+    assert "Give the time like this: at 07:30 (today), or with the date: at 2026-12-03 07:30" in ada.handle(
+        "/announce at 7pm: Doors open"
+    )
+
+
+def test_meetings_lists_availability_only_for_blocks_still_to_come(assistant: Assistant, clock: FixedClock) -> None:
+    ada = Console(assistant)
+    assert "Thu 3 Dec 11:10–12:30 CET 1:1 partnering meetings (morning)" in ada.handle("/meetings")
+    clock.set(datetime(2026, 12, 4, 9, 0, tzinfo=OSLO))
+    on_day_two = ada.handle("/meetings")
+    assert "Thu 3 Dec" not in on_day_two
+    assert "Fri 4 Dec 11:00–12:30 CET 1:1 partnering meetings (morning): available" in on_day_two

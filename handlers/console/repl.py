@@ -33,7 +33,7 @@ BANNER = """PartnerUp console: you are {who}. Type what you would type in Slack.
   /agenda, /agenda day 2, /agenda olweus, /venue, /partnerup help, /home
   a question, e.g. "when does Olweus speak?"
   /profile, /partners [words], /meet @Name <topic> [| day 2], /meetings, /reminders
-  organisers: /announce [to everyone|day 2|...] [at 2026-12-04 08:00]: <text>, /announce list, /report
+  organisers: /announce [to everyone|day 2|...] [at 08:00]: <text>, /announce list, /report
   a button's number to press it; /as <name> to become someone else; /quit to leave"""
 PROFILE_HELP = (
     "Set your profile like this:\n"
