@@ -257,7 +257,10 @@ class EventFile(_Strict):
         every session, block and slot alike and keeps their local times across a DST change.
         """
         delta = timedelta(days=(first_day - self.event.dates[0]).days)
-        event = self.event.model_copy(update={"dates": [day + delta for day in self.event.dates]})
+        try:
+            event = self.event.model_copy(update={"dates": [day + delta for day in self.event.dates]})
+        except OverflowError:
+            raise EventFileError(f"starting on {first_day.isoformat()}, the event would end after the year 9999") from None
         return self.model_copy(update={"event": event})
 
     def last_end(self) -> datetime:

@@ -202,6 +202,10 @@ def test_load_event_command_keeps_a_real_files_dates_unless_asked(tmp_path: Path
     bad = subprocess.run([*run, "--start-on", "next week"], capture_output=True, text=True, cwd=tmp_path, env=env,
                          timeout=60)  # fmt: skip
     assert bad.returncode == 2 and "not a date as YYYY-MM-DD" in bad.stderr
+    too_late = subprocess.run([*run, "--start-on", "9999-12-31"], capture_output=True, text=True, cwd=tmp_path, env=env,
+                              timeout=60)  # fmt: skip
+    assert too_late.returncode == 2 and "would end after the year 9999" in too_late.stderr
+    assert "Traceback" not in too_late.stderr
 
 
 # --- the demo cast -------------------------------------------------------------------------------
