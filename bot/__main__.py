@@ -1,10 +1,10 @@
 """PartnerUp's command line, and the one place that wires core, storage and adapters together.
 
 python -m bot                 the console when no Slack token is set, the Slack app otherwise
-python -m bot console         the local console (no Slack, no network)
+python -m bot console         the local console (no Slack, no network), with a demo cast unless --empty
 python -m bot serve           the Slack app: HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN
 python -m bot migrate         bring the database schema up to date
-python -m bot load-event FILE load or update an event from a YAML file
+python -m bot load-event FILE load or update an event from a YAML file (--start-on DATE moves it)
 """
 
 from __future__ import annotations
@@ -12,18 +12,20 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.agenda.catalog import NoEventLoaded
 from bot.assistant import Assistant
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, configure_logging, load_settings
-from bot.event_setup import ensure_default_event, load_event_file
+from bot.event_setup import demo_notice, ensure_default_event, load_event_file
 from bot.partnering.requests import Limits
 from bot.worker import Worker
 from storage.db import Database, SchemaOutOfDate
 from storage.event_file import EventFileError
+from storage.event_loader import LoadReport
 
 log = logging.getLogger("partnerup")
 
@@ -33,18 +35,29 @@ def _fail(message: str) -> int:
     return 2
 
 
-def open_database(settings: Settings) -> Database:
-    """The database, schema checked; a brand-new one is set up and gets the default event."""
-    db = Database(settings.database_url)
+def open_database(settings: Settings, *, url: str | None = None) -> tuple[Database, LoadReport | None]:
+    """The database, schema checked; a brand-new one is set up and gets the default event (moved to today
+    when its dates have passed; the report says so)."""
+    db = Database(url or settings.database_url)
     db.ensure_schema(migrate_if_new=True)
     report = ensure_default_event(db, clock=SystemClock())
     if report is not None:
         log.info("loaded the default event %s into the empty database", report.event_key)
-    return db
+        notice = demo_notice(report, now=SystemClock().now())
+        if notice:
+            log.info("%s", notice)
+    return db, report
 
 
 def limits_from(settings: Settings) -> Limits:
     return Limits(requests_per_day=settings.requests_per_day, nudge_after=timedelta(hours=settings.nudge_after_hours))
+
+
+def _iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {text[:40]!r}") from None
 
 
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
@@ -64,7 +77,7 @@ def cmd_load_event(settings: Settings, args: argparse.Namespace) -> int:
     db = Database(settings.database_url)
     db.ensure_schema(migrate_if_new=True)
     try:
-        report = load_event_file(db, args.file, clock=SystemClock())
+        report = load_event_file(db, args.file, clock=SystemClock(), start_on=args.start_on)
     except EventFileError as error:
         return _fail(f"{error}\nNothing was changed.")
     except IntegrityError as error:  # a rule the database keeps that the file check did not foresee
@@ -74,21 +87,36 @@ def cmd_load_event(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_console(settings: Settings, _args: argparse.Namespace) -> int:
+def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
+    """The console on its own database (``partnerup-console.db`` unless DATABASE_URL says otherwise); a new one
+    gets the bundled event and, unless ``--empty``, the demo cast from ``bot/data/demo_cast.yml``."""
+    from bot.demo import seed_demo_cast
     from handlers.console.repl import Console
 
-    db = open_database(settings)
-    assistant = Assistant(
-        db=db, clock=SystemClock(), organisers=frozenset({"*"}), send_now=True, limits=limits_from(settings)
-    )
     logging.getLogger("bot.worker").setLevel(logging.WARNING)  # its messages are printed; its counts are noise here
+    logging.getLogger("partnerup").setLevel(logging.WARNING)  # the console prints the demo notice itself
+    db, report = open_database(settings, url=settings.console_database_url)
+    clock = SystemClock()
+    assistant = Assistant(db=db, clock=clock, organisers=frozenset({"*"}), send_now=True, limits=limits_from(settings))
     assistant.public_url = settings.public_url
     serve_dashboard_locally(assistant, settings)
     console = Console(assistant)  # brings the console's notifier, so the worker below prints here
     console.worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
                             announcements=assistant.announcements, rate=None)  # fmt: skip
+    intro = [demo_notice(report, now=clock.now()) or ""]
+    if report is not None and not getattr(args, "empty", False):
+        seeded = seed_demo_cast(assistant, newcomer=console.me, identify=console.identify)
+        intro.append(
+            f"Demo cast: {', '.join(seeded.people)} (all fictional) are here; you have a profile, a meeting about to"
+            " start and a request waiting. /meetings shows them; `python -m bot console --empty` starts without them."
+        )
+    elif (over := _over_since(assistant)) is not None:
+        intro.append(
+            f"The event in this database ended on {over:%a} {over.day} {over:%b}. For a live demo, start afresh: "
+            "delete partnerup-console.db (or point DATABASE_URL elsewhere) and run the console again."
+        )
     try:
-        console.run(sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+        console.run(sys.stdin, sys.stdout, interactive=sys.stdin.isatty(), intro="\n".join(line for line in intro if line))
     except KeyboardInterrupt:
         print("\nBye.")
     return 0
@@ -112,13 +140,25 @@ def serve_dashboard_locally(assistant: Assistant, settings: Settings) -> None:
     threading.Thread(target=server.run, daemon=True, name="dashboard").start()
 
 
+def _over_since(assistant: Assistant) -> date | None:
+    """The last day of the loaded event when all of it is in the past (an old console database), else None."""
+    try:
+        event = assistant.event()
+    except NoEventLoaded:  # the agenda says so itself
+        return None
+    ends = [session.ends_at for session in event.sessions]
+    if not ends or max(ends) > assistant.clock.now():
+        return None
+    return max(ends).astimezone(event.zone).date()
+
+
 def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     from handlers.slack.app import build_app, build_wsgi
     from handlers.web.dashboard import DashboardApp
 
     if not settings.slack_configured:
         return _fail("SLACK_BOT_TOKEN is not set; set it (see .env.example) or try `python -m bot console`")
-    db = open_database(settings)
+    db, _ = open_database(settings)
     assistant = Assistant(db=db, clock=SystemClock(), organisers=settings.organiser_ids, limits=limits_from(settings))
     assistant.public_url = settings.public_url
     app = build_app(
@@ -152,7 +192,7 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
 
     if not settings.slack_configured:
         return _fail("SLACK_BOT_TOKEN is not set; the worker sends to Slack (the console runs its own worker)")
-    db = open_database(settings)
+    db, _ = open_database(settings)
     clock = SystemClock()
     assistant = Assistant(db=db, clock=clock, organisers=settings.organiser_ids, limits=limits_from(settings))
     assistant.add_notifier(
@@ -182,12 +222,15 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="PartnerUp, the event assistant.")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("console", help="talk to the bot in this terminal, no Slack needed")
+    console = sub.add_parser("console", help="talk to the bot in this terminal, no Slack needed")
+    console.add_argument("--empty", action="store_true", help="a new console database without the demo cast")
     sub.add_parser("serve", help="run the Slack app (HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN)")
     sub.add_parser("worker", help="send reminders and queued messages (one or more replicas)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     load = sub.add_parser("load-event", help="load or update an event from a YAML file")
     load.add_argument("file")
+    load.add_argument("--start-on", type=_iso_day, metavar="DATE",
+                      help="move the event by whole days so that day 1 is DATE (YYYY-MM-DD), e.g. for a rehearsal")  # fmt: skip
     args = parser.parse_args(argv)
     try:
         settings = load_settings()

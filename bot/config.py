@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_SQLITE_PATH = Path("partnerup.db")
+CONSOLE_SQLITE_PATH = Path("partnerup-console.db")  # the console's own: its demo cast never reaches serve's database
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -24,6 +25,7 @@ class Settings:
     """Everything the processes need from the environment."""
 
     database_url: str
+    console_database_url: str = f"sqlite:///{CONSOLE_SQLITE_PATH}"
     port: int = 3000
     log_level: str = "INFO"
     slack_bot_token: str | None = field(default=None, repr=False)
@@ -76,7 +78,8 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Fa
         load_dotenv(override=False)
         env = dict(os.environ)
 
-    database_url = _clean(env, "DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    given_url = _clean(env, "DATABASE_URL")
+    database_url = given_url or f"sqlite:///{DEFAULT_SQLITE_PATH}"
     if "://" not in database_url:
         raise ConfigError("DATABASE_URL must be a URL such as sqlite:///partnerup.db or postgresql+psycopg://user@host/db")
     if database_url.startswith("postgres://") or database_url.startswith("postgresql://"):
@@ -147,6 +150,7 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Fa
         requests_per_day=int(requests_per_day),
         nudge_after_hours=float(nudge_after_hours),
         database_url=database_url,
+        console_database_url=database_url if given_url else f"sqlite:///{CONSOLE_SQLITE_PATH}",
         port=port,
         log_level=log_level,
         slack_bot_token=bot_token,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -249,6 +249,30 @@ class EventFile(_Strict):
             datetime.combine(day, _parse_hhmm(block.start), tzinfo=self.zone),
             datetime.combine(day, _parse_hhmm(block.end), tzinfo=self.zone),
         )
+
+    def starting_on(self, first_day: date) -> EventFile:
+        """The same event moved by whole days so that day 1 is ``first_day`` (rehearsals, the live demo).
+
+        Sessions and partnering blocks name a day number and a local wall-clock time, so moving the dates moves
+        every session, block and slot alike and keeps their local times across a DST change.
+        """
+        delta = timedelta(days=(first_day - self.event.dates[0]).days)
+        try:
+            event = self.event.model_copy(update={"dates": [day + delta for day in self.event.dates]})
+        except OverflowError:
+            raise EventFileError(f"starting on {first_day.isoformat()}, the event would end after the year 9999") from None
+        return self.model_copy(update={"event": event})
+
+    def last_end(self) -> datetime:
+        """When the event is over: the end of its last session, or the end of its last day when it has none."""
+        ends = [self.session_instants(session)[1] for session in self.sessions]
+        ends += [self.block_instants(self.resolve_block(block))[1] for block in self.partnering.blocks]
+        return max(ends, default=datetime.combine(self.event.dates[-1] + timedelta(days=1), time(0), tzinfo=self.zone))
+
+    def day_end(self, day: int) -> datetime | None:
+        """The end of the last session of day ``day`` (1-based), or None when that day has none."""
+        ends = [self.session_instants(session)[1] for session in self.sessions if session.day == day]
+        return max(ends, default=None)
 
     @property
     def zone(self) -> ZoneInfo:

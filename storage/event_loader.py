@@ -9,7 +9,7 @@ report says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
@@ -58,6 +58,8 @@ class LoadReport:
     retired_slot_ids: list[int] = field(default_factory=list)
     retired_table_ids: list[int] = field(default_factory=list)
     told_of_changes: int = 0
+    moved_from: date | None = None  # day 1 as the file says it, when the event was loaded moved (--start-on, demo)
+    first_day: date | None = None
 
     @property
     def nothing_changed(self) -> bool:
@@ -67,6 +69,12 @@ class LoadReport:
 
     def summary_lines(self) -> list[str]:
         lines = [f"Event {self.event_key}: {'created' if self.created else 'updated'}."]
+        if self.moved_from is not None and self.first_day is not None:
+            days = (self.first_day - self.moved_from).days
+            lines.append(
+                f"Moved by {days} day(s): day 1 is {self.first_day:%a} {self.first_day.isoformat()}"
+                f" (the file says {self.moved_from:%a} {self.moved_from.isoformat()})."
+            )
         if self.nothing_changed and not self.created:
             lines.append("Nothing changed.")
         for key in self.added:

@@ -126,7 +126,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("dashboard", ("bot.dashboard",)),
     (
         "front door",
-        ("bot.assistant", "bot.messages", "bot.worker", "bot.home", "bot.event_setup", "bot.__main__"),
+        ("bot.assistant", "bot.messages", "bot.worker", "bot.home", "bot.event_setup", "bot.demo", "bot.__main__"),
     ),
 ]
 

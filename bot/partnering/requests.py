@@ -131,7 +131,8 @@ class Partnering:
             waiting = [request_view(r, event) for r in requests if r.status == "pending" and r.invitee_id == participant_id]
             sent = [request_view(r, event) for r in requests if r.status == "pending" and r.requester_id == participant_id]
             unplaced = [request_view(r, event) for r in requests if r.status == "accepted" and r.id not in booked_ids]
-            return Overview(upcoming, waiting, sent, unplaced, self._blocks(session, event, participant_id))
+            blocks = [block for block in self._blocks(session, event, participant_id) if block.ends_at > now]  # not past ones
+            return Overview(upcoming, waiting, sent, unplaced, blocks)
 
     def request(self, request_id: int) -> RequestView:
         with self.db.transaction() as session:

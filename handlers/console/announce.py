@@ -1,6 +1,6 @@
 """/announce and /report in the console. Syntax, since there is no modal:
 
-/announce [to everyone|day 2|session <words>|block <number>|types pharma,biotech|#channel] [at 2026-12-04 08:00]: <text>
+/announce [to everyone|day 2|session <words>|block <number>|types pharma,biotech|#channel] [at 08:00 | at 2026-12-04 08:00]: <text>
 /announce list
 """
 
@@ -18,8 +18,22 @@ from bot.errors import UserError
 HEADER = re.compile(r"^(?:to\s+(?P<audience>.+?))?\s*(?:\bat\s+(?P<at>.+))?$", re.S)
 HELP = (
     "Write: /announce [to everyone|day 2|session <words>|block <number>|types pharma,biotech|#channel] "
-    "[at 2026-12-04 08:00]: <message>. Without 'to', it goes to #console."
+    "[at 08:00 (today) or at YYYY-MM-DD 08:00]: <message>. Without 'to', it goes to #console."
 )
+
+
+def _send_at(text: str, zone: ZoneInfo, now: datetime) -> datetime:
+    """ "2026-12-04 07:30", or "07:30" for today in the event's zone (the demo's dates move, so a time alone helps)."""
+    for layout in ("%Y-%m-%d %H:%M", "%H:%M"):
+        try:
+            parsed = datetime.strptime(text, layout)
+        except ValueError:
+            continue
+        if layout == "%H:%M":
+            parsed = datetime.combine(now.astimezone(zone).date(), parsed.time())
+        return parsed.replace(tzinfo=zone)
+    today = now.astimezone(zone).date()
+    raise UserError(f"Give the time like this: at 07:30 (today), or with the date: at {today.isoformat()} 07:30")
 
 
 def parse(assistant: Assistant, text: str) -> Draft:
@@ -35,10 +49,7 @@ def parse(assistant: Assistant, text: str) -> Draft:
     event = assistant.event()
     send_at = None
     if match.group("at"):
-        try:
-            send_at = datetime.strptime(match.group("at").strip(), "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(event.timezone))
-        except ValueError:
-            raise UserError("Give the date and the time like this: at 2026-12-04 07:30") from None
+        send_at = _send_at(match.group("at").strip(), ZoneInfo(event.timezone), assistant.clock.now())
     word, _, rest = audience.partition(" ")
     if audience.startswith("#"):
         return Draft(message, "channel", audience, send_at=send_at)

@@ -33,7 +33,7 @@ BANNER = """PartnerUp console: you are {who}. Type what you would type in Slack.
   /agenda, /agenda day 2, /agenda olweus, /venue, /partnerup help, /home
   a question, e.g. "when does Olweus speak?"
   /profile, /partners [words], /meet @Name <topic> [| day 2], /meetings, /reminders
-  organisers: /announce [to everyone|day 2|...] [at 2026-12-04 08:00]: <text>, /announce list, /report
+  organisers: /announce [to everyone|day 2|...] [at 08:00]: <text>, /announce list, /report
   a button's number to press it; /as <name> to become someone else; /quit to leave"""
 PROFILE_HELP = (
     "Set your profile like this:\n"
@@ -68,7 +68,11 @@ class Console:
 
     def become(self, name: str) -> None:
         self.who = name
-        self.me = self.assistant.identify(
+        self.me = self.identify(name)
+
+    def identify(self, name: str) -> int:
+        """The participant called ``name`` in the console, created on first mention (the demo cast uses it)."""
+        return self.assistant.identify(
             platform=PLATFORM, external_id=persona_id(name), lookup=lambda: PersonInfo(display_name=name)
         )
 
@@ -314,8 +318,14 @@ class Console:
         threading.Thread(target=loop, name="console-worker", daemon=True).start()
         return stop
 
-    def run(self, stdin: TextIO, stdout: TextIO, *, interactive: bool = False) -> None:
-        stdout.write(self.banner() + "\n")
+    def run(self, stdin: TextIO, stdout: TextIO, *, interactive: bool = False, intro: str = "") -> None:
+        stdout.write(self.banner() + "\n" + (intro + "\n" if intro else ""))
+        with self._lock:  # what is already due (the demo's request and meeting reminder) shows before the first prompt
+            if self.worker is not None:
+                self.worker.tick()
+            if self._messages:
+                stdout.write("\n" + "".join(self._messages))
+                self._messages.clear()
         if interactive and self.worker is not None:
             self.tick_in_background(stdout)
         while True:
