@@ -123,6 +123,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("reminders", ("bot.reminders",)),
     ("partnering", ("bot.partnering",)),
     ("announcements", ("bot.announcements",)),
+    ("privacy", ("bot.privacy",)),
     (
         "front door",
         ("bot.assistant", "bot.messages", "bot.worker", "bot.home", "bot.event_setup", "bot.__main__"),
