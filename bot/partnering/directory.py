@@ -37,7 +37,7 @@ class PartnerDirectory:
         self._index = TermIndex()
         self._profiles: dict[int, Profile] = {}
         self._watermark = EPOCH
-        self._indexed: dict[int, datetime] = {}
+        self._indexed: dict[int, tuple[datetime, bool]] = {}
         self._hidden: set[int] = set()  # asked to be left out (privacy), or erased
         self._lock = threading.Lock()
 
@@ -57,11 +57,11 @@ class PartnerDirectory:
                 changed = [
                     (profile_of(row), row.updated_at, bool(row.hidden or row.deleted_at))
                     for row in rows
-                    if self._indexed.get(row.id) != row.updated_at
+                    if self._indexed.get(row.id) != (row.updated_at, bool(row.hidden or row.deleted_at))
                 ]
             for profile, stamp, hidden in changed:
                 self._profiles[profile.id] = profile
-                self._indexed[profile.id] = stamp
+                self._indexed[profile.id] = (stamp, hidden)
                 if hidden:
                     self._hidden.add(profile.id)
                 else:

@@ -211,7 +211,9 @@ class Participants:
         if not wanted:
             return []
         with self.db.transaction() as session:
-            rows = session.scalars(select(Participant).where(Participant.platform == platform)).all()
+            rows = session.scalars(
+                select(Participant).where(Participant.platform == platform, Participant.deleted_at.is_(None))
+            ).all()
             exact = [profile_of(r) for r in rows if fold(r.display_name) == wanted]
             if exact:
                 return exact

@@ -180,7 +180,7 @@ class Partnering:
             event = current_event(session)
             invitee = session.get(Participant, invitee_id)
             requester = session.get(Participant, requester_id)
-            if invitee is None or requester is None:
+            if invitee is None or requester is None or invitee.deleted_at or requester.deleted_at:
                 raise NotFound("I can't find that person in this workspace.")
             if invitee.is_bot:
                 raise UserError("Bots don't take meetings; pick a person.")

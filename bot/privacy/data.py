@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select, union, update
 from sqlalchemy.orm import Session as OrmSession
 
 from bot.clock import Clock
@@ -218,7 +218,7 @@ def erase(session: OrmSession, participant: Participant, *, now: datetime, partn
         update(OrganiserAction).where(OrganiserAction.actor == participant.external_id).values(actor=DELETED_NAME)
     )
     participant.external_id = f"deleted-{pid}"
-    participant.display_name = ""
+    participant.display_name = DELETED_NAME  # what organisers' reports show in their place
     participant.timezone = ""
     for name in ("title", "organisation", "org_type", "role", "offers", "seeks"):
         setattr(participant, name, "")
@@ -362,17 +362,18 @@ class Privacy:
             expired_sessions = select(AgendaSession.id).where(AgendaSession.event_id.in_(expired_ids))
             bookmarks = session.scalars(select(Bookmark).where(Bookmark.session_id.in_(expired_sessions))).all()
             report.bookmarks = len(bookmarks)
-            live_people = (
-                select(MeetingRequest.requester_id).where(MeetingRequest.event_id.in_(live_ids))
-                .union(select(MeetingRequest.invitee_id).where(MeetingRequest.event_id.in_(live_ids)))
-                .union(select(Bookmark.participant_id).join(AgendaSession, AgendaSession.id == Bookmark.session_id)
-                       .where(AgendaSession.event_id.in_(live_ids)))
-            )  # fmt: skip
+            live_people = union(
+                select(MeetingRequest.requester_id).where(MeetingRequest.event_id.in_(live_ids)),
+                select(MeetingRequest.invitee_id).where(MeetingRequest.event_id.in_(live_ids)),
+                select(Bookmark.participant_id)
+                .join(AgendaSession, AgendaSession.id == Bookmark.session_id)
+                .where(AgendaSession.event_id.in_(live_ids)),
+            ).subquery()
             people = session.scalars(
                 select(Participant).where(
                     Participant.deleted_at.is_(None),
                     Participant.updated_at < cutoff,
-                    Participant.id.not_in(live_people),
+                    Participant.id.not_in(select(live_people.c[0])),
                 )
             ).all()
             report.people = len(people)
