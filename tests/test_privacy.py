@@ -317,3 +317,111 @@ def test_logs_of_a_whole_scenario_carry_nothing_anyone_typed(
                "Another typed message", "Typed decline reason", "Ada Berg", "Bjørn Lund", "Carl Moe", "Head of BD"]  # fmt: skip
     for string in strings:
         assert string not in logged, f"{string!r} is in the logs"
+
+
+# --- App Home and confidentiality ---------------------------------------------------------------------------
+
+
+def test_app_home_has_a_privacy_section_and_no_one_elses_request_text(
+    slack_app: SlackHttpApp, fake_slack: FakeSlack, slack_people: None
+) -> None:
+    send_request(slack_app, fake_slack, by="U100", to="U200", topic="Confidential licensing", message="Secret terms")
+    wait_for_dm(fake_slack, "U200", "New meeting request")
+    for user in ("U100", "U300"):
+        slack_app.event({"type": "app_home_opened", "user": user, "tab": "home", "channel": "D1"})
+    published = {c.params["user_id"]: json.dumps(c.params["view"], ensure_ascii=False)
+                 for c in fake_slack.wait_for("views.publish", count=2)}  # fmt: skip
+    assert "Privacy" in published["U100"] and "privacy_delete" in published["U100"]
+    assert "Secret terms" not in published["U300"] and "Confidential licensing" not in published["U300"]
+    channel_posts = [
+        c.params for c in fake_slack.calls("chat.postMessage") if str(c.params.get("channel", "")).startswith("C")
+    ]
+    assert not any("Secret terms" in json.dumps(p, ensure_ascii=False) for p in channel_posts)
+
+    # A button pressed on App Home has no message to answer in: the answer comes by DM.
+    slack_app.post_signed(
+        b"payload="
+        + __import__("urllib.parse")
+        .parse.quote(
+            json.dumps(
+                {
+                    "type": "block_actions",
+                    "user": {"id": "U100"},
+                    "team": {"id": "T0001"},
+                    "api_app_id": "A0001",
+                    "container": {"type": "view", "view_id": "V1"},
+                    "trigger_id": "1.2.3",
+                    "actions": [
+                        {"type": "button", "action_id": "privacy_delete", "block_id": "b", "value": "1", "action_ts": "1"}
+                    ],
+                }
+            )
+        )
+        .encode(),  # fmt: skip
+        "application/x-www-form-urlencoded",
+    )
+    assert "Delete all your data?" in wait_for_dm(fake_slack, "U100", "Delete all your data?")["text"]
+
+
+# --- console and command line -------------------------------------------------------------------------------
+
+
+def test_console_privacy_download_hide_and_delete(assistant) -> None:
+    import re
+
+    from bot.worker import Worker as W
+    from handlers.console.repl import Console
+
+    assistant.send_now = True  # as `python -m bot console` runs it
+    console = Console(assistant, who="Ada Berg")
+    console.worker = W(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
+                       rate=None)  # fmt: skip
+    console.handle("/profile org=Biogenix; type=biotech; offers=console offer text")
+
+    def press(text_out: str, label: str) -> str:
+        match = re.search(r"\[(\d+)\] " + re.escape(label), text_out)
+        assert match, text_out
+        return console.handle(match.group(1))
+
+    overview = console.handle("/privacy")
+    assert "YOUR DATA IN PARTNERUP" in overview and "only you, the other person" in overview
+    downloaded = press(overview, "Download my data")
+    assert "partnerup-my-data.json" in downloaded and '"offers": "console offer text"' in downloaded
+    assert "hidden from the partner directory" in press(console.handle("/privacy"), "Hide me from the directory")
+    confirm = press(console.handle("/privacy"), "Delete my data…")
+    assert "DELETE ALL YOUR DATA?" in confirm
+    assert "your data is deleted" in press(confirm, "Yes, delete everything")
+    again = console.handle("/privacy")
+    assert "Hide me from the directory" in again  # a stranger again: not hidden, nothing kept
+    with assistant.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Participant).where(Participant.offers != "")) == 0
+
+
+def test_command_line_export_and_delete_for_someone_who_left(assistant, database_url: str, monkeypatch, capsys) -> None:
+    from bot.__main__ import main
+
+    ada, bjorn = people(assistant, "Ada Berg", "Bjørn Lund")
+    give_profile(assistant, ada, organisation="Biogenix", offers="CLI offer")
+    give_profile(assistant, bjorn, organisation="Roche", offers="BJORNSECRET offer")
+    assistant.request_meeting(actor=bjorn, invitee=ada, topic="CLI topic", message="CLI message")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+
+    assert main(["privacy", "export", "--user", "ada-berg", "--platform", "console"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["profile"]["offers"] == "CLI offer"
+    assert data["requests_received"][0]["from"] == {"name": "Bjørn Lund", "organisation": "Roche"}
+    assert "BJORNSECRET" not in json.dumps(data)
+
+    assert main(["privacy", "delete", "--user", "ada-berg", "--platform", "console"]) == 2
+    assert "--yes" in capsys.readouterr().err
+    assert main(["privacy", "delete", "--user", "ada-berg", "--platform", "console", "--yes"]) == 0
+    assert "1 declined" in capsys.readouterr().out
+    assert main(["privacy", "export", "--user", "ada-berg", "--platform", "console"]) == 2
+    assert "no data is kept" in capsys.readouterr().err
+    with assistant.db.transaction() as session:
+        statuses = session.scalars(select(Delivery.kind).where(Delivery.status == "pending")).all()
+    assert "request_declined" in statuses  # queued for the worker to tell Bjørn
+
+    assert main(["purge", "--dry-run"]) == 0
+    assert "No event is past its retention period" in capsys.readouterr().out
