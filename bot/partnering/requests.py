@@ -433,7 +433,9 @@ class Partnering:
         released = Released()
         party = or_(MeetingRequest.requester_id == participant_id, MeetingRequest.invitee_id == participant_id)
         requests = session.scalars(
-            select(MeetingRequest).where(party, MeetingRequest.status.in_(("pending", "accepted"))).order_by(MeetingRequest.id)
+            select(MeetingRequest)
+            .where(party, MeetingRequest.status.in_(("pending", "accepted")))
+            .order_by(MeetingRequest.id)
         ).all()
         for request in requests:
             meeting = session.scalars(
