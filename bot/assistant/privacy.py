@@ -44,7 +44,7 @@ class PrivacyDesk:
             now = self.clock.now()
             with self.db.transaction(write=True) as session:
                 enqueue(session, participant_id=actor, kind="data_export", ref_id=actor,
-                        dedupe_key=f"data_export:{actor}:{now.isoformat()}", due_at=now, now=now)  # fmt: skip
+                        dedupe_key=f"data_export:{actor}:{now:%Y%m%d%H%M}", due_at=now, now=now)  # fmt: skip
             log.info("participant %s asked for their data", actor)
             return privacy_replies.download_queued()
 
