@@ -72,6 +72,20 @@ def wait_for_dm(fake: FakeSlack, user: str, needle: str, timeout: float = 5.0) -
     raise AssertionError(f"no DM to {user} with {needle!r}: {[m.get('text') for m in dms_to(fake, user)]}")
 
 
+def wait_for_upload(fake: FakeSlack, needle: bytes, timeout: float = 5.0) -> bytes:
+    """The uploaded file containing ``needle`` (the file follows its message, so it may be a moment later)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [body for body in fake.uploads.values() if needle in body]
+        if found:
+            assert len(found) == 1
+            return found[0]
+        time.sleep(0.02)
+    raise AssertionError(f"no upload with {needle!r}")
+
+
 def privacy_buttons(app: SlackHttpApp, user: str) -> dict[str, str]:
     answer = app.command("/privacy", "", user=user)
     assert answer.status == 200
@@ -85,11 +99,8 @@ def last_response(fake: FakeSlack, count: int) -> dict:
     return fake.wait_for("response_url", count=count)[-1].params
 
 
-def json_download(fake: FakeSlack, count: int = 1) -> dict:
-    fake.wait_for("files.completeUploadExternal", count=count)
-    files = [json.loads(body) for body in fake.uploads.values() if body.startswith(b"{")]
-    assert files, "no JSON file was uploaded"
-    return files[-1]
+def json_download(fake: FakeSlack) -> dict:
+    return json.loads(wait_for_upload(fake, b'"about"'))
 
 
 def booked_meeting_between(app: SlackHttpApp, fake: FakeSlack, *, by: str, to: str, topic: str, message: str) -> None:
@@ -214,8 +225,7 @@ def test_delete_tells_the_others_updates_their_calendar_and_leaves_no_name_or_id
 
     cancelled = wait_for_dm(fake_slack, "U200", "cancelled your meeting")
     assert "Deleted participant cancelled your meeting on Thu 3 Dec" in cancelled["text"]
-    calendars = [b.decode() for b in fake_slack.uploads.values() if b"BEGIN:VCALENDAR" in b]
-    [cancel_ics] = [c for c in calendars if "METHOD:CANCEL" in c]
+    cancel_ics = wait_for_upload(fake_slack, b"METHOD:CANCEL").decode()
     assert "UID:partnerup-meeting-1@days-to-partner-up-2026" in cancel_ics and "STATUS:CANCELLED" in cancel_ics
     assert "Ada Berg" not in cancel_ics
     assert "withdrew the meeting request" in wait_for_dm(fake_slack, "U300", "withdrew")["text"]
@@ -234,7 +244,7 @@ def test_delete_tells_the_others_updates_their_calendar_and_leaves_no_name_or_id
         assert gone not in stored, gone
 
     export = slack_app.command("/meetings", "export", user="U400").json()
-    assert "meeting(s) as CSV" in export["text"]
+    assert "meeting(s) as CSV" in export["text"] and "personal data" in json.dumps(export["blocks"])
     upload = fake_slack.wait_for("files.completeUploadExternal", count=len(fake_slack.calls("files.completeUploadExternal")))
     assert "Personal data" in upload[-1].params.get("initial_comment", "")
     csv_text = next(b.decode() for b in fake_slack.uploads.values() if b"requester organisation" in b)

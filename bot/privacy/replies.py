@@ -70,7 +70,7 @@ def confirm_delete() -> Reply:
             "• requests you sent are withdrawn and requests you received are declined; the other person gets a "
             "short neutral notice;\n"
             "• meetings still to come are cancelled; the other person is told and gets an updated calendar entry;\n"
-            '• your name and Slack ID are removed everywhere (organisers\' reports show "deleted participant");\n'
+            '• your name and Slack ID are removed everywhere (organisers\' reports show "Deleted participant");\n'
             "• messages still queued for you are dropped.\n"
             "This cannot be undone. If you use PartnerUp again later, you start afresh."
         ),

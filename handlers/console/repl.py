@@ -101,7 +101,7 @@ class Console:
         line = line.strip()
         if not line:
             return ""
-        if not self.me:  # deleted their data: the next line starts afresh, as a stranger
+        if not self.me and not line.lower().startswith(("/as ", "/quit", "/exit")):  # deleted their data: a stranger now
             self.become(self.who)
         if line.isdigit():
             return self.press(int(line))
