@@ -13,7 +13,7 @@ import argparse
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bench.meetings import PARTICIPANTS, REQUESTS, seed
 from bench.setup import big_database
@@ -42,6 +42,8 @@ def main() -> None:
     clock = FixedClock(datetime(2026, 6, 21, 12, 0, tzinfo=UTC))
     db, _ = big_database(args.database_url, clock=clock, people=PARTICIPANTS)
     pending = seed(db, clock.now())
+    with db.transaction(write=True) as session:  # big_event stamps people with the wall clock; use the event's time
+        session.execute(update(Participant).values(created_at=clock.now(), updated_at=clock.now()))
     assistant = Assistant(db=db, clock=clock)
     with db.transaction() as session:  # the busiest people: most requests, with booked meetings
         busiest = session.scalars(

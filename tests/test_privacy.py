@@ -435,3 +435,26 @@ def test_command_line_export_and_delete_for_someone_who_left(assistant, database
 
     assert main(["purge", "--dry-run"]) == 0
     assert "No event is past its retention period" in capsys.readouterr().out
+
+
+def test_purge_keeps_people_of_a_later_event(assistant, event_db, clock: FixedClock, tmp_path) -> None:
+    from bot.event_setup import load_event_file
+    from tests.partnering_helpers import tiny_event_file
+
+    ada, bjorn = people(assistant, "Ada Berg", "Bjørn Lund")
+    give_profile(assistant, ada, organisation="Biogenix", offers="OLD-EVENT offer")
+    give_profile(assistant, bjorn, organisation="Roche")
+    assistant.request_meeting(actor=ada, invitee=bjorn, topic="OLD-TOPIC", message="OLD-MESSAGE")
+    later = tiny_event_file(tmp_path)
+    later.write_text(later.read_text().replace("2026-12-03", "2027-06-01").replace("tiny-partnering-2026", "later-2027"))
+    clock.set(datetime(2027, 5, 1, 12, 0, tzinfo=OSLO))  # past the first event's retention, before the second
+    load_event_file(event_db, later, clock=clock)
+    carl, dina = people(assistant, "Carl Moe", "Dina Holm")
+    give_profile(assistant, carl, organisation="Carl Pharma AS", offers="NEW-EVENT offer")
+    assistant.request_meeting(actor=dina, invitee=bjorn, topic="NEW-TOPIC")  # in the later event
+
+    report = assistant.privacy.purge()
+    assert report.events == ["days-to-partner-up-2026"] and report.people == 1
+    stored = all_stored_text(event_db)
+    assert "OLD-EVENT offer" not in stored and "OLD-TOPIC" not in stored and "OLD-MESSAGE" not in stored
+    assert "NEW-EVENT offer" in stored and "NEW-TOPIC" in stored and "Roche" in stored  # Bjørn meets in the later event

@@ -340,7 +340,8 @@ class Privacy:
 
     def purge(self, *, dry_run: bool = False) -> PurgeReport:
         """Delete the personal data of events past retention: request topics and messages, bookmarks, and every
-        participant with nothing in a live event who has not been active since (tombstones keep the counts)."""
+        participant with nothing in a live event (when a later event is loaded, only those not active since the
+        retention ended). Tombstones keep the counts."""
         now = self.clock.now()
         report = PurgeReport(dry_run=dry_run)
         with self.db.transaction(write=not dry_run) as session:
@@ -369,13 +370,13 @@ class Privacy:
                 .join(AgendaSession, AgendaSession.id == Bookmark.session_id)
                 .where(AgendaSession.event_id.in_(live_ids)),
             ).subquery()
-            people = session.scalars(
-                select(Participant).where(
-                    Participant.deleted_at.is_(None),
-                    Participant.updated_at < cutoff,
-                    Participant.id.not_in(select(live_people.c[0])),
-                )
-            ).all()
+            # With a later event loaded, someone active since the retention ended may be there for it; with none,
+            # nothing justifies keeping anyone.
+            live_exists = session.scalar(select(Event.id).where(Event.id.not_in(expired_ids)).limit(1)) is not None
+            unused = [Participant.deleted_at.is_(None), Participant.id.not_in(select(live_people.c[0]))]
+            if live_exists:
+                unused.append(Participant.updated_at < cutoff)
+            people = session.scalars(select(Participant).where(*unused)).all()
             report.people = len(people)
             report.messages = len(
                 session.scalars(select(Delivery.id).where(Delivery.participant_id.in_([p.id for p in people]))).all()
