@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select, union, update
+from sqlalchemy import String, cast, delete, func, literal, or_, select, union, update
 from sqlalchemy.orm import Session as OrmSession
 
 from bot.clock import Clock
@@ -200,37 +200,50 @@ def erase(session: OrmSession, participant: Participant, *, now: datetime, partn
     is told (a cancelled meeting brings the updated calendar entry). Without it (retention, the event long over)
     nobody is told.
     """
-    pid = participant.id
     result = Erased()
     if partnering is not None:
-        result.released = partnering.release_all(session, participant_id=pid, now=now)
-    result.bookmarks = session.execute(delete(Bookmark).where(Bookmark.participant_id == pid)).rowcount
-    result.unavailable = session.execute(delete(Unavailability).where(Unavailability.participant_id == pid)).rowcount
-    result.dropped_messages = session.execute(
-        update(Delivery)
-        .where(Delivery.participant_id == pid, Delivery.status.in_(("pending", "sending")))
-        .values(status="skipped", detail="dropped: the person deleted their data", claimed_until=None)
-    ).rowcount
-    session.execute(update(Delivery).where(Delivery.participant_id == pid).values(payload={}, platform_ref=""))
-    session.execute(update(MeetingRequest).where(MeetingRequest.requester_id == pid).values(topic=REMOVED_TOPIC, message=""))
-    session.execute(update(MeetingRequest).where(MeetingRequest.invitee_id == pid).values(decline_reason=""))
-    session.execute(
-        update(OrganiserAction).where(OrganiserAction.actor == participant.external_id).values(actor=DELETED_NAME)
-    )
-    participant.external_id = f"deleted-{pid}"
-    participant.display_name = DELETED_NAME  # what organisers' reports show in their place
-    participant.timezone = ""
-    for name in ("title", "organisation", "org_type", "role", "offers", "seeks"):
-        setattr(participant, name, "")
-    participant.interests = []
-    participant.reminder_minutes = 10
-    participant.meeting_reminders = True
-    participant.daily_digest = True
-    participant.hidden = True
-    participant.deleted_at = now
-    participant.updated_at = now
-    session.flush()
+        result.released = partnering.release_all(session, participant_id=participant.id, now=now)
+    counts = erase_many(session, [participant.id], now=now)
+    result.bookmarks, result.unavailable, result.dropped_messages = counts
+    session.expire(participant)
     return result
+
+
+ERASE_CHUNK = 500
+
+
+def erase_many(session: OrmSession, ids: list[int], *, now: datetime) -> tuple[int, int, int]:
+    """The erasure itself, in set-based statements (retention erases thousands at once); returns the bookmarks,
+    unavailabilities and queued messages removed. Nobody is told: :func:`erase` closes open things first."""
+    bookmarks = unavailable = dropped = 0
+    for start in range(0, len(ids), ERASE_CHUNK):
+        chunk = ids[start : start + ERASE_CHUNK]
+        external_ids = session.scalars(select(Participant.external_id).where(Participant.id.in_(chunk))).all()
+        bookmarks += session.execute(delete(Bookmark).where(Bookmark.participant_id.in_(chunk))).rowcount
+        unavailable += session.execute(delete(Unavailability).where(Unavailability.participant_id.in_(chunk))).rowcount
+        dropped += session.execute(
+            update(Delivery)
+            .where(Delivery.participant_id.in_(chunk), Delivery.status.in_(("pending", "sending")))
+            .values(status="skipped", detail="dropped: the person deleted their data", claimed_until=None)
+        ).rowcount
+        session.execute(update(Delivery).where(Delivery.participant_id.in_(chunk)).values(payload={}, platform_ref=""))
+        session.execute(
+            update(MeetingRequest).where(MeetingRequest.requester_id.in_(chunk)).values(topic=REMOVED_TOPIC, message="")
+        )
+        session.execute(update(MeetingRequest).where(MeetingRequest.invitee_id.in_(chunk)).values(decline_reason=""))
+        session.execute(update(OrganiserAction).where(OrganiserAction.actor.in_(external_ids)).values(actor=DELETED_NAME))
+        session.execute(
+            update(Participant)
+            .where(Participant.id.in_(chunk))
+            .values(
+                external_id=literal("deleted-") + cast(Participant.id, String),
+                display_name=DELETED_NAME,  # what organisers' reports show in their place
+                timezone="", title="", organisation="", org_type="", role="", offers="", seeks="", interests=[],
+                reminder_minutes=10, meeting_reminders=True, daily_digest=True, hidden=True,
+                deleted_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+    return bookmarks, unavailable, dropped
 
 
 @dataclass
@@ -352,17 +365,17 @@ class Privacy:
             expired_ids = [event.id for event, _ in expired]
             live_ids = select(Event.id).where(Event.id.not_in(expired_ids))
             cutoff = max(ends for _, ends in expired)
-            requests = session.scalars(
-                select(MeetingRequest).where(
+            report.requests = session.scalar(
+                select(func.count()).select_from(MeetingRequest).where(
                     MeetingRequest.event_id.in_(expired_ids),
                     or_(MeetingRequest.topic != REMOVED_TOPIC, MeetingRequest.message != "",
                         MeetingRequest.decline_reason != ""),
                 )
-            ).all()  # fmt: skip
-            report.requests = len(requests)
+            )  # fmt: skip
             expired_sessions = select(AgendaSession.id).where(AgendaSession.event_id.in_(expired_ids))
-            bookmarks = session.scalars(select(Bookmark).where(Bookmark.session_id.in_(expired_sessions))).all()
-            report.bookmarks = len(bookmarks)
+            report.bookmarks = session.scalar(
+                select(func.count()).select_from(Bookmark).where(Bookmark.session_id.in_(expired_sessions))
+            )
             live_people = union(
                 select(MeetingRequest.requester_id).where(MeetingRequest.event_id.in_(live_ids)),
                 select(MeetingRequest.invitee_id).where(MeetingRequest.event_id.in_(live_ids)),
@@ -376,21 +389,23 @@ class Privacy:
             unused = [Participant.deleted_at.is_(None), Participant.id.not_in(select(live_people.c[0]))]
             if live_exists:
                 unused.append(Participant.updated_at < cutoff)
-            people = session.scalars(select(Participant).where(*unused)).all()
+            people = list(session.scalars(select(Participant.id).where(*unused)).all())
             report.people = len(people)
-            report.messages = len(
-                session.scalars(select(Delivery.id).where(Delivery.participant_id.in_([p.id for p in people]))).all()
+            report.messages = sum(
+                session.scalar(select(func.count()).select_from(Delivery).where(Delivery.participant_id.in_(chunk)))
+                for chunk in (people[i : i + ERASE_CHUNK] for i in range(0, len(people), ERASE_CHUNK))
             )
             if dry_run:
                 return report
-            for request in requests:
-                request.topic, request.message, request.decline_reason = REMOVED_TOPIC, "", ""
-            for bookmark in bookmarks:
-                session.delete(bookmark)
-            for person in people:
-                erase(session, person, now=now, partnering=None)
+            session.execute(
+                update(MeetingRequest)
+                .where(MeetingRequest.event_id.in_(expired_ids))
+                .values(topic=REMOVED_TOPIC, message="", decline_reason="")
+            )
+            session.execute(delete(Bookmark).where(Bookmark.session_id.in_(expired_sessions)))
+            erase_many(session, people, now=now)
         for person in people:
-            self.participants.forget(person.id)
+            self.participants.forget(person)
         log.info(
             "retention: events %s; erased %s participants, %s requests, %s bookmarks",
             ",".join(report.events), report.people, report.requests, report.bookmarks,
