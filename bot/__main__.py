@@ -5,6 +5,8 @@ python -m bot console         the local console (no Slack, no network), with a d
 python -m bot serve           the Slack app: HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN
 python -m bot migrate         bring the database schema up to date
 python -m bot load-event FILE load or update an event from a YAML file (--start-on DATE moves it)
+python -m bot purge [--dry-run]               delete the personal data of events past EVENT_RETENTION_DAYS
+python -m bot privacy export|delete --user U123   answer a data request for someone (even if they left Slack)
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     clock = SystemClock()
     assistant = Assistant(db=db, clock=clock, organisers=frozenset({"*"}), send_now=True, limits=limits_from(settings))
     assistant.public_url = settings.public_url
+    assistant.retention_days = settings.event_retention_days
     serve_dashboard_locally(assistant, settings)
     console = Console(assistant)  # brings the console's notifier, so the worker below prints here
     console.worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
@@ -161,6 +164,7 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     db, _ = open_database(settings)
     assistant = Assistant(db=db, clock=SystemClock(), organisers=settings.organiser_ids, limits=limits_from(settings))
     assistant.public_url = settings.public_url
+    assistant.retention_days = settings.event_retention_days
     app = build_app(
         assistant=assistant,
         token=settings.slack_bot_token,
@@ -199,9 +203,58 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
         "slack", SlackNotifier(make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url))
     )
     assistant.deliverer.lease = timedelta(seconds=settings.worker_lease_seconds)
+    assistant.retention_days = settings.event_retention_days
     worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
-                    announcements=assistant.announcements, rate=settings.worker_rate)  # fmt: skip
+                    announcements=assistant.announcements, rate=settings.worker_rate,
+                    privacy=assistant.privacy)  # fmt: skip
     worker.run()
+    return 0
+
+
+def _assistant(settings: Settings) -> Assistant:
+    db, _ = open_database(settings)
+    assistant = Assistant(db=db, clock=SystemClock(), organisers=settings.organiser_ids, limits=limits_from(settings))
+    assistant.retention_days = settings.event_retention_days
+    return assistant
+
+
+def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
+    """Retention now, as the worker does daily; ``--dry-run`` only says what would go."""
+    report = _assistant(settings).privacy.purge(dry_run=args.dry_run)
+    print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_privacy(settings: Settings, args: argparse.Namespace) -> int:
+    """An organiser answers a data request, also for someone no longer in Slack. Notices of a deletion are queued
+    for the worker to send."""
+    from bot.errors import NotFound
+    from bot.privacy.data import export_json
+
+    assistant = _assistant(settings)
+    pid = assistant.privacy.find(platform=args.platform, external_id=args.user)
+    if pid is None:
+        return _fail(f"no data is kept about {args.platform} user {args.user}")
+    if args.action == "export":
+        content = export_json(assistant.privacy.export(pid))
+        if args.out:
+            with open(args.out, "wb") as file:
+                file.write(content)
+            print(f"Wrote the data of {args.user} to {args.out}.")
+        else:
+            sys.stdout.write(content.decode("utf-8") + "\n")
+        return 0
+    if not args.yes:
+        return _fail(f"this erases everything about {args.user} and tells the people they were to meet; "
+                     "add --yes to go ahead")  # fmt: skip
+    try:
+        result = assistant.privacy.delete(pid)
+    except NotFound as error:
+        return _fail(str(error))
+    r = result.released
+    print(f"Deleted the data of {args.user}: {r.withdrawn} request(s) withdrawn, {r.declined} declined, "
+          f"{r.cancelled} meeting(s) cancelled, {result.dropped_messages} queued message(s) dropped. "
+          "The worker sends the notices to the other people.")  # fmt: skip
     return 0
 
 
@@ -216,6 +269,8 @@ COMMANDS = {
     "worker": cmd_worker,
     "migrate": cmd_migrate,
     "load-event": cmd_load_event,
+    "purge": cmd_purge,
+    "privacy": cmd_privacy,
 }
 
 
@@ -231,6 +286,14 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("file")
     load.add_argument("--start-on", type=_iso_day, metavar="DATE",
                       help="move the event by whole days so that day 1 is DATE (YYYY-MM-DD), e.g. for a rehearsal")  # fmt: skip
+    purge = sub.add_parser("purge", help="delete the personal data of events past EVENT_RETENTION_DAYS")
+    purge.add_argument("--dry-run", action="store_true", help="only show what would be deleted")
+    privacy = sub.add_parser("privacy", help="export or delete one person's data (a data request)")
+    privacy.add_argument("action", choices=("export", "delete"))
+    privacy.add_argument("--user", required=True, help="their platform user ID, e.g. U123ABC")
+    privacy.add_argument("--platform", default="slack", help="slack (default) or console")
+    privacy.add_argument("--out", help="export: write the JSON here instead of printing it")
+    privacy.add_argument("--yes", action="store_true", help="delete: confirm")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()

@@ -40,6 +40,7 @@ class Settings:
     worker_lease_seconds: float = 120.0
     public_url: str = "http://localhost:3000"
     dashboard_secret: str | None = field(default=None, repr=False)
+    event_retention_days: int = 90
 
     @property
     def slack_configured(self) -> bool:
@@ -128,6 +129,8 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Fa
     worker_rate = _number(env, "WORKER_MESSAGES_PER_SECOND", "5", float, low=0.1, high=100)
     worker_lease = _number(env, "WORKER_LEASE_SECONDS", "120", float, low=1, high=3600)
 
+    retention_days = _number(env, "EVENT_RETENTION_DAYS", "90", int, low=0, high=3650)
+
     usergroup = _clean(env, "ORGANISER_USERGROUP")
     if usergroup and not (usergroup.isalnum() and usergroup.startswith("S")):
         raise ConfigError(f"ORGANISER_USERGROUP must be a Slack user group ID such as S0123ABCD, not {usergroup!r}")
@@ -148,6 +151,7 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Fa
         worker_rate=float(worker_rate),
         worker_lease_seconds=float(worker_lease),
         requests_per_day=int(requests_per_day),
+        event_retention_days=int(retention_days),
         nudge_after_hours=float(nudge_after_hours),
         database_url=database_url,
         console_database_url=database_url if given_url else f"sqlite:///{CONSOLE_SQLITE_PATH}",

@@ -18,6 +18,9 @@ from bot.delivery.outbox import Outgoing, Renderer, Skip
 from bot.partnering import replies as meeting_replies
 from bot.partnering.calendar import meeting_calendar
 from bot.partnering.views import current_event, meeting_view, request_view
+from bot.privacy import replies as privacy_replies
+from bot.privacy.data import export as export_data
+from bot.privacy.data import export_json
 from bot.reminders import replies as reminder_replies
 from storage.models import (
     AgendaSession,
@@ -196,6 +199,16 @@ def announcement_progress(session: OrmSession, delivery: Delivery, person: Parti
     return Outgoing(announcement_replies.progress(view, view.sent + view.failed + view.skipped))
 
 
+def data_export(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
+    """The person's data as a JSON file, built when it goes out (so it is current)."""
+    if person.deleted_at is not None:
+        return Skip("the person deleted their data")
+    content = export_json(export_data(session, person.id, now=now))
+    attachment = Attachment(filename="partnerup-my-data.json", content=content, title="Your data from PartnerUp",
+                            mimetype="application/json")  # fmt: skip
+    return Outgoing(privacy_replies.download_message(), (attachment,))
+
+
 # What each kind of outbox row says. A kind with no renderer is recorded as skipped, never sent blank.
 RENDERERS: dict[str, Renderer] = {
     "request_received": request_received,
@@ -212,4 +225,5 @@ RENDERERS: dict[str, Renderer] = {
     "daily_digest": daily_digest,
     "announcement": announcement,
     "announcement_progress": announcement_progress,
+    "data_export": data_export,
 }

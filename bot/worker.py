@@ -8,7 +8,8 @@ its jobs live in memory, because APScheduler 3 cannot share a job store between 
 1. queues nudges for requests left unanswered and the evening digests that have become due;
 2. sends what is due, oldest first, at most ``rate`` messages a second; reminders are
    taken early when many fall due together, so that a batch of 2,000 for one keynote is
-   done before it starts.
+   done before it starts;
+3. once a day, deletes the personal data of events past their retention period (see :mod:`bot.privacy`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.announcements.broadcasts import Announcements
 from bot.delivery.notifier import Recipient
 from bot.delivery.outbox import Deliverer, RunReport
 from bot.partnering.requests import Partnering
+from bot.privacy.data import Privacy
 from bot.reminders.bookmarks import Reminders
 from storage.models import Delivery, Participant
 
@@ -69,6 +71,7 @@ class Worker:
         batch: int = 50,
         pacer: Pacer | None = None,
         progress_every: float = 2.0,
+        privacy: Privacy | None = None,
     ) -> None:
         self.deliverer = deliverer
         self.partnering = partnering
@@ -80,6 +83,8 @@ class Worker:
         self.batch = batch
         self.pacer = pacer or Pacer(rate)
         self._stop = threading.Event()
+        self.privacy = privacy
+        self._purged_on: str | None = None
 
     def lookahead(self) -> timedelta:
         """How early to start on reminders: the time it takes to send those due within the next quarter hour
@@ -108,6 +113,7 @@ class Worker:
             self.announcements.start_due()
         except Exception:
             log.exception("planning nudges, digests and announcements failed; sending goes on")
+        self.purge_daily()
         lookahead = self.lookahead()
         claim = max(1, min(self.batch, int((self.rate or 100) * self.deliverer.lease.total_seconds() / 4)))
         while not self._stop.is_set():
@@ -122,6 +128,20 @@ class Worker:
         if total.claimed:
             log.info("sent %s, failed %s, skipped %s, retrying %s", total.sent, total.failed, total.skipped, total.retried)
         return total
+
+    def purge_daily(self) -> None:
+        """Retention, at the first tick of each UTC day: cheap when nothing has expired, and idempotent,
+        so replicas running it on the same day do no harm."""
+        if self.privacy is None:
+            return
+        today = self.deliverer.clock.now().astimezone(UTC).date().isoformat()
+        if self._purged_on == today:
+            return
+        try:
+            self.privacy.purge()
+            self._purged_on = today
+        except Exception:
+            log.exception("the daily retention run failed; it is tried again on the next tick")
 
     def report_progress(self, *, force: bool = False) -> None:
         """Update each organiser's "sent 340 of 1,200" message, at most every ``progress_every`` seconds,

@@ -34,6 +34,7 @@ def make_engine(url: str, *, begin: str = "BEGIN", **kwargs) -> Engine:
     savepoints work, and lets write transactions start with ``BEGIN IMMEDIATE`` so that two
     writers queue on the busy timeout instead of failing on a lock upgrade.
     """
+    kwargs.setdefault("hide_parameters", True)  # a logged database error must not carry what someone typed
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 

@@ -192,6 +192,9 @@ class Participant(Base):
     reminder_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     meeting_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     daily_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # Privacy: left out of partner search and suggestions; erased (a tombstone that keeps counts, no personal data).
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class MeetingBlock(Base):

@@ -124,6 +124,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("partnering", ("bot.partnering",)),
     ("announcements", ("bot.announcements",)),
     ("dashboard", ("bot.dashboard",)),
+    ("privacy", ("bot.privacy",)),
     (
         "front door",
         ("bot.assistant", "bot.messages", "bot.worker", "bot.home", "bot.event_setup", "bot.demo", "bot.__main__"),

@@ -111,7 +111,7 @@ class Announcements:
 
     def audience_ids(self, session: OrmSession, event: Event, audience: str, value: str) -> list[int]:
         """The participants an audience stands for (a channel has none: it is one post)."""
-        people = select(Participant.id).where(Participant.is_bot.is_(False))
+        people = select(Participant.id).where(Participant.is_bot.is_(False), Participant.deleted_at.is_(None))
         if audience == "everyone":
             return list(session.scalars(people))
         if audience == "day":

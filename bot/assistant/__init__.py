@@ -11,10 +11,11 @@ from bot.assistant.base import NO_EVENT, NOT_ORGANISER, AssistantBase, friendly,
 from bot.assistant.dashboard import DashboardDesk
 from bot.assistant.organisers import OrganisersDesk
 from bot.assistant.partnering import PartneringDesk
+from bot.assistant.privacy import PrivacyDesk
 from bot.assistant.reminders import RemindersDesk
 
 __all__ = ["NO_EVENT", "NOT_ORGANISER", "Assistant", "friendly", "say"]
 
 
-class Assistant(AssistantBase, AgendaDesk, RemindersDesk, PartneringDesk, OrganisersDesk, DashboardDesk):
+class Assistant(AssistantBase, AgendaDesk, RemindersDesk, PartneringDesk, OrganisersDesk, DashboardDesk, PrivacyDesk):
     """One front door: state and identity from :class:`AssistantBase`, the rest from each capability's desk."""

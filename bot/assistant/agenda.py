@@ -66,6 +66,8 @@ class AgendaDesk:
             if external_id and self.is_organiser(external_id):
                 summary = announcement_replies.summary_reply(reports.summary(self.db))
                 reply.parts[1:1] = [Divider(), *summary.parts, self.dashboard_note()]
+            if actor:
+                reply.add(Divider(), *self.privacy_home(actor))
             return reply
 
         return self.with_bookmarks(self._with_event(build), actor)

@@ -12,8 +12,9 @@ from bot.announcements.broadcasts import Draft, record
 from bot.assistant.base import NOT_ORGANISER, friendly, say
 from bot.errors import NotAllowed
 from bot.partnering import replies as meeting_replies
+from bot.privacy.replies import PERSONAL_DATA_NOTICE
 from bot.reminders.bookmarks import follow_agenda_changes
-from bot.replies import Paragraph, Reply
+from bot.replies import Note, Paragraph, Reply
 from bot.text import clean_input
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,8 @@ class OrganisersDesk:
             record(session, actor=external_id, action=f"export {kind}", detail="", now=self.clock.now())
         text = makers[kind]()
         rows = max(0, text.count("\n") - 1)
-        return say(f"The {kind} report ({rows:,} rows) is in your direct messages as a CSV file."), text
+        reply = say(f"The {kind} report ({rows:,} rows) is in your direct messages as a CSV file.")
+        return reply.add(Note(PERSONAL_DATA_NOTICE)), text
 
     def _organiser_only(self, external_id: str, action: Callable[[], Reply]) -> Reply:
         if not self.is_organiser(external_id):
@@ -154,7 +156,7 @@ class OrganisersDesk:
             return say(NOT_ORGANISER), None
         csv_text = self.floor.export_csv()
         count = max(0, csv_text.count("\n") - 1)
-        return say(f"All {count} meeting(s) as CSV."), csv_text
+        return say(f"All {count} meeting(s) as CSV.").add(Note(PERSONAL_DATA_NOTICE)), csv_text
 
     def table_schedule(self, *, external_id: str) -> Reply:
         def run() -> Reply:

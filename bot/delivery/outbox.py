@@ -232,6 +232,8 @@ class Deliverer:
                 rendered = Skip(f"no renderer for {delivery.kind}")
             elif participant.is_bot:
                 rendered = Skip("recipient is a bot")
+            elif participant.deleted_at is not None:
+                rendered = Skip("the person deleted their data")
             else:
                 rendered = renderer(session, delivery, participant, now)
             recipient = Recipient(participant.id, participant.platform, participant.external_id, participant.display_name)

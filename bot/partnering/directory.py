@@ -1,5 +1,5 @@
 """Finding partners: typo-tolerant search over profiles, and suggestions that pair what one
-person seeks with what others offer.
+person seeks with what others offer. People who asked to be hidden (``/privacy``) are in neither.
 
 The directory keeps a :class:`~bot.search.TermIndex` of profiles in memory and catches up
 with the database by ``updated_at``, so a profile edit is searchable on the next request
@@ -37,7 +37,8 @@ class PartnerDirectory:
         self._index = TermIndex()
         self._profiles: dict[int, Profile] = {}
         self._watermark = EPOCH
-        self._indexed: dict[int, datetime] = {}
+        self._indexed: dict[int, tuple[datetime, bool]] = {}
+        self._hidden: set[int] = set()  # asked to be left out (privacy), or erased
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
@@ -53,10 +54,18 @@ class PartnerDirectory:
                 rows = session.scalars(
                     select(Participant).where(Participant.updated_at >= since, Participant.is_bot.is_(False))
                 ).all()
-                changed = [(profile_of(row), row.updated_at) for row in rows if self._indexed.get(row.id) != row.updated_at]
-            for profile, stamp in changed:
+                changed = [
+                    (profile_of(row), row.updated_at, bool(row.hidden or row.deleted_at))
+                    for row in rows
+                    if self._indexed.get(row.id) != (row.updated_at, bool(row.hidden or row.deleted_at))
+                ]
+            for profile, stamp, hidden in changed:
                 self._profiles[profile.id] = profile
-                self._indexed[profile.id] = stamp
+                self._indexed[profile.id] = (stamp, hidden)
+                if hidden:
+                    self._hidden.add(profile.id)
+                else:
+                    self._hidden.discard(profile.id)
                 self._index.put(
                     profile.id,
                     [
@@ -79,7 +88,7 @@ class PartnerDirectory:
     def search(self, query: str, *, exclude: int | None = None, limit: int = 10) -> list[Profile]:
         self.refresh()
         matches = self._index.search(query)
-        return [self._profiles[m.doc] for m in matches if m.doc != exclude][:limit]
+        return [self._profiles[m.doc] for m in matches if m.doc != exclude and m.doc not in self._hidden][:limit]
 
     def suggestions(self, me: Profile, *, limit: int = 8) -> list[Profile]:
         """People whose offer matches what I seek, and who seek what I offer; best of both first."""
@@ -96,5 +105,7 @@ class PartnerDirectory:
             for match in self._index.search(query, fields=fields, any_word=True):
                 scores[match.doc] = scores.get(match.doc, 0.0) + match.score
         scores.pop(me.id, None)
+        for doc in self._hidden:
+            scores.pop(doc, None)
         ranked = sorted(scores, key=lambda doc: -scores[doc])
         return [self._profiles[doc] for doc in ranked[:limit]]

@@ -7,6 +7,7 @@ A participant is created from the platform's own user record on their first inte
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +32,8 @@ ORG_TYPE_LABELS = {
 }
 LIMITS = {"organisation": 200, "role": 200, "offers": 1000, "seeks": 1000}
 MAX_INTERESTS = 15
+DELETED_NAME = "Deleted participant"
+ID_CACHE_SECONDS = 60.0  # another process (the privacy CLI) may erase someone; a cached ID is trusted this long
 MAX_INTEREST_CHARS = 40
 
 
@@ -59,6 +62,7 @@ class Profile:
     seeks: str
     interests: tuple[str, ...]
     is_bot: bool = False
+    hidden: bool = False
 
     @property
     def org_type_label(self) -> str:
@@ -94,7 +98,7 @@ def profile_of(row: Participant) -> Profile:
         id=row.id,
         platform=row.platform,
         external_id=row.external_id,
-        name=row.display_name or row.external_id,
+        name=DELETED_NAME if row.deleted_at else (row.display_name or row.external_id),
         title=row.title,
         organisation=row.organisation,
         org_type=row.org_type,
@@ -103,6 +107,7 @@ def profile_of(row: Participant) -> Profile:
         seeks=row.seeks,
         interests=tuple(row.interests or ()),
         is_bot=row.is_bot,
+        hidden=bool(row.hidden),
     )
 
 
@@ -124,7 +129,7 @@ class Participants:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._ids: dict[tuple[str, str], int] = {}
+        self._ids: dict[tuple[str, str], tuple[int, float]] = {}
         self._lock = threading.Lock()
 
     def ensure(self, *, platform: str, external_id: str, lookup: Callable[[], PersonInfo | None], now: datetime) -> int:
@@ -135,8 +140,8 @@ class Participants:
         """
         key = (platform, external_id)
         cached = self._ids.get(key)
-        if cached is not None:
-            return cached
+        if cached is not None and time.monotonic() - cached[1] < ID_CACHE_SECONDS:
+            return cached[0]
         with self.db.transaction() as session:
             found = session.scalar(
                 select(Participant.id).where(Participant.platform == platform, Participant.external_id == external_id)
@@ -169,19 +174,26 @@ class Participants:
                         )
                     )
         with self._lock:
-            self._ids[key] = found
+            self._ids[key] = (found, time.monotonic())
         return found
+
+    def forget(self, participant_id: int) -> None:
+        """Drop a cached platform ID (the person was erased: their next message starts afresh)."""
+        with self._lock:
+            for key in [k for k, (pid, _) in self._ids.items() if pid == participant_id]:
+                del self._ids[key]
 
     def known(self, *, platform: str, external_id: str) -> int | None:
         key = (platform, external_id)
-        if key in self._ids:
-            return self._ids[key]
+        cached = self._ids.get(key)
+        if cached is not None and time.monotonic() - cached[1] < ID_CACHE_SECONDS:
+            return cached[0]
         with self.db.transaction() as session:
             found = session.scalar(
                 select(Participant.id).where(Participant.platform == platform, Participant.external_id == external_id)
             )
         if found is not None:
-            self._ids[key] = found
+            self._ids[key] = (found, time.monotonic())
         return found
 
     def get(self, participant_id: int) -> Profile:
@@ -199,7 +211,9 @@ class Participants:
         if not wanted:
             return []
         with self.db.transaction() as session:
-            rows = session.scalars(select(Participant).where(Participant.platform == platform)).all()
+            rows = session.scalars(
+                select(Participant).where(Participant.platform == platform, Participant.deleted_at.is_(None))
+            ).all()
             exact = [profile_of(r) for r in rows if fold(r.display_name) == wanted]
             if exact:
                 return exact

@@ -181,7 +181,7 @@ class Partnering:
             event = current_event(session)
             invitee = session.get(Participant, invitee_id)
             requester = session.get(Participant, requester_id)
-            if invitee is None or requester is None:
+            if invitee is None or requester is None or invitee.deleted_at or requester.deleted_at:
                 raise NotFound("I can't find that person in this workspace.")
             if invitee.is_bot:
                 raise UserError("Bots don't take meetings; pick a person.")
@@ -281,11 +281,7 @@ class Partnering:
         with self.db.transaction(write=True) as session:
             event = current_event(session)
             request = self._answerable(session, request_id, actor_id, verb="decline", done="declined")
-            request.status = "declined"
-            request.decline_reason = reason
-            request.responded_at = now
-            enqueue(session, participant_id=request.requester_id, kind="request_declined", ref_id=request.id,
-                    dedupe_key=f"request_declined:{request.id}", due_at=now, now=now)  # fmt: skip
+            _decline(session, request, reason, now)
             return request_view(request, event)
 
     def withdraw(self, *, request_id: int, actor_id: int) -> RequestView:
@@ -301,11 +297,7 @@ class Partnering:
                 raise NotAllowed("Only the person who sent this request can withdraw it.")
             if request.status != "pending" and not unplaced:
                 raise UserError(f"This request can't be withdrawn any more: it was {request.status}.")
-            request.status = "withdrawn"
-            request.responded_at = now
-            other = request.invitee_id if actor_id == request.requester_id else request.requester_id
-            enqueue(session, participant_id=other, kind="request_withdrawn", ref_id=request.id,
-                    dedupe_key=f"request_withdrawn:{request.id}", due_at=now, now=now, payload={"by": actor_id})  # fmt: skip
+            _withdraw(session, request, actor_id, now)
             return request_view(request, event)
 
     def propose(
@@ -359,11 +351,7 @@ class Partnering:
             meeting = self._meeting_for_update(session, meeting_id, actor_id, "cancel")
             if meeting.status != "booked":
                 raise UserError("This meeting is already cancelled.")
-            self._free(session, meeting, now, actor_id)
-            meeting.request.status = "cancelled"
-            other = meeting.request.invitee_id if meeting.request.requester_id == actor_id else meeting.request.requester_id
-            enqueue(session, participant_id=other, kind="meeting_cancelled", ref_id=meeting.id,
-                    dedupe_key=f"meeting_cancelled:{meeting.id}:{other}", due_at=now, now=now)  # fmt: skip
+            _cancel(session, meeting, actor_id, now)
             return meeting_view(session, meeting, me_id=actor_id, event=event)
 
     def set_unavailable(self, *, participant_id: int, block_id: int, unavailable: bool) -> BlockView:
@@ -436,12 +424,35 @@ class Partnering:
 
     @staticmethod
     def _free(session: OrmSession, meeting: Meeting, now: datetime, actor_id: int | None) -> None:
-        meeting.status = "cancelled"
-        meeting.cancelled_at = now
-        meeting.cancelled_by_id = actor_id
-        for seat in session.scalars(select(MeetingSeat).where(MeetingSeat.meeting_id == meeting.id)):
-            seat.active = False
-        session.flush()
+        _free(session, meeting, now, actor_id)
+
+    def release_all(self, session: OrmSession, *, participant_id: int, now: datetime) -> Released:
+        """Close everything still open for someone who leaves (privacy deletion), inside the caller's transaction,
+        through the same steps as their own buttons: requests they sent are withdrawn, requests they received are
+        declined (no reason), meetings still to come are cancelled; the other person is told each time, and a
+        cancellation carries the updated calendar file. Meetings already held stay as they were."""
+        released = Released()
+        party = or_(MeetingRequest.requester_id == participant_id, MeetingRequest.invitee_id == participant_id)
+        requests = session.scalars(
+            select(MeetingRequest)
+            .where(party, MeetingRequest.status.in_(("pending", "accepted")))
+            .order_by(MeetingRequest.id)
+        ).all()
+        for request in requests:
+            meeting = session.scalars(
+                select(Meeting).where(Meeting.request_id == request.id, Meeting.status == "booked")
+            ).first()
+            if meeting is not None:
+                if meeting.slot.ends_at > now:
+                    _cancel(session, meeting, participant_id, now)
+                    released.cancelled += 1
+            elif request.status == "pending" and request.invitee_id == participant_id:
+                _decline(session, request, "", now)
+                released.declined += 1
+            else:
+                _withdraw(session, request, participant_id, now)
+                released.withdrawn += 1
+        return released
 
     def timezone(self) -> str:
         with self.db.transaction() as session:
@@ -465,6 +476,47 @@ class Partnering:
                 enqueue(session, participant_id=request.invitee_id, kind="request_nudge", ref_id=request.id,
                         dedupe_key=f"request_nudge:{request.id}", due_at=now, now=now)  # fmt: skip
             return len(due)
+
+
+@dataclass
+class Released:
+    withdrawn: int = 0
+    declined: int = 0
+    cancelled: int = 0
+
+
+def _free(session: OrmSession, meeting: Meeting, now: datetime, actor_id: int | None) -> None:
+    meeting.status = "cancelled"
+    meeting.cancelled_at = now
+    meeting.cancelled_by_id = actor_id
+    for seat in session.scalars(select(MeetingSeat).where(MeetingSeat.meeting_id == meeting.id)):
+        seat.active = False
+    session.flush()
+
+
+def _cancel(session: OrmSession, meeting: Meeting, actor_id: int, now: datetime) -> None:
+    """Cancel a booked meeting and tell the other person (with the cancelled calendar entry)."""
+    _free(session, meeting, now, actor_id)
+    meeting.request.status = "cancelled"
+    other = meeting.request.invitee_id if meeting.request.requester_id == actor_id else meeting.request.requester_id
+    enqueue(session, participant_id=other, kind="meeting_cancelled", ref_id=meeting.id,
+            dedupe_key=f"meeting_cancelled:{meeting.id}:{other}", due_at=now, now=now)  # fmt: skip
+
+
+def _withdraw(session: OrmSession, request: MeetingRequest, actor_id: int, now: datetime) -> None:
+    request.status = "withdrawn"
+    request.responded_at = now
+    other = request.invitee_id if actor_id == request.requester_id else request.requester_id
+    enqueue(session, participant_id=other, kind="request_withdrawn", ref_id=request.id,
+            dedupe_key=f"request_withdrawn:{request.id}", due_at=now, now=now, payload={"by": actor_id})  # fmt: skip
+
+
+def _decline(session: OrmSession, request: MeetingRequest, reason: str, now: datetime) -> None:
+    request.status = "declined"
+    request.decline_reason = reason
+    request.responded_at = now
+    enqueue(session, participant_id=request.requester_id, kind="request_declined", ref_id=request.id,
+            dedupe_key=f"request_declined:{request.id}", due_at=now, now=now)  # fmt: skip
 
 
 def scheduling_day(instant: datetime, zone: str) -> date:

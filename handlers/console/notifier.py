@@ -22,6 +22,8 @@ class ConsoleNotifier:
         lines = [f"{where}:", text]
         for attachment in attachments:
             lines.append(f"  📎 {attachment.filename} ({attachment.title}, {len(attachment.content)} bytes)")
+            if attachment.mimetype == "application/json":  # a data download: the console has nowhere else to show it
+                lines.append(attachment.content.decode("utf-8"))
         if buttons:
             lines.append(f"  (as {recipient.name}, type a number to press a button)")
         self._write("\n".join(lines) + "\n\n")

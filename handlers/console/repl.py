@@ -19,6 +19,7 @@ from bot.assistant import Assistant, say
 from bot.errors import UserError
 from bot.partnering import replies as mr
 from bot.partnering.participants import ORG_TYPE_LABELS, PersonInfo, ProfileUpdate, parse_interests
+from bot.privacy import replies as pr
 from bot.reminders import replies as rr
 from bot.replies import Actions, Button, Reply
 from bot.text import clean_input, fold, tokens
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 BANNER = """PartnerUp console: you are {who}. Type what you would type in Slack.
   /agenda, /agenda day 2, /agenda olweus, /venue, /partnerup help, /home
   a question, e.g. "when does Olweus speak?"
-  /profile, /partners [words], /meet @Name <topic> [| day 2], /meetings, /reminders
+  /profile, /partners [words], /meet @Name <topic> [| day 2], /meetings, /reminders, /privacy
   organisers: /announce [to everyone|day 2|...] [at 08:00]: <text>, /announce list, /report
   a button's number to press it; /as <name> to become someone else; /quit to leave"""
 PROFILE_HELP = (
@@ -104,6 +105,8 @@ class Console:
         line = line.strip()
         if not line:
             return ""
+        if not self.me and not line.lower().startswith(("/as ", "/quit", "/exit")):  # deleted their data: a stranger now
+            self.become(self.who)
         if line.isdigit():
             return self.press(int(line))
         command, _, rest = line.partition(" ") if line.startswith("/") else ("", "", line)
@@ -148,6 +151,8 @@ class Console:
                 return self.show(a.decline(actor=self.me, request_id=int(number.lstrip("#")), reason=reason))
             case "/reminders":
                 return self.show(a.reminders_overview(actor=self.me))
+            case "/privacy":
+                return self.show(a.privacy_overview(actor=self.me))
             case "/announce":
                 return self.announce(rest)
             case "/report":
@@ -266,6 +271,8 @@ class Console:
             if kind == "day":
                 return self.show(a.propose(actor=me, request_id=int(request_id), day=date.fromisoformat(target)))
             return self.show(a.propose(actor=me, request_id=int(request_id), block_id=int(target)))
+        if button.action in (pr.DOWNLOAD, pr.HIDE, pr.SHOW, pr.DELETE, pr.DELETE_CONFIRM, pr.DELETE_CANCEL):
+            return self.privacy_button(button.action)
         if not button.value.isdigit():
             return "That button is broken."
         ref = int(button.value)
@@ -294,6 +301,21 @@ class Console:
         if handler is None:
             return "That button does nothing here."
         return self.show(handler())
+
+    def privacy_button(self, action: str) -> str:
+        a, me = self.assistant, self.me
+        if action == pr.DELETE_CONFIRM:
+            answer = self.show(a.delete_my_data(actor=me))
+            self.me = 0
+            return answer
+        handlers = {
+            pr.DOWNLOAD: lambda: a.download_my_data(actor=me),
+            pr.HIDE: lambda: a.set_hidden(actor=me, hidden=True),
+            pr.SHOW: lambda: a.set_hidden(actor=me, hidden=False),
+            pr.DELETE: lambda: a.confirm_delete_my_data(actor=me),
+            pr.DELETE_CANCEL: lambda: say("Nothing was deleted."),
+        }
+        return self.show(handlers[action]())
 
     def show(self, reply: Reply, *, share: bool = True) -> str:
         text, buttons = render(reply, with_share=share)

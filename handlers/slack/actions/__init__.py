@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from handlers.slack.actions import agenda, announce, partnering, reminders
+from handlers.slack.actions import agenda, announce, partnering, privacy, reminders
 
 
 def register(app: App) -> None:
@@ -10,3 +10,4 @@ def register(app: App) -> None:
     agenda.register(app)
     partnering.register(app)
     reminders.register(app)
+    privacy.register(app)

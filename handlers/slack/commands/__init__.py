@@ -1,8 +1,8 @@
-"""Slash commands: /agenda, /venue, /partnerup, partnering: /profile, /partners, /meet, /meetings; /reminders."""
+"""Slash commands: /agenda, /venue, /partnerup, partnering: /profile, /partners, /meet, /meetings; /reminders; /privacy."""
 
 from slack_bolt import App
 
-from handlers.slack.commands import agenda, announce, partnering, partnerup, reminders, session, venue
+from handlers.slack.commands import agenda, announce, partnering, partnerup, privacy, reminders, session, venue
 
 
 def register(app: App) -> None:
@@ -13,3 +13,4 @@ def register(app: App) -> None:
     partnerup.register(app)
     partnering.register(app)
     reminders.register(app)
+    privacy.register(app)
