@@ -78,6 +78,7 @@ class EventView:
     organisers: tuple[OrganiserView, ...]
     venues: tuple[VenueView, ...]
     sessions: tuple[SessionView, ...]
+    slot_minutes: int = 30  # length of a 1:1 partnering meeting
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -174,6 +175,7 @@ def read_event(db: Database, event_id: int) -> EventView:
             organisers=tuple(OrganiserView(o.name, o.role, o.url) for o in event.organisers),
             venues=tuple(venues.values()),
             sessions=sessions,
+            slot_minutes=event.slot_minutes,
         )
 
 

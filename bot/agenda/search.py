@@ -91,6 +91,10 @@ class TermIndex:
                     seen.add(term)
             self._doc_terms[doc] = seen
 
+    def knows(self, term: str) -> bool:
+        """Whether ``term`` (or its stem) is a word some document uses: such words are names, not typos."""
+        return bool(self._postings.get(term) or self._postings.get(stem(term)))
+
     def _remove(self, doc: int) -> None:
         for term in self._doc_terms.pop(doc, ()):
             self._postings[term].pop(doc, None)
@@ -181,6 +185,9 @@ class SearchIndex:
                 fields.append(("speaker", SESSION_FIELDS["speaker"], f"{speaker.title} {speaker.name}"))
                 fields.append(("organisation", SESSION_FIELDS["organisation"], speaker.organisation))
             self._index.put(number, fields)
+
+    def knows(self, term: str) -> bool:
+        return self._index.knows(term)
 
     def search(self, query: str, *, limit: int | None = None) -> list[Hit]:
         matches = self._index.search(query)
