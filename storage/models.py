@@ -192,6 +192,8 @@ class Participant(Base):
     reminder_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     meeting_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     daily_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # The platform's language setting ("nb-NO"): free-text answers to this person are in that language.
+    locale: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
 
 class MeetingBlock(Base):

@@ -52,7 +52,9 @@ class _Answer:
 
     def kind_title(self, s: SessionView) -> str:
         noun = lang.table(self.code)["say"]["kind"].get(s.kind, "")
-        return f"{noun} {s.title}" if noun else s.title
+        if not noun or s.kind in fold(s.title):
+            return s.title  # "Start-up pitches: ..." says what it is already
+        return f"{noun} {s.title}"
 
     def reply(self, lead: str, *parts) -> Reply:
         lead = lead if lead.endswith((".", ":", "!", "?")) else lead + "."
@@ -73,7 +75,11 @@ class _Answer:
             else:
                 return []
         else:
-            hits = self.event.search_index.search(" ".join(words))
+            index = self.event.search_index
+            known = [w for w in words if index.knows(w) or len(w) >= 4]
+            if len(known) < len(words) and known:
+                words = known  # a short word the agenda never uses ("teh", "u") is a slip, not a topic
+            hits = index.search(" ".join(words))
             distinct = len(set(words))
             needed = distinct if distinct <= 2 else -(-2 * distinct // 3)
             good = [h for h in hits if h.matched >= needed]
@@ -131,7 +137,9 @@ class _Answer:
             return self.dont_know()
         if q.day_problem:
             return self.day_problem()
-        if q.has("thanks") and len(q.words) <= 1:
+        if q.has("unknown"):
+            return self.dont_know()
+        if q.has("thanks") and len(q.words) <= 2:
             return self.reply(self.say("welcome"))
         if q.has("greeting") and not q.words and len(q.tokens) <= 5:
             if self.code == lang.DEFAULT:

@@ -308,9 +308,8 @@ def parse(text: str, *, event: EventView, now: datetime, preferred: str = lang.D
             i = _find(tokens, p, used)
             if i >= 0 and (anchor_at is None or i < anchor_at):
                 anchor_at = i + len(p) - 1
-    ask_words = {w for ps in table.asks.values() for p, _ in ps for w in p if len(p) == 1}
     for i, token in enumerate(tokens):
-        if used[i] or ask_used[i] and token in ask_words:
+        if used[i] or ask_used[i]:
             continue
         if token in table.stopwords or token in STOPWORDS or (len(token) == 1 and not token.isdigit()):
             continue
@@ -321,4 +320,6 @@ def parse(text: str, *, event: EventView, now: datetime, preferred: str = lang.D
         else:
             question.words.extend(translated)
     question.words = list(dict.fromkeys(question.words))
+    if preferred != lang.DEFAULT and preferred in lang.LANGUAGES:
+        question.lang = preferred  # the person's own setting wins over the language of one question
     return question

@@ -10,10 +10,11 @@ from bot.assistant.agenda import AgendaDesk
 from bot.assistant.base import NO_EVENT, NOT_ORGANISER, AssistantBase, friendly, say
 from bot.assistant.organisers import OrganisersDesk
 from bot.assistant.partnering import PartneringDesk
+from bot.assistant.questions import QuestionsDesk
 from bot.assistant.reminders import RemindersDesk
 
 __all__ = ["NO_EVENT", "NOT_ORGANISER", "Assistant", "friendly", "say"]
 
 
-class Assistant(AssistantBase, AgendaDesk, RemindersDesk, PartneringDesk, OrganisersDesk):
+class Assistant(AssistantBase, AgendaDesk, QuestionsDesk, RemindersDesk, PartneringDesk, OrganisersDesk):
     """One front door: state and identity from :class:`AssistantBase`, the rest from each capability's desk."""

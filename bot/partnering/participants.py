@@ -43,6 +43,7 @@ class PersonInfo:
     timezone: str = ""
     is_bot: bool = False
     deleted: bool = False
+    locale: str = ""  # the platform's language setting, e.g. Slack's "nb-NO"
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Profile:
     seeks: str
     interests: tuple[str, ...]
     is_bot: bool = False
+    locale: str = ""
 
     @property
     def org_type_label(self) -> str:
@@ -103,6 +105,7 @@ def profile_of(row: Participant) -> Profile:
         seeks=row.seeks,
         interests=tuple(row.interests or ()),
         is_bot=row.is_bot,
+        locale=row.locale or "",
     )
 
 
@@ -154,6 +157,7 @@ class Participants:
                         title=info.title[:200],
                         timezone=info.timezone[:64],
                         is_bot=info.is_bot,
+                        locale=(info.locale or "")[:20],
                         created_at=now,
                         updated_at=now,
                         interests=[],
