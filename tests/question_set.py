@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 SHARED = Path(__file__).parent / "data" / "questions-default-event.yaml"
+HELD_OUT = Path(__file__).parent / "data" / "questions-held-out.yaml"
 TIME = r"\d{1,2}:\d{2}"
 
 
