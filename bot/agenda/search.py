@@ -138,8 +138,15 @@ class TermIndex:
         for word in words:
             best: dict[int, float] = {}
             for term, quality in self._expand(word):
-                for doc, by_field in self._postings.get(term, {}).items():
-                    weight = max((w for f, w in by_field.items() if fields is None or f in fields), default=0.0)
+                posting = self._postings.get(term, {})
+                if fields is None:  # the common case, kept tight: it runs once per matching document
+                    for doc, by_field in posting.items():
+                        value = quality * max(by_field.values())
+                        if value > best.get(doc, 0.0):
+                            best[doc] = value
+                    continue
+                for doc, by_field in posting.items():
+                    weight = max((w for f, w in by_field.items() if f in fields), default=0.0)
                     value = quality * weight
                     if value > best.get(doc, 0.0):
                         best[doc] = value
@@ -189,8 +196,9 @@ class SearchIndex:
     def knows(self, term: str) -> bool:
         return self._index.knows(term)
 
-    def search(self, query: str, *, limit: int | None = None) -> list[Hit]:
-        matches = self._index.search(query)
+    def search(self, query: str, *, limit: int | None = None, fields: set[str] | None = None) -> list[Hit]:
+        """Sessions matching ``query``, best first; ``fields`` limits where to look (e.g. {"organisation"})."""
+        matches = self._index.search(query, fields=fields)
         matches.sort(key=lambda m: (-m.score, self._sessions[m.doc].starts_at))
         hits = [Hit(self._sessions[m.doc], m.score, m.matched) for m in matches]
         return hits[:limit] if limit else hits

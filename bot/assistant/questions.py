@@ -198,17 +198,16 @@ def _speakers_matching(event: EventView, words: list[str], *, startups_only: boo
     if not words:
         return []
     found: dict[str, tuple] = {}
-    for s in event.sessions:
+    for hit in event.search_index.search(" ".join(words), fields={"organisation"}):
+        s = hit.session
         if startups_only and s.kind != "pitch":
             continue
         for p in s.speakers:
             org = tokens(p.organisation)
-            if org and all(any(w == t or (len(w) >= 5 and fuzz.ratio(w, t) >= 85) for t in org) for w in words):
-                found.setdefault(
-                    p.name,
-                    (p.name, p.organisation, s.title, event.local_date(s.starts_at), clock(s.starts_at, event.timezone)),
-                )
-    return list(found.values())
+            if org and all(any(t.startswith(w) or (len(w) >= 5 and fuzz.ratio(w, t) >= 85) for t in org) for w in words):
+                when = (event.local_date(s.starts_at), clock(s.starts_at, event.timezone))
+                found.setdefault(p.name, (p.name, p.organisation, s.title, *when))
+    return sorted(found.values(), key=lambda row: (row[3], row[4]))
 
 
 def _names_match(words: list[str], name: str) -> bool:
