@@ -55,6 +55,10 @@ BIG_QUESTIONS = [
 ]
 
 
+DIRECTORY_QUESTIONS = ["which start-ups work on immunotherapy?", "who from Biogenix is here?"]
+PARTNER_WORDS = ["immunotherapy", "biogenix"]
+
+
 def share_answered(path: Path) -> dict[str, tuple[int, int]]:
     """Per language: (answered as the file says, asked), through the front door on the bundled event."""
     workdir = Path(tempfile.mkdtemp(prefix="partnerup-questions-"))
@@ -117,9 +121,25 @@ def main() -> None:
         f"{args.requests} each, {len(BIG_QUESTIONS)} questions and {len(QUERIES)} searches in turn"
     )
     print(f"{'what':46} {'p50':>9} {'p99':>9}")
+    agenda_questions = [q for q in BIG_QUESTIONS if q not in DIRECTORY_QUESTIONS]
     rows = [
         ("core: /agenda <words> (baseline)", lambda i: assistant.agenda(text=QUERIES[i % len(QUERIES)], actor=actor)),
-        ("core: question (Assistant.ask)", lambda i: assistant.ask(text=BIG_QUESTIONS[i % len(BIG_QUESTIONS)], actor=actor)),
+        (
+            "core: question about the event",
+            lambda i: assistant.ask(text=agenda_questions[i % len(agenda_questions)], actor=actor),
+        ),
+        (
+            "core: /partners <words> (baseline)",
+            lambda i: assistant.partners(text=PARTNER_WORDS[i % len(PARTNER_WORDS)], actor=actor),
+        ),
+        (
+            "core: directory question",
+            lambda i: assistant.ask(text=DIRECTORY_QUESTIONS[i % len(DIRECTORY_QUESTIONS)], actor=actor),
+        ),
+        (
+            "core: every question above in turn",
+            lambda i: assistant.ask(text=BIG_QUESTIONS[i % len(BIG_QUESTIONS)], actor=actor),
+        ),
     ]
     for label, call in rows:
         times = timed(call, args.requests)
@@ -128,7 +148,10 @@ def main() -> None:
         app = build_app(assistant=assistant, token="xoxb-bench", signing_secret=SECRET, api_url=fake.url)
         for label, make in (
             ("Bolt: /agenda <words> (baseline)", lambda i: command(QUERIES[i % len(QUERIES)])),
-            ("Bolt: /partnerup <question>", lambda i: command(BIG_QUESTIONS[i % len(BIG_QUESTIONS)], "/partnerup")),
+            (
+                "Bolt: /partnerup <question about the event>",
+                lambda i: command(agenda_questions[i % len(agenda_questions)], "/partnerup"),
+            ),
         ):
             times = measure(app, make, args.requests)
             print(f"{label:46} {pct(times, 50):6.2f} ms {pct(times, 99):6.2f} ms")

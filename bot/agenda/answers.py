@@ -108,7 +108,8 @@ class _Answer:
             return None
         best, best_score = None, 0
         seen: set[str] = set()
-        for session in self.event.sessions:
+        hits = self.event.search_index.search(" ".join(words), fields={"speaker"})  # candidates; fuzz only on those
+        for session in (h.session for h in hits[:50]):
             for speaker in session.speakers:
                 if speaker.name in seen:
                     continue
@@ -133,10 +134,10 @@ class _Answer:
 
     def run(self) -> Reply:
         q = self.q
-        if not q.tokens:
-            return self.dont_know()
         if q.day_problem:
             return self.day_problem()
+        if not q.tokens:
+            return self.dont_know()
         if q.has("unknown"):
             return self.dont_know()
         if q.has("thanks") and len(q.words) <= 2:
@@ -353,6 +354,8 @@ class _Answer:
                 return self.reply(lead, *self.cards([first]))
             kind = lang.table(self.code)["say"]["kind"].get(next(iter(q.kinds), ""), "") or "?"
             return self.reply(self.say("no_person", name=speaker.name, kind=kind))
+        if not q.words and not q.kinds:
+            return self.dont_know()
         sessions = self.matches(q.words, day=q.day, kinds=q.kinds)
         if not sessions:
             what = " ".join(q.names)[:80] or "?"
