@@ -222,3 +222,14 @@ def test_personal_question_over_slack(slack_app: SlackHttpApp, fake_slack: FakeS
 
     assert "Du har bokmerket 1 programpost(er) (fre. 4. des.)" in text
     assert "Lunch" in text
+
+
+def test_partnerup_command_answers_personal_questions_in_the_askers_language(
+    slack_app: SlackHttpApp, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U200", real_name="Kari Nordmann", locale="nb-NO")
+
+    response = slack_app.command("/partnerup", "when is my next meeting?", user="U200")
+
+    assert response.status == 200
+    assert "Du har ingen kommende møter" in block_text(response.json()["blocks"])
