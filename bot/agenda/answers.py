@@ -455,7 +455,7 @@ class _Answer:
         if not chosen:
             return self.reply(self.say("nothing_before", title=pick.title, day=self.day(day)))
         lead = self.say("before", title=pick.title, day=self.day(day), time=clock(pick.starts_at, zone))
-        return self._list(lead, chosen[-FEW:] + chosen[:0], FEW, day, show_day=False, total=len(chosen))
+        return self._list(lead, chosen[-FEW:], FEW, day, show_day=False, total=len(chosen))
 
     def pitching(self) -> Reply:
         q = self.q

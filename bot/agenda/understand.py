@@ -186,10 +186,6 @@ def _days(
     part = None
     for code in lang.LANGUAGES:
         table = phrases(code)
-        for items in table.parts.values():
-            for p in items:
-                if day is None and p and p[0] in ("this", "i") and _find(tokens, p, used) >= 0:
-                    day = today  # "this afternoon", "i ettermiddag"
         for p in table.tomorrow:
             if day is None and _take(tokens, p, used) >= 0:
                 day = today + timedelta(days=1)
@@ -276,8 +272,6 @@ def parse(text: str, *, event: EventView, now: datetime, preferred: str = lang.D
     used = [False] * len(tokens)
     question = Question(lang=code, tokens=tokens, at=at)
     question.day, question.day_problem, question.part = _days(event, now, tokens, used, iso_day)
-    if question.day is None and at is not None and question.part is None:
-        question.part = None
     # What it asks: every ask whose phrase is there; longer phrases first, so "how long" is not "how".
     firsts: list[tuple[int, str]] = []
     items = sorted(((name, p, start) for name, ps in table.asks.items() for p, start in ps), key=lambda item: -len(item[1]))

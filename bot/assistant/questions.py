@@ -11,6 +11,7 @@ stays hidden.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,7 @@ from bot.agenda.days import default_day
 from bot.agenda.understand import PARTS_OF_DAY, Question, phrases
 from bot.partnering.replies import REQUEST_MEETING
 from bot.replies import Actions, Button, MeetingCard, Note, Paragraph, ProfileCard, Reply, SessionCard
-from bot.text import fold, tokens
+from bot.text import clean_input, fold, tokens
 from bot.timefmt import clock
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class QuestionsDesk:
             if _personal(q):
                 return self._personal_answer(event, q, actor=actor, now=now)
             if _directory(q):
-                return self._directory_answer(event, q, actor=actor, button_lang=preferred)
+                return self._directory_answer(event, q, actor=actor, button_lang=preferred, typed=text)
             return answers.answer(event, q, now=now)
 
         return self.with_bookmarks(self._with_event(build), actor)
@@ -141,7 +142,7 @@ class QuestionsDesk:
 
     # --- who is here ----------------------------------------------------------------------------
 
-    def _directory_answer(self, event: EventView, q: Question, *, actor: int | None, button_lang: str) -> Reply:
+    def _directory_answer(self, event: EventView, q: Question, *, actor: int | None, button_lang: str, typed: str) -> Reply:
         code = q.lang
         type_words = {w for c in lang.LANGUAGES for ps in phrases(c).org_types.values() for p in ps for w in p}
         topic = [w for w in q.names if w not in type_words and w not in {"from", "fra", "here", "her"}]
@@ -161,7 +162,7 @@ class QuestionsDesk:
             lead = lang.say(code, "people_from", org=org[:60], count=count)
         elif wanted:
             label = say["type_labels"].get(next(iter(sorted(wanted))), say["type_labels"]["any"])
-            lead = lang.say(code, "people_on", kind=label, topic=" ".join(topic)[:60] or "?", count=count)
+            lead = lang.say(code, "people_on", kind=label, topic=_as_typed(typed, topic)[:60] or "?", count=count)
         else:
             lead = lang.say(code, "people_found", count=count)
         reply = Reply(text=_cap(lead) + ".", lang=code).add(Paragraph(_cap(lead) + "."))
@@ -208,6 +209,16 @@ def _speakers_matching(event: EventView, words: list[str], *, startups_only: boo
                 when = (event.local_date(s.starts_at), clock(s.starts_at, event.timezone))
                 found.setdefault(p.name, (p.name, p.organisation, s.title, *when))
     return sorted(found.values(), key=lambda row: (row[3], row[4]))
+
+
+def _as_typed(text: str, words: list[str]) -> str:
+    """The topic words as the person wrote them ("TCR", not "tcr")."""
+    typed = {fold(w): w for w in tokens_as_typed(text)}
+    return " ".join(typed.get(w, w) for w in words)
+
+
+def tokens_as_typed(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", clean_input(text))
 
 
 def _names_match(words: list[str], name: str) -> bool:
