@@ -41,7 +41,7 @@ class QuestionsDesk:
 
         def build(event: EventView) -> Reply:
             now = self.clock.now()
-            preferred = lang.from_locale(self.profile_of(actor).locale) if actor is not None else lang.DEFAULT
+            preferred = lang.from_locale(self.participants.locale_of(actor)) if actor is not None else lang.DEFAULT
             q = agenda_questions.read(event, question=text, now=now, preferred=preferred)
             if _personal(q):
                 return self._personal_answer(event, q, actor=actor, now=now)

@@ -128,6 +128,7 @@ class Participants:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._ids: dict[tuple[str, str], int] = {}
+        self._locales: dict[int, str] = {}
         self._lock = threading.Lock()
 
     def ensure(self, *, platform: str, external_id: str, lookup: Callable[[], PersonInfo | None], now: datetime) -> int:
@@ -187,6 +188,15 @@ class Participants:
         if found is not None:
             self._ids[key] = found
         return found
+
+    def locale_of(self, participant_id: int) -> str:
+        """The platform language setting stored when the person first came (kept in memory: every question reads it)."""
+        cached = self._locales.get(participant_id)
+        if cached is None:
+            with self.db.transaction() as session:
+                cached = session.scalar(select(Participant.locale).where(Participant.id == participant_id)) or ""
+            self._locales[participant_id] = cached
+        return cached
 
     def get(self, participant_id: int) -> Profile:
         with self.db.transaction() as session:
