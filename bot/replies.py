@@ -127,6 +127,7 @@ class Reply:
     text: str
     parts: list[Part] = field(default_factory=list)
     share: Button | None = None  # how to post the same answer in the channel, when it makes sense
+    lang: str = "en"  # the language of the answer's words; renderers write dates in it (see bot.lang)
 
     def add(self, *parts: Part) -> Reply:
         self.parts.extend(parts)

@@ -195,6 +195,8 @@ class Participant(Base):
     # Privacy: left out of partner search and suggestions; erased (a tombstone that keeps counts, no personal data).
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The platform's language setting ("nb-NO"): free-text answers to this person are in that language.
+    locale: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
 
 class MeetingBlock(Base):

@@ -236,6 +236,7 @@ class FakeSlack:
         tz: str = DEFAULT_TZ,
         is_bot: bool = False,
         deleted: bool = False,
+        locale: str = "en-US",
     ) -> JSONDict:
         """Register a user for users.info / users.lookupByEmail; returns the user object Slack would send."""
         real_name = real_name or f"User {user_id}"
@@ -266,6 +267,7 @@ class FakeSlack:
             "tz": tz,
             "tz_offset": _tz_offset(tz),
             "profile": profile,
+            "locale": locale,  # users.info returns it only with include_locale=true, as Slack does
         }
         with self._cond:
             self._users[user_id] = user
@@ -581,7 +583,10 @@ class FakeSlack:
         user = self._users.get(str(params.get("user", "")))
         if user is None:
             raise _SlackError("user_not_found")
-        return {"user": copy.deepcopy(user)}
+        user = copy.deepcopy(user)
+        if str(params.get("include_locale", "")).lower() not in ("true", "1"):
+            user.pop("locale", None)
+        return {"user": user}
 
     def _users_lookup_by_email(self, params: JSONDict) -> JSONDict:
         email = str(params.get("email", "")).lower()

@@ -78,6 +78,7 @@ class EventView:
     organisers: tuple[OrganiserView, ...]
     venues: tuple[VenueView, ...]
     sessions: tuple[SessionView, ...]
+    slot_minutes: int = 30  # length of a 1:1 partnering meeting
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -94,7 +95,15 @@ class EventView:
             return None
 
     def sessions_on(self, day: date) -> list[SessionView]:
-        return [s for s in self.sessions if self.local_date(s.starts_at) == day]
+        return list(self._by_day.get(day, ()))
+
+    @cached_property
+    def _by_day(self) -> dict[date, tuple[SessionView, ...]]:
+        """Sessions per local day, built once per snapshot: questions and listings ask for a day's sessions often."""
+        days: dict[date, list[SessionView]] = {}
+        for session in self.sessions:
+            days.setdefault(self.local_date(session.starts_at), []).append(session)
+        return {day: tuple(items) for day, items in days.items()}
 
     def venues_on(self, day: date) -> list[VenueView]:
         """Venues in use on a day, the busiest first."""
@@ -174,6 +183,7 @@ def read_event(db: Database, event_id: int) -> EventView:
             organisers=tuple(OrganiserView(o.name, o.role, o.url) for o in event.organisers),
             venues=tuple(venues.values()),
             sessions=sessions,
+            slot_minutes=event.slot_minutes,
         )
 
 

@@ -91,6 +91,10 @@ class TermIndex:
                     seen.add(term)
             self._doc_terms[doc] = seen
 
+    def knows(self, term: str) -> bool:
+        """Whether ``term`` (or its stem) is a word some document uses: such words are names, not typos."""
+        return bool(self._postings.get(term) or self._postings.get(stem(term)))
+
     def _remove(self, doc: int) -> None:
         for term in self._doc_terms.pop(doc, ()):
             self._postings[term].pop(doc, None)
@@ -134,8 +138,15 @@ class TermIndex:
         for word in words:
             best: dict[int, float] = {}
             for term, quality in self._expand(word):
-                for doc, by_field in self._postings.get(term, {}).items():
-                    weight = max((w for f, w in by_field.items() if fields is None or f in fields), default=0.0)
+                posting = self._postings.get(term, {})
+                if fields is None:  # the common case, kept tight: it runs once per matching document
+                    for doc, by_field in posting.items():
+                        value = quality * max(by_field.values())
+                        if value > best.get(doc, 0.0):
+                            best[doc] = value
+                    continue
+                for doc, by_field in posting.items():
+                    weight = max((w for f, w in by_field.items() if f in fields), default=0.0)
                     value = quality * weight
                     if value > best.get(doc, 0.0):
                         best[doc] = value
@@ -182,8 +193,12 @@ class SearchIndex:
                 fields.append(("organisation", SESSION_FIELDS["organisation"], speaker.organisation))
             self._index.put(number, fields)
 
-    def search(self, query: str, *, limit: int | None = None) -> list[Hit]:
-        matches = self._index.search(query)
+    def knows(self, term: str) -> bool:
+        return self._index.knows(term)
+
+    def search(self, query: str, *, limit: int | None = None, fields: set[str] | None = None) -> list[Hit]:
+        """Sessions matching ``query``, best first; ``fields`` limits where to look (e.g. {"organisation"})."""
+        matches = self._index.search(query, fields=fields)
         matches.sort(key=lambda m: (-m.score, self._sessions[m.doc].starts_at))
         hits = [Hit(self._sessions[m.doc], m.score, m.matched) for m in matches]
         return hits[:limit] if limit else hits

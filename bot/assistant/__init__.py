@@ -12,10 +12,13 @@ from bot.assistant.dashboard import DashboardDesk
 from bot.assistant.organisers import OrganisersDesk
 from bot.assistant.partnering import PartneringDesk
 from bot.assistant.privacy import PrivacyDesk
+from bot.assistant.questions import QuestionsDesk
 from bot.assistant.reminders import RemindersDesk
 
 __all__ = ["NO_EVENT", "NOT_ORGANISER", "Assistant", "friendly", "say"]
 
 
-class Assistant(AssistantBase, AgendaDesk, RemindersDesk, PartneringDesk, OrganisersDesk, DashboardDesk, PrivacyDesk):
+class Assistant(
+    AssistantBase, AgendaDesk, QuestionsDesk, RemindersDesk, PartneringDesk, OrganisersDesk, DashboardDesk, PrivacyDesk
+):
     """One front door: state and identity from :class:`AssistantBase`, the rest from each capability's desk."""

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from bot import home as home_module
 from bot.agenda import listing as agenda_module
-from bot.agenda import questions, venues
+from bot.agenda import venues
 from bot.agenda.catalog import EventView
 from bot.agenda.help import help_reply
 from bot.announcements import replies as announcement_replies
@@ -49,10 +49,6 @@ class AgendaDesk:
 
     def venue(self, *, text: str) -> Reply:
         return self._with_event(lambda event: venues.venues(event, query=text, now=self.clock.now()))
-
-    def ask(self, *, text: str, actor: int | None = None) -> Reply:
-        reply = self._with_event(lambda event: questions.answer(event, question=text, now=self.clock.now()))
-        return self.with_bookmarks(reply, actor)
 
     def help(self) -> Reply:
         return self._with_event(help_reply)

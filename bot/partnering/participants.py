@@ -46,6 +46,7 @@ class PersonInfo:
     timezone: str = ""
     is_bot: bool = False
     deleted: bool = False
+    locale: str = ""  # the platform's language setting, e.g. Slack's "nb-NO"
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Profile:
     interests: tuple[str, ...]
     is_bot: bool = False
     hidden: bool = False
+    locale: str = ""
 
     @property
     def org_type_label(self) -> str:
@@ -108,6 +110,7 @@ def profile_of(row: Participant) -> Profile:
         interests=tuple(row.interests or ()),
         is_bot=row.is_bot,
         hidden=bool(row.hidden),
+        locale=row.locale or "",
     )
 
 
@@ -130,6 +133,7 @@ class Participants:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._ids: dict[tuple[str, str], tuple[int, float]] = {}
+        self._locales: dict[int, str] = {}
         self._lock = threading.Lock()
 
     def ensure(self, *, platform: str, external_id: str, lookup: Callable[[], PersonInfo | None], now: datetime) -> int:
@@ -159,6 +163,7 @@ class Participants:
                         title=info.title[:200],
                         timezone=info.timezone[:64],
                         is_bot=info.is_bot,
+                        locale=(info.locale or "")[:20],
                         created_at=now,
                         updated_at=now,
                         interests=[],
@@ -195,6 +200,15 @@ class Participants:
         if found is not None:
             self._ids[key] = (found, time.monotonic())
         return found
+
+    def locale_of(self, participant_id: int) -> str:
+        """The platform language setting stored when the person first came (kept in memory: every question reads it)."""
+        cached = self._locales.get(participant_id)
+        if cached is None:
+            with self.db.transaction() as session:
+                cached = session.scalar(select(Participant.locale).where(Participant.id == participant_id)) or ""
+            self._locales[participant_id] = cached
+        return cached
 
     def get(self, participant_id: int) -> Profile:
         with self.db.transaction() as session:

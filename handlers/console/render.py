@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from bot import timefmt
+from bot import lang, timefmt
 from bot.partnering.replies import readable_day
 from bot.reminders.replies import BOOKMARK_ADD, BOOKMARK_REMOVE
 from bot.replies import (
@@ -34,11 +34,11 @@ def _wrap(text: str, indent: str = "") -> list[str]:
     return lines
 
 
-def session_lines(card: SessionCard) -> list[str]:
+def session_lines(card: SessionCard, code: str = lang.DEFAULT) -> list[str]:
     session, zone = card.session, card.timezone
     when = timefmt.span(session.starts_at, session.ends_at, zone)
     if card.show_day:
-        when = f"{timefmt.short_day(timefmt.local(session.starts_at, zone).date())} {when}"
+        when = f"{lang.short_day(timefmt.local(session.starts_at, zone).date(), code)} {when}"
     lines = [f"  • {when}  {session.title}"]
     place = ", ".join(p for p in (session.room, session.venue.name if session.venue else None) if p)
     if place:
@@ -51,11 +51,11 @@ def session_lines(card: SessionCard) -> list[str]:
     return lines
 
 
-def venue_lines(card: VenueCard) -> list[str]:
+def venue_lines(card: VenueCard, code: str = lang.DEFAULT) -> list[str]:
     venue = card.venue
     lines = [f"  ◆ {venue.name}"]
     if card.days:
-        lines.append("      " + ", ".join(f"Day {n} ({timefmt.short_day(d)})" for n, d in card.days))
+        lines.append("      " + ", ".join(f"{lang.day_n(n, code)} ({lang.short_day(d, code)})" for n, d in card.days))
     if venue.address:
         lines.append(f"      {venue.address}")
     if venue.map_url:
@@ -63,7 +63,7 @@ def venue_lines(card: VenueCard) -> list[str]:
     if venue.directions:
         lines.extend(_wrap(f"Getting there: {venue.directions}", "      "))
     if venue.rooms:
-        lines.append(f"      Rooms: {', '.join(venue.rooms)}")
+        lines.append(f"      {lang.say(code, 'rooms')}: {', '.join(venue.rooms)}")
     return lines
 
 
@@ -128,12 +128,12 @@ def render(reply: Reply, *, with_share: bool = True) -> tuple[str, list[Button]]
             case Markdown(text=text):
                 lines.extend(_wrap(text))
             case SessionCard(bookmarked=bookmarked):
-                lines.extend(session_lines(part))
+                lines.extend(session_lines(part, reply.lang))
                 if bookmarked is not None:
                     label, action = ("Don't remind me", BOOKMARK_REMOVE) if bookmarked else ("Remind me", BOOKMARK_ADD)
                     lines.append("      " + number(Button(label, action, str(part.session.id))))
             case VenueCard():
-                lines.extend(venue_lines(part))
+                lines.extend(venue_lines(part, reply.lang))
             case ProfileCard():
                 lines.extend(profile_lines(part))
             case MeetingCard():

@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot import timefmt
+from bot import lang, timefmt
 from bot.partnering.replies import readable_day
 from bot.reminders.replies import BOOKMARK_ADD, BOOKMARK_REMOVE
 from bot.replies import (
@@ -90,16 +90,16 @@ def date_token(instant: datetime, fallback: str) -> str:
     return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}|{escape(fallback)}>"
 
 
-def session_text(card: SessionCard) -> str:
+def session_text(card: SessionCard, code: str = lang.DEFAULT) -> str:
     session, zone = card.session, card.timezone
     start_local = timefmt.local(session.starts_at, zone)
     when = timefmt.span(session.starts_at, session.ends_at, zone)
     if card.show_day:
-        when = f"{timefmt.short_day(start_local.date())} {when}"
-    fallback = f"{timefmt.short_day(start_local.date())} {start_local:%H:%M %Z}"
+        when = f"{lang.short_day(start_local.date(), code)} {when}"
+    fallback = f"{lang.short_day(start_local.date(), code)} {start_local:%H:%M %Z}"
     lines = [
         f"{KIND_EMOJI.get(session.kind, '')} *{escape(session.title)}*".strip(),
-        f"*{escape(when)}* · your time: {date_token(session.starts_at, fallback)}",
+        f"*{escape(when)}* · {lang.say(code, 'your_time')}: {date_token(session.starts_at, fallback)}",
     ]
     place = ", ".join(escape(p) for p in (session.room, session.venue.name if session.venue else None) if p)
     if place:
@@ -112,18 +112,18 @@ def session_text(card: SessionCard) -> str:
     return "\n".join(lines)
 
 
-def venue_text(card: VenueCard) -> str:
+def venue_text(card: VenueCard, code: str = lang.DEFAULT) -> str:
     venue = card.venue
     lines = [f":round_pushpin: *{escape(venue.name)}*"]
     if card.days:
-        lines.append(", ".join(f"Day {n} ({timefmt.short_day(d)})" for n, d in card.days))
+        lines.append(", ".join(f"{lang.day_n(n, code)} ({lang.short_day(d, code)})" for n, d in card.days))
     if venue.address:
         address = escape(venue.address)
         lines.append(f"<{escape(venue.map_url)}|{address}>" if venue.map_url.startswith("https://") else address)
     if venue.directions:
         lines.append(f":train2: {escape(venue.directions)}")
     if venue.rooms:
-        lines.append(f"Rooms: {escape(', '.join(venue.rooms))}")
+        lines.append(f"{lang.say(code, 'rooms')}: {escape(', '.join(venue.rooms))}")
     return "\n".join(lines)
 
 
@@ -206,9 +206,9 @@ def blocks_for(reply: Reply, *, limit: int = MESSAGE_BLOCK_LIMIT, with_share: bo
                         if bookmarked
                         else Button("Remind me", BOOKMARK_ADD, str(part.session.id))
                     )
-                blocks.append(SectionBlock(text=_mrkdwn(session_text(part)), accessory=accessory))
+                blocks.append(SectionBlock(text=_mrkdwn(session_text(part, reply.lang)), accessory=accessory))
             case VenueCard():
-                blocks.append(SectionBlock(text=_mrkdwn(venue_text(part))))
+                blocks.append(SectionBlock(text=_mrkdwn(venue_text(part, reply.lang))))
             case ProfileCard():
                 blocks.append(SectionBlock(text=_mrkdwn(profile_text(part))))
             case MeetingCard():

@@ -14,7 +14,7 @@ PLATFORM = "slack"
 def slack_person(client: WebClient, user_id: str) -> PersonInfo | None:
     """users.info as a :class:`PersonInfo`; None when Slack does not know the user here."""
     try:
-        user = client.users_info(user=user_id)["user"]
+        user = client.users_info(user=user_id, include_locale=True)["user"]
     except SlackApiError as error:
         if error.response.get("error") in ("user_not_found", "users_not_found"):
             return None
@@ -28,6 +28,7 @@ def slack_person(client: WebClient, user_id: str) -> PersonInfo | None:
         timezone=user.get("tz", "") or "",
         is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
         deleted=bool(user.get("deleted")),
+        locale=str(user.get("locale") or ""),
     )
 
 
