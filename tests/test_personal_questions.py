@@ -233,3 +233,15 @@ def test_partnerup_command_answers_personal_questions_in_the_askers_language(
 
     assert response.status == 200
     assert "Du har ingen kommende møter" in block_text(response.json()["blocks"])
+
+
+def test_someone_hidden_from_the_directory_is_not_listed_by_a_question(bot: Assistant, maya_meets_bjorn) -> None:
+    """Directory questions go through the partner directory, so "Hide me" (privacy) applies to them too."""
+    maya, bjorn, cleo = maya_meets_bjorn
+    assert request_buttons(bot.ask(text="who from Roche is here?", actor=cleo)) == [str(bjorn)]
+
+    bot.set_hidden(actor=bjorn, hidden=True)
+
+    reply = bot.ask(text="who from Roche is here?", actor=cleo)
+    assert "Bjørn Hansen" not in shown(reply)
+    assert request_buttons(reply) == []
