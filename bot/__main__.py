@@ -93,29 +93,46 @@ def cmd_console(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
-    from handlers.slack.app import build_app, build_wsgi
-
-    if not settings.slack_configured:
-        return _fail("SLACK_BOT_TOKEN is not set; set it (see .env.example) or try `python -m bot console`")
+    """Every configured door in one web process on $PORT: Slack when SLACK_BOT_TOKEN is set, Teams when
+    TEAMS_APP_ID is set, both when both are."""
+    if not settings.slack_configured and not settings.teams_configured:
+        return _fail("neither SLACK_BOT_TOKEN nor TEAMS_APP_ID is set; set one or both (see .env.example) "
+                     "or try `python -m bot console`")  # fmt: skip
     db = open_database(settings)
-    assistant = Assistant(db=db, clock=SystemClock(), organisers=settings.organiser_ids, limits=limits_from(settings))
-    app = build_app(
-        assistant=assistant,
-        token=settings.slack_bot_token,
-        signing_secret=settings.slack_signing_secret,
-        api_url=settings.slack_api_url,
-        organiser_usergroup=settings.organiser_usergroup,
-    )
-    if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    organisers = settings.organiser_ids | settings.teams_organiser_ids
+    assistant = Assistant(db=db, clock=SystemClock(), organisers=organisers, limits=limits_from(settings))
+    slack_wsgi = teams_door = None
+    if settings.slack_configured:
+        from handlers.slack.app import build_app, build_wsgi
 
-        log.info("connecting to Slack in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()
-        return 0
-    import waitress
+        app = build_app(
+            assistant=assistant,
+            token=settings.slack_bot_token,
+            signing_secret=settings.slack_signing_secret,
+            api_url=settings.slack_api_url,
+            organiser_usergroup=settings.organiser_usergroup,
+        )
+        if settings.socket_mode and not settings.teams_configured:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    log.info("serving Slack requests on http://0.0.0.0:%s/slack/events", settings.port)
-    waitress.serve(build_wsgi(app, health=db.ping), host="0.0.0.0", port=settings.port, threads=8, ident="partnerup")
+            log.info("connecting to Slack in Socket Mode")
+            SocketModeHandler(app, settings.slack_app_token).start()
+            return 0
+        slack_wsgi = build_wsgi(app, health=db.ping)
+    if settings.teams_configured:
+        from handlers.teams.app import TeamsDoor
+        from handlers.teams.notifier import TeamsNotifier
+
+        teams_door = TeamsDoor(assistant=assistant, settings=settings)
+        assistant.add_notifier("teams", TeamsNotifier(teams_door))
+    import uvicorn
+
+    from handlers.web import build_asgi
+
+    web = build_asgi(health=db.ping, slack_wsgi=slack_wsgi, teams_door=teams_door, published=assistant.published)
+    doors = " and ".join(d for d, on in (("Slack (/slack/events)", slack_wsgi), ("Teams (/api/messages)", teams_door)) if on)
+    log.info("serving %s on http://0.0.0.0:%s", doors, settings.port)
+    uvicorn.run(web, host="0.0.0.0", port=settings.port, log_level="warning", access_log=False)
     return 0
 
 
@@ -124,14 +141,21 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     from handlers.slack.app import make_client
     from handlers.slack.notifier import SlackNotifier
 
-    if not settings.slack_configured:
-        return _fail("SLACK_BOT_TOKEN is not set; the worker sends to Slack (the console runs its own worker)")
+    if not settings.slack_configured and not settings.teams_configured:
+        return _fail("neither SLACK_BOT_TOKEN nor TEAMS_APP_ID is set; the worker sends to Slack and Teams users "
+                     "(the console runs its own worker)")  # fmt: skip
     db = open_database(settings)
     clock = SystemClock()
-    assistant = Assistant(db=db, clock=clock, organisers=settings.organiser_ids, limits=limits_from(settings))
-    assistant.add_notifier(
-        "slack", SlackNotifier(make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url))
-    )
+    organisers = settings.organiser_ids | settings.teams_organiser_ids
+    assistant = Assistant(db=db, clock=clock, organisers=organisers, limits=limits_from(settings))
+    if settings.slack_configured:
+        assistant.add_notifier(
+            "slack", SlackNotifier(make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url))
+        )
+    if settings.teams_configured:
+        from handlers.teams.worker import start_teams_notifier
+
+        assistant.add_notifier("teams", start_teams_notifier(assistant=assistant, settings=settings))
     assistant.deliverer.lease = timedelta(seconds=settings.worker_lease_seconds)
     worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
                     announcements=assistant.announcements, rate=settings.worker_rate)  # fmt: skip

@@ -1,0 +1,69 @@
+"""One web process for every door on one port: an ASGI app (Starlette, served by uvicorn).
+
+``POST /api/messages`` is the Teams door, ``GET /calendar/<token>.ics`` serves published calendar files,
+``GET /healthz`` answers for both, and every other path goes to the Slack WSGI app (``/slack/events`` and
+whatever else it mounts) through a2wsgi's thread pool, so Slack keeps its sync listeners unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from collections.abc import Callable
+
+from a2wsgi import WSGIMiddleware
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def build_asgi(*, health: Callable[[], bool], slack_wsgi=None, teams_door=None, published=None) -> Starlette:
+    async def healthz(_: Request) -> Response:
+        healthy = await asyncio.to_thread(health)
+        body = {"ok": healthy, "database": "reachable" if healthy else "unreachable"}
+        return JSONResponse(body, status_code=200 if healthy else 503)
+
+    async def messages(request: Request) -> Response:
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"error": "invalid JSON"}, status_code=400)
+        if not isinstance(body, dict):
+            return JSONResponse({"error": "expected a JSON object"}, status_code=400)
+        status, payload = await teams_door.handle(body, dict(request.headers))
+        return Response(status_code=status) if payload is None else JSONResponse(payload, status_code=status)
+
+    async def calendar(request: Request) -> Response:
+        token = request.path_params["token"]
+        found = await asyncio.to_thread(published.get, token) if TOKEN.match(token) else None
+        if found is None:
+            return PlainTextResponse("No such calendar file.\n", status_code=404)
+        filename, mimetype, content = found
+        return Response(content, media_type=mimetype,
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})  # fmt: skip
+
+    async def not_found(_: Request) -> Response:
+        return PlainTextResponse("Not found. Teams sends requests to /api/messages; health checks use /healthz.\n", 404)
+
+    routes = [Route("/healthz", healthz, methods=["GET", "HEAD"])]
+    if published is not None:
+        routes.append(Route("/calendar/{token}.ics", calendar, methods=["GET"]))
+    if teams_door is not None:
+        routes.append(Route("/api/messages", messages, methods=["POST"]))
+    if slack_wsgi is not None:
+        routes.append(Mount("/", app=WSGIMiddleware(slack_wsgi, workers=8)))
+    else:
+        routes.append(Route("/{path:path}", not_found, methods=["GET", "POST", "HEAD"]))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        if teams_door is not None:
+            await teams_door.startup()
+        yield
+
+    return Starlette(routes=routes, lifespan=lifespan)
