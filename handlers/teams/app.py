@@ -330,17 +330,10 @@ class TeamsDoor:
     # --- dialogs -------------------------------------------------------------------------------------
 
     def _days(self) -> list[tuple[str, str]]:
+        """The partnering days as (label, ISO date): the same choices as Slack's meeting form."""
         from bot import timefmt
 
-        try:
-            event = self.assistant.event()
-        except Exception:
-            return []
-        days = sorted({event.local_date(s.starts_at) for s in event.sessions})
-        return [
-            (f"Day {event.day_number(d) or i + 1} ({timefmt.short_day(d)})", f"day {event.day_number(d) or i + 1}")
-            for i, d in enumerate(days)
-        ]
+        return [(timefmt.short_day(d), d.isoformat()) for d in self.assistant.partnering.partnering_days()]
 
     def open_dialog(self, activity, data: dict) -> TaskModuleResponse:
         a = self.assistant

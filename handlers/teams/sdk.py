@@ -20,6 +20,7 @@ import httpx
 
 warnings.filterwarnings("ignore", category=FutureWarning, module=r"microsoft_teams.*")
 warnings.filterwarnings("ignore", message=r".*is in preview and may change")
+warnings.filterwarnings("ignore", message=r"The bot client is deprecated", category=DeprecationWarning)
 _load_dotenv = dotenv.load_dotenv
 dotenv.load_dotenv = lambda *args, **kwargs: False  # the SDK's import-time .env load
 try:
