@@ -1,0 +1,83 @@
+"""The worker sends to Teams users through the same outbox: cards, a 429 storm waited out with Retry-After,
+a blocked person's delivery failed with the reason and their address marked dead, a 1:1 chat created when none
+is stored."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.assistant import Assistant
+from bot.worker import Worker
+from storage.models import Delivery
+from tests.fake_teams import FakeBotConnector
+from tests.teams_harness import TeamsHttpApp, button, card_text, teams_settings
+
+
+@pytest.fixture
+def fake_teams():
+    fake = FakeBotConnector()
+    yield fake
+    fake.close()
+
+
+def test_announcement_through_the_worker_reaches_teams_users(event_db, clock, fake_teams):
+    organiser_aad = "0a0a0a0a-0000-4000-8000-000000000001"
+    web_assistant = Assistant(db=event_db, clock=clock, send_now=True, organisers=frozenset({organiser_aad}))
+    web = TeamsHttpApp(web_assistant, fake_teams)
+    try:
+        olga = web.person("Olga Organiser", aad=organiser_aad)
+        people = [web.person(name) for name in ("Ada Berg", "Bjørn Lund", "Carl Moe", "Dina New")]
+        for person in (olga, *people):
+            assert person.install().status == 200
+        ada, bjorn, carl, dina = people
+
+        # Someone else cannot announce.
+        ada.say("announce to everyone: Free beer")
+        assert "organiser" in card_text(ada.last_card()).lower()
+
+        olga.say("announce to everyone: Coffee is served in the foyer")
+        preview = olga.last_card()
+        assert "Coffee is served" in card_text(preview)
+        assert olga.press(button(preview, "Send")).status == 200
+
+        # Dina's stored chat is gone (e.g. the address came from a team install): the worker creates one.
+        dina_id = web_assistant.participants.known(platform="teams", external_id=dina.aad)
+        address, _ = web_assistant.addresses.lookup(dina_id)
+        web_assistant.addresses.remember(participant_id=dina_id, address={**address, "conversation_id": ""}, now=clock.now())
+
+        fake_teams.fail(rf"POST /teams/v3/conversations/{carl.conversation}/activities$", 403, times=10,
+                        code="MessageWritesBlocked")  # fmt: skip
+        fake_teams.fail(r"POST /teams/v3/conversations/[^/]+/activities$", 429, times=4, retry_after="3")
+    finally:
+        web.close()
+
+    # The worker process: its own assistant and its own Teams SDK app on a loop thread.
+    from handlers.teams.worker import start_teams_notifier
+
+    sleeps: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    worker_assistant = Assistant(db=event_db, clock=clock)
+    worker_assistant.add_notifier("teams", start_teams_notifier(assistant=worker_assistant,
+                                                                settings=teams_settings(fake_teams), sleep=sleep))  # fmt: skip
+    worker = Worker(deliverer=worker_assistant.deliverer, partnering=worker_assistant.partnering,
+                    reminders=worker_assistant.reminders, announcements=worker_assistant.announcements, rate=None)  # fmt: skip
+    worker.tick()
+
+    for person in (ada, bjorn):
+        assert any("Coffee is served" in card_text(c) for c in person.cards()), person.name
+    created = [c for c in fake_teams.calls if c.method == "POST" and c.path == "/teams/v3/conversations"]
+    assert len(created) == 1 and created[0].body["members"][0]["id"] == dina.user_id
+    new_chat = [a for a in fake_teams.activities() if a["_conversation"].startswith("a:conv-")]
+    assert new_chat and "Coffee is served" in card_text(new_chat[-1]["attachments"][0]["content"])
+    assert sleeps and all(s == 3.0 for s in sleeps)
+
+    carl_id = worker_assistant.participants.known(platform="teams", external_id=carl.aad)
+    with event_db.transaction() as session:
+        carl_rows = session.scalars(select(Delivery).where(Delivery.participant_id == carl_id)).all()
+        assert carl_rows and all(r.status == "failed" for r in carl_rows if r.kind == "announcement")
+        assert any("MessageWritesBlocked" in r.detail for r in carl_rows)
+    assert "MessageWritesBlocked" in worker_assistant.addresses.lookup(carl_id)[1]
