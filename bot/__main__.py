@@ -2,7 +2,8 @@
 
 python -m bot                 the console when no Slack token is set, the Slack app otherwise
 python -m bot console         the local console (no Slack, no network)
-python -m bot serve           the Slack app: HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN
+python -m bot serve           every configured door on $PORT (Slack /slack/events, Teams /api/messages)
+python -m bot teams-package   build the Teams app package zip
 python -m bot migrate         bring the database schema up to date
 python -m bot load-event FILE load or update an event from a YAML file
 """
@@ -163,8 +164,27 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
+    """Build the Teams app package (manifest.json and icons), validated against the shipped schema."""
+    from handlers.teams.manifest import ManifestError, build_package
+
+    if not settings.teams_app_id:
+        return _fail("TEAMS_APP_ID is not set; the package names the bot by its Microsoft App ID")
+    try:
+        data = build_package(app_id=settings.teams_app_id, public_url=settings.public_url)
+    except ManifestError as error:
+        return _fail(str(error))
+    with open(args.out, "wb") as out:
+        out.write(data)
+    print(f"Wrote {args.out} ({len(data)} bytes): upload it in Teams (Apps > Manage your apps > Upload an app).")
+    if not settings.public_url.startswith("https://"):
+        print(f"Note: PUBLIC_URL is {settings.public_url}; Teams needs an https messaging endpoint.")
+    return 0
+
+
 def cmd_default(settings: Settings, args: argparse.Namespace) -> int:
-    return cmd_serve(settings, args) if settings.slack_configured else cmd_console(settings, args)
+    serving = settings.slack_configured or settings.teams_configured
+    return cmd_serve(settings, args) if serving else cmd_console(settings, args)
 
 
 COMMANDS = {
@@ -174,6 +194,7 @@ COMMANDS = {
     "worker": cmd_worker,
     "migrate": cmd_migrate,
     "load-event": cmd_load_event,
+    "teams-package": cmd_teams_package,
 }
 
 
@@ -181,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="PartnerUp, the event assistant.")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("console", help="talk to the bot in this terminal, no Slack needed")
-    sub.add_parser("serve", help="run the Slack app (HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN)")
+    sub.add_parser("serve", help="run every configured door (Slack, Teams) on $PORT, or Slack in Socket Mode")
+    package = sub.add_parser("teams-package", help="build the Teams app package zip (manifest.json and icons)")
+    package.add_argument("--out", default="partnerup-teams.zip", help="where to write the zip")
     sub.add_parser("worker", help="send reminders and queued messages (one or more replicas)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     load = sub.add_parser("load-event", help="load or update an event from a YAML file")
