@@ -36,6 +36,18 @@ def wait_for_cards(person, count: int, timeout: float = 10.0) -> list[dict]:
     return person.cards()
 
 
+def wait_until(check, timeout: float = 10.0) -> bool:
+    """Background sends (the web process sends after answering) land a moment later."""
+    deadline = time.monotonic() + timeout
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return check()
+
+
+def teams_texts(fake, person) -> list[str]:
+    return [a.get("text", "") for a in fake.activities(person.conversation)]
+
+
 def participant(app: TeamsHttpApp, person) -> int:
     return app.assistant.participants.known(platform="teams", external_id=person.aad)
 
@@ -108,14 +120,56 @@ def test_slack_and_teams_people_meet(slack_app, fake_slack, assistant, fake_team
         assert "Tina Teams" in json.dumps(blocks, ensure_ascii=False)
         accept = next(e["value"] for b in blocks for e in b.get("elements", []) if e.get("action_id") == "request_accept")
         slack_app.action("request_accept", accept, user="U100", in_dm=True)
-        cards = wait_for_cards(tina, 3)
-        assert any("Meeting booked with Siri Slack" in a["text"] for a in fake_teams.activities(tina.conversation))
-        assert any(b["title"] == "Add to calendar" for c in cards for b in c.get("actions", []))
+        assert wait_until(lambda: any("Meeting booked with Siri Slack" in t for t in teams_texts(fake_teams, tina)))
+        assert any(b["title"] == "Add to calendar" for c in tina.cards() for b in c.get("actions", []))
         booked = [c.params for c in fake_slack.wait_for("chat.postMessage", count=2) if c.params.get("channel") == "U100"]
         deadline = time.monotonic() + 10
         while not any("Meeting booked with Tina Teams" in m.get("text", "") for m in booked) and time.monotonic() < deadline:
             time.sleep(0.02)
             booked = [c.params for c in fake_slack.calls("chat.postMessage") if c.params.get("channel") == "U100"]
         assert any("Meeting booked with Tina Teams" in m.get("text", "") for m in booked)
+    finally:
+        app.close()
+
+
+def test_a_slack_person_asks_a_teams_person_who_accepts_in_teams(slack_app, fake_slack, assistant, fake_teams):
+    """Found with /partners in Slack, asked through Slack's form, answered in Teams; each told in their own tool."""
+    from tests.slack_harness import select as pick
+    from tests.slack_harness import submit_view, text_input, view_payload
+
+    fake_slack.add_user("U100", real_name="Siri Slack", title="Head of BD")
+    app = TeamsHttpApp(assistant, fake_teams)
+    try:
+        tina = app.person("Tina Teams")
+        tina.say("profile")
+        slack_app.command("/profile", "", user="U100")
+        siri_id = assistant.participants.known(platform="slack", external_id="U100")
+        tina_id = participant(app, tina)
+        give_profile(assistant, siri_id, organisation="Slack Bio", interests=("oncology",))
+        give_profile(assistant, tina_id, organisation="Teams Pharma", org_type="pharma", interests=("oncology",))
+        listing = slack_app.command("/partners", "Teams Pharma", user="U100").json()
+        value = next(e["value"] for b in listing["blocks"] for e in b.get("elements", [])
+                     if e.get("action_id") == "meeting_request_open")  # fmt: skip
+        assert value == str(tina_id)
+        slack_app.action("meeting_request_open", value, user="U100", in_dm=True)
+        opened = fake_slack.wait_for("views.open", count=2)[-1]  # the first was /profile's form
+        view = opened.params["view"]
+        assert "Tina Teams" in json.dumps(view["blocks"], ensure_ascii=False)
+        values = {"topic": text_input("Cross-tool deal"), "message": text_input(""), "day": pick("first")}
+        payload = view_payload("meet_submit", values, user="U100", private_metadata=view["private_metadata"])
+        before = len(tina.cards())
+        assert submit_view(slack_app, payload).status == 200
+        invitation = wait_for_cards(tina, before + 1)[before]
+        assert "Siri Slack" in card_text(invitation) and "Cross-tool deal" in card_text(invitation)
+        answer = tina.press(button(invitation, "Accept")).json()
+        assert "Accepted" in card_text(answer["value"])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            booked = [c.params for c in fake_slack.calls("chat.postMessage") if c.params.get("channel") == "U100"]
+            if any("Meeting booked with Tina Teams" in m.get("text", "") for m in booked):
+                break
+            time.sleep(0.02)
+        assert any("Meeting booked with Tina Teams" in m.get("text", "") for m in booked)
+        assert wait_until(lambda: any("Meeting booked with Siri Slack" in t for t in teams_texts(fake_teams, tina)))
     finally:
         app.close()
