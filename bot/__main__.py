@@ -130,7 +130,7 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
 
     from handlers.web import build_asgi
 
-    web = build_asgi(health=db.ping, slack_wsgi=slack_wsgi, teams_door=teams_door, published=assistant.published)
+    web = build_asgi(health=db.ping, slack_wsgi=slack_wsgi, teams_door=teams_door, published=assistant.published, clock=assistant.clock)
     doors = " and ".join(d for d, on in (("Slack (/slack/events)", slack_wsgi), ("Teams (/api/messages)", teams_door)) if on)
     log.info("serving %s on http://0.0.0.0:%s", doors, settings.port)
     uvicorn.run(web, host="0.0.0.0", port=settings.port, log_level="warning", access_log=False)

@@ -12,6 +12,7 @@ import contextlib
 import json
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 from a2wsgi import WSGIMiddleware
 from starlette.applications import Starlette
@@ -19,10 +20,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
+from bot.clock import SystemClock
+
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-def build_asgi(*, health: Callable[[], bool], slack_wsgi=None, teams_door=None, published=None) -> Starlette:
+def build_asgi(*, health: Callable[[], bool], slack_wsgi=None, teams_door=None, published=None, clock=None) -> Starlette:
+    """``published`` serves calendar files (kept) and organisers' CSV downloads (for a day after ``clock.now()``)."""
+    clock = clock or SystemClock()
+
     async def healthz(_: Request) -> Response:
         healthy = await asyncio.to_thread(health)
         body = {"ok": healthy, "database": "reachable" if healthy else "unreachable"}
@@ -38,11 +44,19 @@ def build_asgi(*, health: Callable[[], bool], slack_wsgi=None, teams_door=None, 
         status, payload = await teams_door.handle(body, dict(request.headers))
         return Response(status_code=status) if payload is None else JSONResponse(payload, status_code=status)
 
-    async def calendar(request: Request) -> Response:
-        token = request.path_params["token"]
-        found = await asyncio.to_thread(published.get, token) if TOKEN.match(token) else None
-        if found is None:
-            return PlainTextResponse("No such calendar file.\n", status_code=404)
+    def file_route(mimetype: str, max_age: timedelta | None):
+        async def serve(request: Request) -> Response:
+            token = request.path_params["token"]
+            newer_than = clock.now() - max_age if max_age is not None else None
+            found = (await asyncio.to_thread(published.get, token, mimetype=mimetype, newer_than=newer_than)
+                     if TOKEN.match(token) else None)  # fmt: skip
+            if found is None:
+                return PlainTextResponse("No such file, or its link has expired.\n", status_code=404)
+            return download(found)
+
+        return serve
+
+    def download(found) -> Response:
         filename, mimetype, content = found
         return Response(content, media_type=mimetype,
                         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})  # fmt: skip
@@ -52,7 +66,8 @@ def build_asgi(*, health: Callable[[], bool], slack_wsgi=None, teams_door=None, 
 
     routes = [Route("/healthz", healthz, methods=["GET", "HEAD"])]
     if published is not None:
-        routes.append(Route("/calendar/{token}.ics", calendar, methods=["GET"]))
+        routes.append(Route("/calendar/{token}.ics", file_route("text/calendar", None), methods=["GET"]))
+        routes.append(Route("/files/{token}.csv", file_route("text/csv", timedelta(days=1)), methods=["GET"]))
     if teams_door is not None:
         routes.append(Route("/api/messages", messages, methods=["POST"]))
     if slack_wsgi is not None:

@@ -94,7 +94,7 @@ class TeamsHttpApp:
         self.notifier = TeamsNotifier(self.door)
         assistant.add_notifier("teams", self.notifier)
         self.web = Served(build_asgi(health=assistant.db.ping, slack_wsgi=slack_wsgi, teams_door=self.door,
-                                     published=assistant.published))  # fmt: skip
+                                     published=assistant.published, clock=assistant.clock))  # fmt: skip
         self.url = self.web.url
 
     def close(self) -> None:

@@ -128,3 +128,28 @@ def test_generic_sdk_variables_change_nothing(teams, fake_teams, monkeypatch):
         assert ada.say("agenda").status == 200
     finally:
         other.close()
+
+
+def test_organiser_reports_come_as_expiring_csv_links(event_db, clock, fake_teams):
+
+    from tests.teams_harness import request
+
+    boss = "0b0b0b0b-0000-4000-8000-000000000001"
+    assistant = Assistant(db=event_db, clock=clock, send_now=True, organisers=frozenset({boss}))
+    app = TeamsHttpApp(assistant, fake_teams)
+    try:
+        olga, ada = app.person("Olga", aad=boss), app.person("Ada")
+        ada.say("report interest")
+        assert "organiser" in card_text(ada.last_card()).lower()
+        assert not [a for c in ada.cards() for a in c.get("actions", []) if a["type"] == "Action.OpenUrl"]
+        olga.say("report interest")
+        [link] = [a["url"] for a in olga.last_card().get("actions", []) if a["type"] == "Action.OpenUrl"]
+        assert link.startswith("https://partnerup.example.org/files/") and link.endswith(".csv")
+        local = link.replace("https://partnerup.example.org", app.url)
+        got = request(local)
+        assert got.status == 200 and got.body.splitlines()[0].count(b",") >= 1
+        assert request(local.replace("/files/", "/calendar/").replace(".csv", ".ics")).status == 404
+        clock.advance(days=1, minutes=1)
+        assert request(local).status == 404
+    finally:
+        app.close()

@@ -57,10 +57,12 @@ class PublishedFiles:
                                       mimetype=mimetype[:100], content=content, created_at=now))  # fmt: skip
         return token
 
-    def get(self, token: str) -> tuple[str, str, bytes] | None:
-        """(filename, mimetype, content), or None for an unknown token."""
+    def get(self, token: str, *, mimetype: str, newer_than: datetime | None = None) -> tuple[str, str, bytes] | None:
+        """(filename, mimetype, content), or None for an unknown token, another kind of file, or one too old."""
         if not token or len(token) > 64:
             return None
         with self.db.transaction() as session:
             row = session.scalar(select(PublishedFile).where(PublishedFile.token == token))
-            return None if row is None else (row.filename, row.mimetype, bytes(row.content))
+            if row is None or row.mimetype != mimetype or (newer_than is not None and row.created_at < newer_than):
+                return None
+            return row.filename, row.mimetype, bytes(row.content)

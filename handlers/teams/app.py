@@ -236,6 +236,9 @@ class TeamsDoor:
             case "partners" | "meet":
                 return a.partners(actor=me, text=rest), ()
             case "meetings":
+                if tokens(rest) == ["export"]:
+                    reply, csv_text = a.export_meetings(external_id=self.external_id(activity))
+                    return reply, self.csv_link(me, "meetings.csv", csv_text)
                 return self.meetings(me, activity, rest), ()
             case "profile":
                 reply = a.profile(actor=me)
@@ -245,10 +248,23 @@ class TeamsDoor:
             case "session":
                 return a.edit_session(external_id=self.external_id(activity), text=rest), ()
             case "report":
-                return a.organiser_summary(external_id=self.external_id(activity)), ()
+                words = tokens(rest)
+                if not words:
+                    return a.organiser_summary(external_id=self.external_id(activity)), ()
+                reply, csv_text = a.report_csv(external_id=self.external_id(activity), kind=words[0])
+                return reply, self.csv_link(me, f"{words[0]}.csv", csv_text)
             case "announce":
                 return self.announce(me, activity, rest), ()
         return a.ask(text=line, actor=me), ()
+
+    def csv_link(self, me: int, filename: str, csv_text: str | None) -> tuple[tuple[str, str], ...]:
+        """A CSV as a download link (unguessable, expires after a day): Teams takes no file in a bot message
+        without the person's consent."""
+        if not csv_text:
+            return ()
+        token = self.assistant.published.publish(participant_id=me, filename=filename, mimetype="text/csv",
+                                                 content=csv_text.encode(), now=self.assistant.clock.now())  # fmt: skip
+        return ((f"Download {filename}", f"{self.settings.public_url}/files/{token}.csv"),)
 
     def meetings(self, me: int, activity, rest: str) -> Reply:
         a, who = self.assistant, self.external_id(activity)

@@ -17,7 +17,7 @@ import httpx
 from microsoft_teams.api import Account, CreateConversationParams
 
 from bot.delivery.notifier import Attachment, DeliveryError, Recipient
-from bot.replies import Reply
+from bot.replies import Note, Reply
 from handlers.teams.app import TeamsDoor, message
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ class TeamsNotifier:
         """Send to the person's 1:1 chat; returns the activity ID for :meth:`update`."""
         address = self._address(recipient)
         links = tuple(self._publish(recipient, a) for a in attachments)
+        if links:
+            reply = Reply(text=reply.text, parts=[_linked(p) for p in reply.parts], share=reply.share)
         return self._guarded(recipient, self._send(recipient, address, message(reply, links=links)))
 
     def update(self, recipient: Recipient, ref: str, reply: Reply) -> None:
@@ -103,6 +105,13 @@ class TeamsNotifier:
             raise
         except Exception as error:
             raise DeliveryError(f"{type(error).__name__}: {error}"[:200], permanent=False) from None
+
+
+def _linked(part):
+    """Slack attaches the calendar file; here it is the Add to calendar button."""
+    if isinstance(part, Note) and "calendar file is attached" in part.text:
+        return Note("Add to calendar opens the calendar file; if the meeting moves, the new one updates the same entry.")
+    return part
 
 
 def _error_code(response: httpx.Response) -> str:
