@@ -153,3 +153,14 @@ def test_organiser_reports_come_as_expiring_csv_links(event_db, clock, fake_team
         assert request(local).status == 404
     finally:
         app.close()
+
+
+def test_what_people_typed_cannot_become_links_mentions_or_markup():
+    from bot.replies import Paragraph, Reply
+    from handlers.teams.cards import card
+
+    typed = "[click](https://evil.example) <at>Everyone</at> **bold** @channel"
+    [block] = card(Reply(typed).add(Paragraph(typed)))["body"]
+    text = block["text"]
+    assert "](" not in text.replace("\\]\\(", "") and "https://" not in text and "<at>" not in text
+    assert "\\*\\*bold\\*\\*" in text

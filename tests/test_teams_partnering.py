@@ -84,6 +84,12 @@ def test_teams_round_trip_request_accept_confirmations_with_calendar_links(event
         request_through_dialog(ada, participant(app, bjorn))
         invitation = bjorn.cards()[before]
         assert "Ada Berg" in card_text(invitation) and "TCR licensing" in card_text(invitation)
+        # Someone else pressing Bjørn's Accept (a crafted invoke) is refused and books nothing.
+        carl = app.person("Carl Moe")
+        refused = carl.press(button(invitation, "Accept")).json()
+        assert "Only the person who was asked" in card_text(refused["value"])
+        with event_db.transaction() as session:
+            assert session.scalar(select(Meeting.status)) is None
         answer = bjorn.press(button(invitation, "Accept")).json()
         assert answer["statusCode"] == 200
         assert "Accepted" in card_text(answer["value"])
