@@ -113,13 +113,17 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
             api_url=settings.slack_api_url,
             organiser_usergroup=settings.organiser_usergroup,
         )
-        if settings.socket_mode and not settings.teams_configured:
+        if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             log.info("connecting to Slack in Socket Mode")
-            SocketModeHandler(app, settings.slack_app_token).start()
-            return 0
-        slack_wsgi = build_wsgi(app, health=db.ping)
+            socket_mode = SocketModeHandler(app, settings.slack_app_token)
+            if not settings.teams_configured:
+                socket_mode.start()
+                return 0
+            socket_mode.connect()  # Slack over its socket, Teams over HTTP below
+        else:
+            slack_wsgi = build_wsgi(app, health=db.ping)
     if settings.teams_configured:
         from handlers.teams.app import TeamsDoor
         from handlers.teams.notifier import TeamsNotifier
@@ -128,9 +132,11 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
         assistant.add_notifier("teams", TeamsNotifier(teams_door))
     import uvicorn
 
-    from handlers.web import build_asgi
+    from handlers.asgi import build_asgi
 
-    web = build_asgi(health=db.ping, slack_wsgi=slack_wsgi, teams_door=teams_door, published=assistant.published, clock=assistant.clock)
+    web = build_asgi(
+        health=db.ping, slack_wsgi=slack_wsgi, teams_door=teams_door, published=assistant.published, clock=assistant.clock
+    )
     doors = " and ".join(d for d, on in (("Slack (/slack/events)", slack_wsgi), ("Teams (/api/messages)", teams_door)) if on)
     log.info("serving %s on http://0.0.0.0:%s", doors, settings.port)
     uvicorn.run(web, host="0.0.0.0", port=settings.port, log_level="warning", access_log=False)

@@ -37,6 +37,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 def test_teams_package_is_a_valid_zip_with_both_icons(tmp_path: Path) -> None:
     out = tmp_path / "app.zip"
     env = clean_env(TEAMS_APP_ID=APP_ID, TEAMS_APP_PASSWORD="x", PUBLIC_URL="https://partnerup.example.org",
+                    DASHBOARD_SECRET="a-dashboard-secret-of-enough-length",
                     DATABASE_URL=f"sqlite:///{tmp_path}/p.db")  # fmt: skip
     result = subprocess.run([sys.executable, "-m", "bot", "teams-package", "--out", str(out)], capture_output=True,
                             text=True, cwd=tmp_path, env=env, timeout=60)  # fmt: skip
