@@ -81,3 +81,41 @@ def test_announcement_through_the_worker_reaches_teams_users(event_db, clock, fa
         assert carl_rows and all(r.status == "failed" for r in carl_rows if r.kind == "announcement")
         assert any("MessageWritesBlocked" in r.detail for r in carl_rows)
     assert "MessageWritesBlocked" in worker_assistant.addresses.lookup(carl_id)[1]
+
+
+def test_an_organiser_announces_in_a_team_channel(event_db, clock, fake_teams):
+    organiser_aad = "0a0a0a0a-0000-4000-8000-000000000002"
+    assistant = Assistant(db=event_db, clock=clock, send_now=True, organisers=frozenset({organiser_aad}))
+    web = TeamsHttpApp(assistant, fake_teams)
+    try:
+        olga = web.person("Olga Organiser", aad=organiser_aad)
+        olga.install()
+        channel = "19:partnering-general@thread.tacv2"
+        in_channel = {
+            "id": channel,
+            "conversationType": "channel",
+            "tenantId": olga.activity("x")["conversation"]["tenantId"],
+        }
+        mention = {
+            "type": "mention",
+            "text": "<at>PartnerUp</at>",
+            "mentioned": {"id": olga.activity("x")["recipient"]["id"]},
+        }
+        said = olga.activity("message", text="<at>PartnerUp</at> announce Posters are up in the foyer", entities=[mention])
+        assert web.post({**said, "conversation": in_channel}).status == 200
+        [preview] = [a for a in fake_teams.activities(channel) if a.get("attachments")]
+        card = preview["attachments"][0]["content"]
+        assert "Posters are up" in card_text(card)
+        value = {
+            "action": {"type": "Action.Execute", "verb": "x", "data": button(card, "Send")["data"]},
+            "trigger": "manual",
+        }
+        pressed = olga.activity("invoke", name="adaptiveCard/action", value=value)
+        assert web.post({**pressed, "conversation": in_channel}).status == 200
+        worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
+                        announcements=assistant.announcements, rate=None)  # fmt: skip
+        worker.tick()
+        posted = [a for a in fake_teams.activities(channel) if a.get("attachments")]
+        assert len(posted) == 2 and "Posters are up" in card_text(posted[-1]["attachments"][0]["content"])
+    finally:
+        web.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import date
 
 from microsoft_teams.api import (
@@ -283,6 +284,10 @@ class TeamsDoor:
             return a.announcements_list(external_id=who)
         try:
             draft = announce.parse(a, rest)
+            conversation = activity.conversation
+            if conversation.conversation_type == "channel" and not rest.strip().startswith(("to ", "at ")):
+                # typed in a team channel: the announcement is posted here, where the bot is installed
+                draft = replace(draft, audience="channel", value=conversation.id)
             preview, draft_id = a.draft_announcement(external_id=who, actor=me, draft=draft)
         except UserError as error:
             return say(str(error))

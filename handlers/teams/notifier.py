@@ -57,7 +57,8 @@ class TeamsNotifier:
         api = self.door.sdk.api.conversations
 
         async def put() -> str:
-            await api.update_activity(address["conversation_id"], ref, message(reply), service_url=address["service_url"])
+            conversation = recipient.channel or address["conversation_id"]
+            await api.update_activity(conversation, ref, message(reply), service_url=address["service_url"])
             return ref
 
         self._guarded(recipient, put())
@@ -71,7 +72,7 @@ class TeamsNotifier:
     async def _send(self, recipient: Recipient, address: dict, activity) -> str:
         api = self.door.sdk.api.conversations
         conversation = address.get("conversation_id")
-        if not conversation:
+        if not conversation and not recipient.channel:
             scoped = self.door.sdk.api.from_service_url(address["service_url"]).conversations
             created = await scoped.create(
                 CreateConversationParams(
@@ -86,6 +87,8 @@ class TeamsNotifier:
             updated = {**address, "conversation_id": conversation}
             await asyncio.to_thread(self.door.assistant.addresses.remember, participant_id=recipient.participant_id,
                                     address=updated, now=self.door.assistant.clock.now())  # fmt: skip
+        if recipient.channel:  # an announcement to a team channel the bot is in, same tenant and region
+            conversation = recipient.channel
         sent = await api.create_activity(conversation, activity, service_url=address["service_url"])
         return sent.id or ""
 
