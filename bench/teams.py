@@ -25,9 +25,9 @@ from bench.setup import big_database
 from bot.agenda.catalog import Catalog
 from bot.assistant import Assistant
 from bot.clock import SystemClock
+from handlers.asgi import build_asgi
 from handlers.slack.app import build_app, build_wsgi
 from handlers.teams.app import TeamsDoor
-from handlers.asgi import build_asgi
 from tests.fake_slack import FakeSlack
 from tests.fake_teams import FakeBotConnector
 from tests.teams_harness import APP_ID, TENANT, Served, free_port, teams_settings

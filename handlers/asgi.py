@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route
 
 from bot.clock import SystemClock
 
+MAX_ACTIVITY_BYTES = 1_000_000
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -35,8 +36,13 @@ def build_asgi(*, health: Callable[[], bool], slack_wsgi=None, teams_door=None, 
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     async def messages(request: Request) -> Response:
+        raw = b""
+        async for chunk in request.stream():  # Bot Framework activities are small; refuse a flood unread
+            raw += chunk
+            if len(raw) > MAX_ACTIVITY_BYTES:
+                return JSONResponse({"error": "activity too large"}, status_code=413)
         try:
-            body = json.loads(await request.body())
+            body = json.loads(raw)
         except ValueError:
             return JSONResponse({"error": "invalid JSON"}, status_code=400)
         if not isinstance(body, dict):

@@ -18,9 +18,9 @@ import uvicorn
 
 from bot.assistant import Assistant
 from bot.config import Settings
+from handlers.asgi import build_asgi
 from handlers.teams.app import TeamsDoor
 from handlers.teams.notifier import TeamsNotifier
-from handlers.asgi import build_asgi
 from tests.fake_teams import FakeBotConnector
 
 APP_ID = "00000000-0000-4000-8000-00000000b07a"

@@ -162,5 +162,14 @@ def test_what_people_typed_cannot_become_links_mentions_or_markup():
     typed = "[click](https://evil.example) <at>Everyone</at> **bold** @channel"
     [block] = card(Reply(typed).add(Paragraph(typed)))["body"]
     text = block["text"]
-    assert "](" not in text.replace("\\]\\(", "") and "https://" not in text and "<at>" not in text
+    assert "\\[click\\]" in text and "https://" not in text and "@channel" not in text
     assert "\\*\\*bold\\*\\*" in text
+
+
+def test_a_flood_and_half_formed_activities_get_no_5xx(teams, fake_teams):
+    ada = teams.person("Ada")
+    assert teams.post({}, raw=b"[" + b"1," * 600_000 + b"1]").status == 413
+    broken = ada.activity("message", text="agenda")
+    del broken["from"]
+    assert teams.post(broken).status < 500
+    assert teams.post({**ada.activity("message"), "text": None}).status == 200

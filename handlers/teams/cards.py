@@ -35,11 +35,12 @@ VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 DIALOG_BUTTONS = {mr.REQUEST_MEETING: "meet", mr.DECLINE: "decline"}
 MAX_ACTIONS = 6
-_MARKUP = re.compile(r"([\\`*_\[\]()<>#~|!])")
+_MARKUP = re.compile(r"([\\*_\[\]])")  # the markup Adaptive Cards read: emphasis and links
 
 
 def escape(text: str) -> str:
-    """Plain text for a TextBlock: markdown characters escaped, and URLs broken so Teams does not link them."""
+    """Plain text for a TextBlock: emphasis and link characters escaped (the only markup cards read; fewer escapes
+    because some Teams clients have shown the backslashes), and URLs broken so Teams does not link them."""
     text = _MARKUP.sub(r"\\\1", text)
     return text.replace("://", ":\u200b//").replace("@", "@\u200b")
 
