@@ -123,3 +123,20 @@ def test_serve_runs_slack_and_teams_on_one_port(tmp_path: Path, fake_slack) -> N
         process.terminate()
         process.wait(timeout=20)
         fake.close()
+
+
+def test_teams_settings_are_checked_and_only_teams_names_count() -> None:
+    from bot.config import ConfigError, load_settings
+
+    base = {"TEAMS_APP_ID": APP_ID, "TEAMS_APP_PASSWORD": "s", "PUBLIC_URL": "https://partnerup.example.org/"}
+    settings = load_settings({**base, "TEAMS_ORGANISER_IDS": "AAAAAAAA-0000-4000-8000-000000000001, "})
+    assert settings.teams_configured and settings.public_url == "https://partnerup.example.org"
+    assert settings.teams_organiser_ids == frozenset({"aaaaaaaa-0000-4000-8000-000000000001"})
+    assert settings.teams_openid_metadata_url == "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    assert settings.teams_login_url == "https://login.microsoftonline.com"
+    assert "teams_app_password" not in repr(settings)
+    assert not load_settings({"CLIENT_ID": APP_ID, "CLIENT_SECRET": "x"}).teams_configured
+    for bad, name in (({"TEAMS_APP_PASSWORD": ""}, "TEAMS_APP_PASSWORD"), ({"TEAMS_ORGANISER_IDS": "U123"}, "TEAMS_ORGANISER_IDS"),
+                      ({"TEAMS_LOGIN_URL": "login.example"}, "TEAMS_LOGIN_URL")):  # fmt: skip
+        with pytest.raises(ConfigError, match=name):
+            load_settings({**base, **bad})
