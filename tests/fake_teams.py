@@ -11,6 +11,7 @@ import json
 import re
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -158,7 +159,11 @@ class FakeBotConnector:
         m = re.match(r"^/teams/v3/conversations/([^/]+)/(activities|members)(?:/([^/]+))?$", path)
         if m:
             if m.group(2) == "members":
-                return 200, self.members.get(m.group(1), []), {}
+                members = self.members.get(m.group(1), [])
+                if m.group(3):
+                    found = [x for x in members if x["id"] == urllib.parse.unquote(m.group(3))]
+                    return (200, found[0], {}) if found else (404, {"error": {"code": "MemberNotFound"}}, {})
+                return 200, members, {}
             if method == "DELETE":
                 return 200, {}, {}
             if method == "PUT":

@@ -173,3 +173,11 @@ def test_a_flood_and_half_formed_activities_get_no_5xx(teams, fake_teams):
     del broken["from"]
     assert teams.post(broken).status < 500
     assert teams.post({**ada.activity("message"), "text": None}).status == 200
+
+
+def test_a_person_without_a_name_in_the_activity_is_named_from_the_member_lookup(teams, fake_teams):
+    ada = teams.person("")
+    fake_teams.members[ada.conversation] = [{"id": ada.user_id, "name": "Ada From Roster", "aadObjectId": ada.aad}]
+    assert ada.say("profile").status == 200
+    me = teams.assistant.participants.known(platform="teams", external_id=ada.aad)
+    assert teams.assistant.profile_of(me).name == "Ada From Roster"

@@ -135,7 +135,7 @@ class TeamsDoor:
         external_id = (person.aad_object_id or person.id).lower()
         me = self.assistant.identify(
             platform=PLATFORM, external_id=external_id,
-            lookup=lambda: PersonInfo(display_name=(person.name or "Teams user")[:200]),
+            lookup=lambda: PersonInfo(display_name=(person.name or self.member_name(activity) or "Teams user")[:200]),
         )  # fmt: skip
         conversation = activity.conversation
         if (conversation.conversation_type or "personal") == "personal":
@@ -151,6 +151,18 @@ class TeamsDoor:
                 self.assistant.addresses.remember(participant_id=me, address=address, now=self.assistant.clock.now())
                 self._known_addresses[me] = address
         return me
+
+    def member_name(self, activity) -> str:
+        """The name from the connector's member lookup, for an activity that carries none (called off the loop)."""
+        if self.loop is None:
+            return ""
+        api = self.sdk.api.from_service_url(activity.service_url.rstrip("/")).conversations
+        lookup = api.get_member_by_id(activity.conversation.id, activity.from_.id)
+        try:
+            return asyncio.run_coroutine_threadsafe(lookup, self.loop).result(timeout=3).name or ""
+        except Exception:
+            log.info("could not look up a Teams member's name")
+            return ""
 
     def external_id(self, activity) -> str:
         return (activity.from_.aad_object_id or activity.from_.id).lower()
