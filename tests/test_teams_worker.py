@@ -119,3 +119,38 @@ def test_an_organiser_announces_in_a_team_channel(event_db, clock, fake_teams):
         assert len(posted) == 2 and "Posters are up" in card_text(posted[-1]["attachments"][0]["content"])
     finally:
         web.close()
+
+
+def test_the_announcement_composer_dialog(event_db, clock, fake_teams):
+    from sqlalchemy import func
+
+    from handlers.teams.cards import buttons_of
+    from storage.models import Announcement
+
+    organiser_aad = "0a0a0a0a-0000-4000-8000-000000000003"
+    assistant = Assistant(db=event_db, clock=clock, send_now=True, organisers=frozenset({organiser_aad}))
+    web = TeamsHttpApp(assistant, fake_teams)
+    try:
+        olga, ada = web.person("Olga", aad=organiser_aad), web.person("Ada")
+        ada.say("announce")
+        assert "organiser" in card_text(ada.last_card()).lower() and not buttons_of(ada.last_card())
+        olga.say("announce")
+        opener = button(olga.last_card(), "Compose announcement")
+        form = olga.open_dialog(opener).json()["task"]["value"]["card"]["content"]
+        submit = next(a for a in form["actions"] if a["type"] == "Action.Submit")["data"]
+        empty = olga.submit_dialog({**submit, "text": "", "audience": "everyone"}).json()
+        assert "Write the announcement" in card_text(empty["task"]["value"]["card"]["content"])
+        bad_time = olga.submit_dialog({**submit, "text": "Hi", "audience": "everyone", "at": "tomorrowish"}).json()
+        assert "2026-12-04" in card_text(bad_time["task"]["value"]["card"]["content"])
+        with event_db.transaction() as session:
+            assert session.scalar(select(func.count()).select_from(Announcement)) == 0
+        preview = olga.submit_dialog({**submit, "text": "Coffee in the foyer", "audience": "everyone"}).json()
+        preview_card = preview["task"]["value"]["card"]["content"]
+        assert "Coffee in the foyer" in card_text(preview_card)
+        send = next(a for a in preview_card["actions"] if a["title"] == "Send")["data"]
+        done = olga.submit_dialog(send).json()
+        assert done["task"]["type"] == "message"
+        with event_db.transaction() as session:
+            assert session.scalar(select(Announcement.status)) in ("scheduled", "sending", "done")
+    finally:
+        web.close()

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from bot.agenda.listing import ACTION_PAGE, ACTION_SHARE, decode_query
 from bot.announcements import replies as ar
-from bot.assistant import Assistant, say
+from bot.assistant import NOT_ORGANISER, Assistant, say
 from bot.errors import UserError
 from bot.partnering import replies as mr
 from bot.partnering.participants import PersonInfo, ProfileUpdate, parse_interests
@@ -45,7 +45,9 @@ WELCOME = (
     'meetings, reminders or help, or just ask a question such as "when is lunch?"'
 )
 PROFILE_EDIT = "profile_edit"
+COMPOSE = "announce_compose"
 cards.DIALOG_BUTTONS[PROFILE_EDIT] = "profile"
+cards.DIALOG_BUTTONS[COMPOSE] = "announce"
 
 
 def as_card(payload: dict) -> AdaptiveCard:
@@ -294,6 +296,12 @@ class TeamsDoor:
         a, who = self.assistant, self.external_id(activity)
         if tokens(rest) == ["list"]:
             return a.announcements_list(external_id=who)
+        if not tokens(rest):
+            if not a.is_organiser(who):
+                return say(NOT_ORGANISER)
+            return say(
+                "Write an announcement in the composer, or type announce [to everyone|day 2|types pharma]: <text>."
+            ).add(Actions((Button("Compose announcement", COMPOSE, "", "primary"),)))
         try:
             draft = announce.parse(a, rest)
             conversation = activity.conversation
@@ -381,6 +389,10 @@ class TeamsDoor:
                 return dialog(dialogs.decline_form(request_id=int(value)), "Decline")
             if kind == "profile":
                 return dialog(dialogs.profile_form(profile=a.profile_of(me)), "Profile")
+            if kind == "announce":
+                if not a.is_organiser(self.external_id(activity)):
+                    return closed(NOT_ORGANISER)
+                return dialog(dialogs.announce_form(days=self._event_days()), "Announcement")
         except UserError as error:
             return closed(str(error))
         return closed("That form is out of date; type help to start again.")
@@ -425,7 +437,49 @@ class TeamsDoor:
             except UserError as error:
                 return dialog(dialogs.profile_form(profile=a.profile_of(me), values=values, error=str(error)), "Profile")
             return closed("Your profile is saved. Find partners by typing partners.")
+        if action == "announce_submit":
+            return self.submit_announcement(me, activity, values)
+        if action == "announce_send":
+            draft = values.get("draft", "")
+            if not draft.isdigit():
+                return closed("That form is out of date; type announce to start again.")
+            try:
+                reply = a.confirm_announcement(external_id=self.external_id(activity), actor=me, draft_id=int(draft))
+            except UserError as error:
+                return closed(str(error))
+            return closed(reply.text)
         return closed("That form is out of date; type help to start again.")
+
+    def _event_days(self) -> list[tuple[str, str]]:
+        from bot import timefmt
+
+        try:
+            event = self.assistant.event()
+        except Exception:
+            return []
+        days = sorted({event.local_date(s.starts_at) for s in event.sessions})
+        return [(timefmt.short_day(d), f"day {event.day_number(d) or i + 1}") for i, d in enumerate(days)]
+
+    def submit_announcement(self, me: int, activity, values: dict) -> TaskModuleResponse:
+        """The composer's fields become the same line the text command reads, so both check alike; the preview
+        comes back in the dialog with a Send button."""
+        from handlers.teams import announce
+
+        a, who = self.assistant, self.external_id(activity)
+        audience = values.get("audience") or "everyone"
+        if audience == "types":
+            audience = f"types {values.get('types', '').replace(' ', '')}"
+        when = f" at {values['at'].strip()}" if values.get("at", "").strip() else ""
+        text = values.get("text", "").strip()
+        try:
+            if not text:
+                raise UserError("Write the announcement.")
+            draft = announce.parse(a, f"to {audience}{when}: {text}")
+            preview, draft_id = a.draft_announcement(external_id=who, actor=me, draft=draft)
+        except UserError as error:
+            return dialog(dialogs.announce_form(days=self._event_days(), values=values, error=str(error)), "Announcement")
+        return dialog(dialogs.announce_preview(cards.card(preview), draft_id=draft_id, scheduled=bool(draft.send_at)),
+                      "Announcement")  # fmt: skip
 
 
 async def messages_response(door: TeamsDoor, body, headers: dict):

@@ -79,3 +79,25 @@ def profile_form(*, profile, values: dict | None = None, error: str = "") -> dic
         _input("Input.Text", "interests", "Interests (comma-separated)", values.get("interests", ""), maxLength=700),
     ]
     return _form("Your partnering profile", fields, submit="Save", action="profile_submit", keep={}, error=error)
+
+
+def announce_form(*, days: list[tuple[str, str]], values: dict | None = None, error: str = "") -> dict:
+    """The organiser's composer: the message, who gets it, and optionally when."""
+    values = values or {}
+    audiences = [{"title": "Everyone at the event", "value": "everyone"}]
+    audiences += [{"title": f"People at {label}", "value": value} for label, value in days]
+    audiences.append({"title": "Organisation types (below)", "value": "types"})
+    fields = [
+        _input("Input.Text", "text", "Message", values.get("text", ""), isMultiline=True, maxLength=3000, isRequired=True),
+        _input(
+            "Input.ChoiceSet", "audience", "Send to", values.get("audience", "everyone"), choices=audiences, style="compact"
+        ),  # fmt: skip
+        _input("Input.Text", "types", "Organisation types, e.g. pharma, biotech", values.get("types", ""), maxLength=200),
+        _input("Input.Text", "at", "Send at (e.g. 2026-12-04 08:00; empty for now)", values.get("at", ""), maxLength=20),
+    ]
+    return _form("New announcement", fields, submit="Preview", action="announce_submit", keep={}, error=error)
+
+
+def announce_preview(preview_card: dict, *, draft_id: int, scheduled: bool) -> dict:
+    return {**preview_card, "actions": [{"type": "Action.Submit", "title": "Schedule" if scheduled else "Send",
+                                         "data": {"action": "announce_send", "draft": str(draft_id)}}]}  # fmt: skip
