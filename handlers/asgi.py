@@ -26,8 +26,10 @@ MAX_ACTIVITY_BYTES = 1_000_000
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-def build_asgi(*, health: Callable[[], bool], slack_wsgi=None, teams_door=None, published=None, clock=None) -> Starlette:
-    """``published`` serves calendar files (kept) and organisers' CSV downloads (for a day after ``clock.now()``)."""
+def build_asgi(*, health: Callable[[], bool], slack_wsgi=None, teams_door=None, published=None, clock=None,
+               mounts: dict | None = None) -> Starlette:  # fmt: skip
+    """``published`` serves calendar files (kept) and organisers' CSV downloads (for a day after ``clock.now()``);
+    ``mounts`` maps a path prefix to another WSGI app (web pages), served whichever doors run."""
     clock = clock or SystemClock()
 
     async def healthz(_: Request) -> Response:
@@ -76,6 +78,8 @@ def build_asgi(*, health: Callable[[], bool], slack_wsgi=None, teams_door=None, 
         routes.append(Route("/files/{token}.csv", file_route("text/csv", timedelta(days=1)), methods=["GET"]))
     if teams_door is not None:
         routes.append(Route("/api/messages", messages, methods=["POST"]))
+    for prefix, app in (mounts or {}).items():
+        routes.append(Mount(prefix.rstrip("/"), app=WSGIMiddleware(app, workers=4)))
     if slack_wsgi is not None:
         routes.append(Mount("/", app=WSGIMiddleware(slack_wsgi, workers=8)))
     else:

@@ -140,3 +140,20 @@ def test_teams_settings_are_checked_and_only_teams_names_count() -> None:
                       ({"TEAMS_LOGIN_URL": "login.example"}, "TEAMS_LOGIN_URL")):  # fmt: skip
         with pytest.raises(ConfigError, match=name):
             load_settings({**base, **bad})
+
+
+def test_other_web_pages_mount_next_to_the_doors(assistant) -> None:
+    from handlers.asgi import build_asgi
+    from tests.teams_harness import Served
+
+    def page(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [f"page at {environ['SCRIPT_NAME']}|{environ['PATH_INFO']}".encode()]
+
+    web = Served(build_asgi(health=assistant.db.ping, published=assistant.published, mounts={"/dashboard": page}))
+    try:
+        assert request(f"{web.url}/dashboard/people").body == b"page at /dashboard|/people"
+        assert request(f"{web.url}/healthz").status == 200
+        assert request(f"{web.url}/nothing-here").status == 404
+    finally:
+        web.close()
