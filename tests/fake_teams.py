@@ -32,6 +32,7 @@ class Call:
     path: str
     body: Any
     headers: dict[str, str]
+    refused: bool = False  # answered with an injected fault
 
 
 @dataclass
@@ -78,7 +79,11 @@ class FakeBotConnector:
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # bursts: the default backlog of 5 refuses connections
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -114,7 +119,12 @@ class FakeBotConnector:
         found = []
         for call in self.calls:
             m = re.match(r"^/teams/v3/conversations/([^/]+)/activities(?:/[^/]+)?$", call.path)
-            if m and call.method in ("POST", "PUT") and (conversation is None or m.group(1) == conversation):
+            if (
+                m
+                and call.method in ("POST", "PUT")
+                and not call.refused
+                and (conversation is None or m.group(1) == conversation)
+            ):
                 found.append({**call.body, "_conversation": m.group(1), "_method": call.method})
         return found
 
@@ -140,6 +150,7 @@ class FakeBotConnector:
             for fault in self.faults:
                 if fault.times > 0 and re.search(fault.pattern, f"{method} {path}"):
                     fault.times -= 1
+                    self.calls[-1].refused = True
                     return fault.status, fault.body, fault.headers
         if path == "/v1/.well-known/openidconfiguration":
             return 200, {"issuer": ISSUER, "jwks_uri": f"{self.url}/v1/.well-known/keys",

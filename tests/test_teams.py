@@ -181,3 +181,11 @@ def test_a_person_without_a_name_in_the_activity_is_named_from_the_member_lookup
     assert ada.say("profile").status == 200
     me = teams.assistant.participants.known(platform="teams", external_id=ada.aad)
     assert teams.assistant.profile_of(me).name == "Ada From Roster"
+
+
+def test_a_refused_reply_is_still_acknowledged_so_teams_does_not_redeliver(teams, fake_teams):
+    ada = teams.person("Ada")
+    fake_teams.fail(rf"POST /teams/v3/conversations/{ada.conversation}/activities$", 413, code="MessageSizeTooBig")
+    assert ada.say("agenda").status == 200
+    assert ada.cards() == []
+    assert ada.say("agenda").status == 200 and ada.cards()

@@ -178,7 +178,7 @@ class TeamsDoor:
         async def on_message(ctx: ActivityContext):
             text = ctx.activity.strip_mentions_text().text or ""
             reply, links = await asyncio.to_thread(self.answer, ctx.activity, text)
-            await ctx.send(message(reply, links=links))
+            await self.send_reply(ctx, message(reply, links=links))
 
         @sdk.on_card_action_execute
         async def on_execute(ctx: ActivityContext):
@@ -212,6 +212,15 @@ class TeamsDoor:
             if any(m.id == ctx.activity.recipient.id for m in added):
                 await self.welcome(ctx)
 
+    async def send_reply(self, ctx, activity) -> None:
+        """Send the answer; if the connector refuses it (after the retries), log it and still acknowledge the
+        activity, so Teams does not deliver it again and run the command twice."""
+        try:
+            await ctx.send(activity)
+        except Exception as error:
+            status = getattr(getattr(error, "response", None), "status_code", None)
+            log.warning("could not send a Teams reply (%s %s)", type(error).__name__, status or "")
+
     async def welcome(self, ctx) -> None:
         def build() -> Reply:
             if (ctx.activity.conversation.conversation_type or "personal") == "personal" and ctx.activity.from_:
@@ -219,7 +228,7 @@ class TeamsDoor:
             reply = self.assistant.help()
             return Reply(text=WELCOME, parts=[*say(WELCOME).parts, *reply.parts])
 
-        await ctx.send(message(await asyncio.to_thread(build)))
+        await self.send_reply(ctx, message(await asyncio.to_thread(build)))
 
     def forget(self, activity) -> None:
         me = self.assistant.participants.known(platform=PLATFORM, external_id=self.external_id(activity))
