@@ -15,7 +15,6 @@ from datetime import date
 from microsoft_teams.api import (
     ActivityTypeAdapter,
     AdaptiveCardActionCardResponse,
-    AdaptiveCardActionMessageResponse,
     CardTaskModuleTaskInfo,
     MessageActivityInput,
     TaskModuleContinueResponse,
@@ -489,13 +488,3 @@ class TeamsDoor:
             return dialog(dialogs.announce_form(days=self._event_days(), values=values, error=str(error)), "Announcement")
         return dialog(dialogs.announce_preview(cards.card(preview), draft_id=draft_id, scheduled=bool(draft.send_at)),
                       "Announcement")  # fmt: skip
-
-
-async def messages_response(door: TeamsDoor, body, headers: dict):
-    """(status, JSON body or None) for one POST /api/messages."""
-    if not isinstance(body, dict):
-        return 400, {"error": "expected a JSON object"}
-    return await door.handle(body, headers)
-
-
-__all__ = ["AdaptiveCardActionMessageResponse", "PLATFORM", "TeamsDoor", "messages_response"]
