@@ -154,3 +154,17 @@ def test_the_announcement_composer_dialog(event_db, clock, fake_teams):
             assert session.scalar(select(Announcement.status)) in ("scheduled", "sending", "done")
     finally:
         web.close()
+
+
+def test_an_address_the_worker_marked_dead_revives_when_the_person_writes_again(event_db, clock, fake_teams):
+    assistant = Assistant(db=event_db, clock=clock, send_now=True)
+    web = TeamsHttpApp(assistant, fake_teams)
+    try:
+        ada = web.person("Ada")
+        ada.say("help")
+        me = assistant.participants.known(platform="teams", external_id=ada.aad)
+        assistant.addresses.mark_dead(participant_id=me, reason="Teams answered 403 MessageWritesBlocked", now=clock.now())
+        ada.say("help")
+        assert assistant.addresses.lookup(me)[1] == ""
+    finally:
+        web.close()

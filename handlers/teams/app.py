@@ -88,7 +88,6 @@ class TeamsDoor:
         )
         self.validator = InboundActivityTokenValidator(self.app_id, cloud=self.sdk.cloud)
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._known_addresses: dict[int, dict] = {}
         self._register()
 
     # --- HttpServerAdapter: we host the route ourselves ----------------------------------------------
@@ -148,9 +147,9 @@ class TeamsDoor:
                 "aad_object_id": person.aad_object_id or "",
                 "bot_id": activity.recipient.id,
             }
-            if self._known_addresses.get(me) != address:
+            stored, dead = self.assistant.addresses.lookup(me)  # read every time: the worker may have marked it dead
+            if stored != address or dead:
                 self.assistant.addresses.remember(participant_id=me, address=address, now=self.assistant.clock.now())
-                self._known_addresses[me] = address
         return me
 
     def member_name(self, activity) -> str:
@@ -233,7 +232,6 @@ class TeamsDoor:
         me = self.assistant.participants.known(platform=PLATFORM, external_id=self.external_id(activity))
         if me is not None:
             self.assistant.addresses.mark_dead(participant_id=me, reason="uninstalled", now=self.assistant.clock.now())
-            self._known_addresses.pop(me, None)
 
     def answer(self, activity, text: str) -> tuple[Reply, tuple[tuple[str, str], ...]]:
         """A typed line: a command word (a leading / is fine) or else a question."""
