@@ -2,7 +2,8 @@
 
 python -m bot                 the console when no Slack token is set, the Slack app otherwise
 python -m bot console         the local console (no Slack, no network), with a demo cast unless --empty
-python -m bot serve           the Slack app: HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN
+python -m bot serve           every configured door on $PORT (Slack /slack/events, Teams /api/messages)
+python -m bot teams-package   build the Teams app package zip
 python -m bot migrate         bring the database schema up to date
 python -m bot load-event FILE load or update an event from a YAML file (--start-on DATE moves it)
 python -m bot purge [--dry-run]               delete the personal data of events past EVENT_RETENTION_DAYS
@@ -156,52 +157,80 @@ def _over_since(assistant: Assistant) -> date | None:
 
 
 def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
-    from handlers.slack.app import build_app, build_wsgi
+    """Every configured door in one web process on $PORT: Slack when SLACK_BOT_TOKEN is set, Teams when
+    TEAMS_APP_ID is set, both when both are; the organisers' dashboard with either."""
     from handlers.web.dashboard import DashboardApp
 
-    if not settings.slack_configured:
-        return _fail("SLACK_BOT_TOKEN is not set; set it (see .env.example) or try `python -m bot console`")
+    if not settings.slack_configured and not settings.teams_configured:
+        return _fail("neither SLACK_BOT_TOKEN nor TEAMS_APP_ID is set; set one or both (see .env.example) "
+                     "or try `python -m bot console`")  # fmt: skip
     db, _ = open_database(settings)
-    assistant = Assistant(db=db, clock=SystemClock(), organisers=settings.organiser_ids, limits=limits_from(settings))
+    organisers = settings.organiser_ids | settings.teams_organiser_ids
+    assistant = Assistant(db=db, clock=SystemClock(), organisers=organisers, limits=limits_from(settings))
     assistant.public_url = settings.public_url
     assistant.retention_days = settings.event_retention_days
-    app = build_app(
-        assistant=assistant,
-        token=settings.slack_bot_token,
-        signing_secret=settings.slack_signing_secret,
-        api_url=settings.slack_api_url,
-        organiser_usergroup=settings.organiser_usergroup,
-    )
-    if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    slack_wsgi = teams_door = None
+    if settings.slack_configured:
+        from handlers.slack.app import build_app, build_wsgi
 
-        log.info("connecting to Slack in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()
-        return 0
-    import waitress
+        app = build_app(
+            assistant=assistant,
+            token=settings.slack_bot_token,
+            signing_secret=settings.slack_signing_secret,
+            api_url=settings.slack_api_url,
+            organiser_usergroup=settings.organiser_usergroup,
+        )
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    log.info("serving Slack requests on http://0.0.0.0:%s/slack/events", settings.port)
-    log.info("organisers' dashboard on %s/dashboard", settings.public_url)
+            log.info("connecting to Slack in Socket Mode")
+            socket_mode = SocketModeHandler(app, settings.slack_app_token)
+            if not settings.teams_configured:
+                socket_mode.start()
+                return 0
+            socket_mode.connect()  # Slack over its socket, Teams over HTTP below
+        else:
+            slack_wsgi = build_wsgi(app, health=db.ping)
+    if settings.teams_configured:
+        from handlers.teams.app import TeamsDoor
+        from handlers.teams.notifier import TeamsNotifier
+
+        teams_door = TeamsDoor(assistant=assistant, settings=settings)
+        assistant.add_notifier("teams", TeamsNotifier(teams_door))
+    import uvicorn
+
+    from handlers.asgi import build_asgi
+
     mounts = {"/dashboard": DashboardApp(assistant, secret=settings.dashboard_secret)}
-    waitress.serve(
-        build_wsgi(app, health=db.ping, mounts=mounts), host="0.0.0.0", port=settings.port, threads=8, ident="partnerup"
-    )
+    web = build_asgi(health=db.ping, slack_wsgi=slack_wsgi, teams_door=teams_door, published=assistant.published,
+                     clock=assistant.clock, mounts=mounts)  # fmt: skip
+    doors = " and ".join(d for d, on in (("Slack (/slack/events)", slack_wsgi), ("Teams (/api/messages)", teams_door)) if on)
+    log.info("serving %s on http://0.0.0.0:%s; organisers' dashboard on %s/dashboard", doors, settings.port,
+             settings.public_url)  # fmt: skip
+    uvicorn.run(web, host="0.0.0.0", port=settings.port, log_level="warning", access_log=False)
     return 0
 
 
 def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
-    """Send reminders, nudges and every other queued message to Slack users."""
+    """Send reminders, nudges and every other queued message to Slack and Teams users."""
     from handlers.slack.app import make_client
     from handlers.slack.notifier import SlackNotifier
 
-    if not settings.slack_configured:
-        return _fail("SLACK_BOT_TOKEN is not set; the worker sends to Slack (the console runs its own worker)")
+    if not settings.slack_configured and not settings.teams_configured:
+        return _fail("neither SLACK_BOT_TOKEN nor TEAMS_APP_ID is set; the worker sends to Slack and Teams users "
+                     "(the console runs its own worker)")  # fmt: skip
     db, _ = open_database(settings)
     clock = SystemClock()
-    assistant = Assistant(db=db, clock=clock, organisers=settings.organiser_ids, limits=limits_from(settings))
-    assistant.add_notifier(
-        "slack", SlackNotifier(make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url))
-    )
+    organisers = settings.organiser_ids | settings.teams_organiser_ids
+    assistant = Assistant(db=db, clock=clock, organisers=organisers, limits=limits_from(settings))
+    if settings.slack_configured:
+        assistant.add_notifier(
+            "slack", SlackNotifier(make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url))
+        )
+    if settings.teams_configured:
+        from handlers.teams.worker import start_teams_notifier
+
+        assistant.add_notifier("teams", start_teams_notifier(assistant=assistant, settings=settings))
     assistant.deliverer.lease = timedelta(seconds=settings.worker_lease_seconds)
     assistant.retention_days = settings.event_retention_days
     worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
@@ -258,8 +287,27 @@ def cmd_privacy(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
+    """Build the Teams app package (manifest.json and icons), validated against the shipped schema."""
+    from handlers.teams.manifest import ManifestError, build_package
+
+    if not settings.teams_app_id:
+        return _fail("TEAMS_APP_ID is not set; the package names the bot by its Microsoft App ID")
+    try:
+        data = build_package(app_id=settings.teams_app_id, public_url=settings.public_url)
+    except ManifestError as error:
+        return _fail(str(error))
+    with open(args.out, "wb") as out:
+        out.write(data)
+    print(f"Wrote {args.out} ({len(data)} bytes): upload it in Teams (Apps > Manage your apps > Upload an app).")
+    if not settings.public_url.startswith("https://"):
+        print(f"Note: PUBLIC_URL is {settings.public_url}; Teams needs an https messaging endpoint.")
+    return 0
+
+
 def cmd_default(settings: Settings, args: argparse.Namespace) -> int:
-    return cmd_serve(settings, args) if settings.slack_configured else cmd_console(settings, args)
+    serving = settings.slack_configured or settings.teams_configured
+    return cmd_serve(settings, args) if serving else cmd_console(settings, args)
 
 
 COMMANDS = {
@@ -271,6 +319,7 @@ COMMANDS = {
     "load-event": cmd_load_event,
     "purge": cmd_purge,
     "privacy": cmd_privacy,
+    "teams-package": cmd_teams_package,
 }
 
 
@@ -280,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     console = sub.add_parser("console", help="talk to the bot in this terminal, no Slack needed")
     console.add_argument("--empty", action="store_true", help="a new console database without the demo cast")
     sub.add_parser("serve", help="run the Slack app (HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN)")
+    package = sub.add_parser("teams-package", help="build the Teams app package zip (manifest.json and icons)")
+    package.add_argument("--out", default="partnerup-teams.zip", help="where to write the zip")
     sub.add_parser("worker", help="send reminders and queued messages (one or more replicas)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     load = sub.add_parser("load-event", help="load or update an event from a YAML file")

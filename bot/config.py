@@ -41,10 +41,20 @@ class Settings:
     public_url: str = "http://localhost:3000"
     dashboard_secret: str | None = field(default=None, repr=False)
     event_retention_days: int = 90
+    teams_app_id: str | None = None
+    teams_app_password: str | None = field(default=None, repr=False)
+    teams_tenant_id: str | None = None
+    teams_organiser_ids: frozenset[str] = frozenset()
+    teams_openid_metadata_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    teams_login_url: str = "https://login.microsoftonline.com"
 
     @property
     def slack_configured(self) -> bool:
         return bool(self.slack_bot_token)
+
+    @property
+    def teams_configured(self) -> bool:
+        return bool(self.teams_app_id)
 
     @property
     def socket_mode(self) -> bool:
@@ -137,14 +147,23 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Fa
 
     public_url = (_clean(env, "PUBLIC_URL") or f"http://localhost:{port}").rstrip("/")
     if not public_url.startswith(("http://", "https://")) or " " in public_url:
-        raise ConfigError(f"PUBLIC_URL must be the address people open, such as https://partnerup.example.com, not {public_url!r}")
+        raise ConfigError(
+            f"PUBLIC_URL must be the address people open, such as https://partnerup.example.com, not {public_url!r}"
+        )
     dashboard_secret = _clean(env, "DASHBOARD_SECRET")
     if public_url.startswith("https://") and not dashboard_secret:
-        raise ConfigError("DASHBOARD_SECRET is not set; it signs the dashboard's cookies and is required when PUBLIC_URL is https")
+        raise ConfigError(
+            "DASHBOARD_SECRET is not set; it signs the dashboard's cookies and is required when PUBLIC_URL is https"
+        )
     if dashboard_secret and len(dashboard_secret) < 16:
-        raise ConfigError("DASHBOARD_SECRET must be at least 16 characters long (e.g. from `python -c 'import secrets; print(secrets.token_hex())'`)")
+        raise ConfigError(
+            "DASHBOARD_SECRET must be at least 16 characters long (e.g. from `python -c 'import secrets; print(secrets.token_hex())'`)"
+        )
+
+    teams = _teams_settings(env)
 
     return Settings(
+        **teams,
         public_url=public_url,
         dashboard_secret=dashboard_secret,
         organiser_usergroup=usergroup,
@@ -163,6 +182,36 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Fa
         slack_api_url=api_url,
         organiser_ids=organisers,
     )
+
+
+def _teams_settings(env: dict[str, str]) -> dict:
+    """The TEAMS_* settings; only these names are read, never the SDK's generic CLIENT_ID and friends."""
+    app_id = _clean(env, "TEAMS_APP_ID")
+    password = _clean(env, "TEAMS_APP_PASSWORD")
+    if app_id and not password:
+        raise ConfigError("TEAMS_APP_PASSWORD is not set; the Teams app needs its client secret to send messages")
+    organisers = frozenset(
+        part.strip().lower() for part in (env.get("TEAMS_ORGANISER_IDS") or "").split(",") if part.strip()
+    )
+    for object_id in organisers:
+        if len(object_id) != 36 or object_id.count("-") != 4 or not object_id.replace("-", "").isalnum():
+            raise ConfigError(f"TEAMS_ORGANISER_IDS must be comma-separated Entra object IDs (GUIDs), not {object_id!r}")
+    urls = {}
+    for name, default in (
+        ("TEAMS_OPENID_METADATA_URL", "https://login.botframework.com/v1/.well-known/openidconfiguration"),
+        ("TEAMS_LOGIN_URL", "https://login.microsoftonline.com"),
+    ):
+        url = (_clean(env, name) or default).rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{name} must start with https://")
+        urls[name.lower()] = url
+    return {
+        "teams_app_id": app_id,
+        "teams_app_password": password,
+        "teams_tenant_id": _clean(env, "TEAMS_TENANT_ID"),
+        "teams_organiser_ids": organisers,
+        **urls,
+    }
 
 
 class SecretFilter(logging.Filter):
@@ -187,8 +236,15 @@ def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(
-        SecretFilter([settings.slack_bot_token or "", settings.slack_signing_secret or "", settings.slack_app_token or "",
-                      settings.dashboard_secret or ""])  # fmt: skip
+        SecretFilter(
+            [
+                settings.slack_bot_token or "",
+                settings.slack_signing_secret or "",
+                settings.slack_app_token or "",
+                settings.dashboard_secret or "",
+                settings.teams_app_password or "",
+            ]
+        )  # fmt: skip
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -456,3 +457,29 @@ class DashboardToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ParticipantAddress(Base):
+    """What a door needs to message someone first (a chat platform's conversation reference), opaque to the
+    core; ``dead_reason`` set when the platform said the person can no longer be messaged (uninstalled, blocked)."""
+
+    __tablename__ = "participant_addresses"
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True)
+    address: Mapped[dict] = mapped_column(JSON, default=dict)
+    dead_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PublishedFile(Base):
+    """A file served at PUBLIC_URL/calendar/<token>.ics for doors that cannot attach files to a message;
+    the token is random and unguessable, and one meeting's files keep their calendar UID and sequence."""
+
+    __tablename__ = "published_files"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    mimetype: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from bot.agenda.catalog import Catalog, EventView, NoEventLoaded
 from bot.announcements.broadcasts import Announcements
 from bot.clock import Clock
+from bot.delivery.addresses import Addresses, PublishedFiles
 from bot.delivery.notifier import Notifier
 from bot.delivery.outbox import Deliverer
 from bot.errors import UserError
@@ -65,6 +66,8 @@ class AssistantBase:
         self.floor = FloorPlan(db=db, clock=clock)
         self.reminders = Reminders(db=db, clock=clock)
         self.announcements = Announcements(db=db, clock=clock)
+        self.addresses = Addresses(db)
+        self.published = PublishedFiles(db)
         self.organiser_check: Callable[[str], bool] | None = None
         self.organisers = organisers
         self.deliverer = (

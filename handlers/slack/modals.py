@@ -138,6 +138,15 @@ def meet_modal(*, invitee: str | None, topic: str, days: list[date]) -> dict[str
                 blocks=elements).to_dict()  # fmt: skip
 
 
+def meet_modal_for(*, participant_id: int, name: str, topic: str, days: list[date]) -> dict[str, Any]:
+    """The meeting form for someone who is not in this Slack workspace (they use another chat tool): no user
+    picker, the participant travels in ``private_metadata``."""
+    view = meet_modal(invitee=None, topic=topic, days=days)
+    view["blocks"][0] = SectionBlock(block_id="invitee", text=f"Meeting with *{escape(name)}*").to_dict()
+    view["private_metadata"] = f"participant:{participant_id}"
+    return view
+
+
 def decline_modal(*, request_id: int, requester: str, topic: str) -> dict[str, Any]:
     elements = [
         SectionBlock(text=f"Decline the meeting request from *{escape(requester)}* about _{escape(topic)}_?"),

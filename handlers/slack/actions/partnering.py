@@ -70,10 +70,12 @@ def request_meeting_callback(
         person = a.profile_of(ref)
     except UserError as error:
         return _answer(respond, say(str(error)), replace=False)
-    invitee = person.external_id if person.platform == "slack" else None
-    client.views_open(
-        trigger_id=body["trigger_id"], view=modals.meet_modal(invitee=invitee, topic="", days=a.partnering.partnering_days())
-    )
+    days = a.partnering.partnering_days()
+    if person.platform == "slack":
+        view = modals.meet_modal(invitee=person.external_id, topic="", days=days)
+    else:  # someone at the same event who uses another chat tool
+        view = modals.meet_modal_for(participant_id=person.id, name=person.name, topic="", days=days)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def decline_callback(ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:

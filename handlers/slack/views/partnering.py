@@ -77,10 +77,14 @@ def meet_submit_callback(ack: Ack, body: dict, view: dict, client: WebClient, co
         me = participant(context, client, user_id)
     except UserError as error:
         return _errors(ack, "invitee", str(error))
-    try:
-        invitee = participant(context, client, invitee_user)
-    except UserError:
-        return _errors(ack, "invitee", "That person isn't in this workspace.")
+    other_tool = str(view.get("private_metadata", ""))
+    if other_tool.startswith("participant:") and other_tool.removeprefix("participant:").isdigit():
+        invitee = int(other_tool.removeprefix("participant:"))  # checked again when the request is made
+    else:
+        try:
+            invitee = participant(context, client, invitee_user)
+        except UserError:
+            return _errors(ack, "invitee", "That person isn't in this workspace.")
     day = modals.value(view, "day")
     try:
         preferred = None if day in ("", modals.FIRST_AVAILABLE) else a.parse_day(day)

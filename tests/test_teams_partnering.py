@@ -1,0 +1,181 @@
+"""Partnering in Teams over HTTP, and one event across both tools: a Teams person and a Slack person meet."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from sqlalchemy import select
+
+from bot.assistant import Assistant
+from storage.models import Meeting
+from tests.fake_teams import FakeBotConnector
+from tests.partnering_helpers import give_profile
+from tests.teams_harness import TeamsHttpApp, button, card_text, request
+
+
+@pytest.fixture(scope="session")
+def _fake_connector():
+    fake = FakeBotConnector()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def fake_teams(_fake_connector: FakeBotConnector) -> FakeBotConnector:
+    _fake_connector.reset()
+    return _fake_connector
+
+
+def wait_for_cards(person, count: int, timeout: float = 10.0) -> list[dict]:
+    """Messages from a background send (the web process sends after answering) arrive a moment later."""
+    deadline = time.monotonic() + timeout
+    while len(person.cards()) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return person.cards()
+
+
+def wait_until(check, timeout: float = 10.0) -> bool:
+    """Background sends (the web process sends after answering) land a moment later."""
+    deadline = time.monotonic() + timeout
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return check()
+
+
+def teams_texts(fake, person) -> list[str]:
+    return [a.get("text", "") for a in fake.activities(person.conversation)]
+
+
+def participant(app: TeamsHttpApp, person) -> int:
+    return app.assistant.participants.known(platform="teams", external_id=person.aad)
+
+
+def request_through_dialog(ada, target_id: int, topic: str = "TCR licensing") -> dict:
+    """Ada finds someone with `partners`, opens the request dialog from their card and sends it."""
+    assert ada.say("partners").status == 200
+    card = ada.last_card()
+    opener = next(b for b in __import__("handlers.teams.cards", fromlist=["x"]).buttons_of(card)
+                  if b["title"] == "Request meeting" and b["data"]["value"] == str(target_id))  # fmt: skip
+    assert opener["type"] == "Action.Submit" and opener["data"]["msteams"]["type"] == "task/fetch"
+    opened = ada.open_dialog(opener).json()
+    form = opened["task"]["value"]["card"]["content"]
+    submit = next(a for a in form["actions"] if a["type"] == "Action.Submit")
+    # An empty topic is refused next to the form, the values kept; nothing is sent.
+    again = ada.submit_dialog({**submit["data"], "topic": "", "message": "hi", "day": ""}).json()
+    assert again["task"]["type"] == "continue" and "topic" in card_text(again["task"]["value"]["card"]["content"]).lower()
+    done = ada.submit_dialog({**submit["data"], "topic": topic, "message": "Let's talk", "day": ""}).json()
+    assert done["task"]["type"] == "message" and "Request sent" in done["task"]["value"]
+    return done
+
+
+def test_teams_round_trip_request_accept_confirmations_with_calendar_links(event_db, clock, fake_teams):
+    assistant = Assistant(db=event_db, clock=clock, send_now=True)
+    app = TeamsHttpApp(assistant, fake_teams)
+    try:
+        ada, bjorn = app.person("Ada Berg"), app.person("Bjørn Lund")
+        bjorn.say("profile")
+        ada.say("profile")
+        give_profile(assistant, participant(app, ada), organisation="Biogenix", interests=("oncology",))
+        give_profile(assistant, participant(app, bjorn), organisation="Nordic Pharma", org_type="pharma",
+                     seeks="TCR platform", interests=("oncology",))  # fmt: skip
+        before = len(bjorn.cards())
+        request_through_dialog(ada, participant(app, bjorn))
+        invitation = bjorn.cards()[before]
+        assert "Ada Berg" in card_text(invitation) and "TCR licensing" in card_text(invitation)
+        # Someone else pressing Bjørn's Accept (a crafted invoke) is refused and books nothing.
+        carl = app.person("Carl Moe")
+        refused = carl.press(button(invitation, "Accept")).json()
+        assert "Only the person who was asked" in card_text(refused["value"])
+        with event_db.transaction() as session:
+            assert session.scalar(select(Meeting.status)) is None
+        answer = bjorn.press(button(invitation, "Accept")).json()
+        assert answer["statusCode"] == 200
+        assert "Accepted" in card_text(answer["value"])
+        with event_db.transaction() as session:
+            assert session.scalar(select(Meeting.status)) == "booked"
+        for person, other in ((ada, "Bjørn Lund"), (bjorn, "Ada Berg")):
+            confirmation = person.last_card()
+            assert f"Meeting booked with {other}" in fake_teams.activities(person.conversation)[-1]["text"]
+            assert f"with {other}" in card_text(confirmation)
+            link = button(confirmation, "Add to calendar")["url"]
+            assert link.startswith("https://partnerup.example.org/calendar/") and link.endswith(".ics")
+            ics = request(link.replace("https://partnerup.example.org", app.url))
+            assert ics.status == 200 and b"UID:partnerup-meeting-1@" in ics.body and b"SEQUENCE:0" in ics.body
+        assert request(f"{app.url}/calendar/not-a-real-token-at-all.ics").status == 404
+    finally:
+        app.close()
+
+
+def test_slack_and_teams_people_meet(slack_app, fake_slack, assistant, fake_teams):
+    """A Teams person asks a Slack person; the Slack person accepts in Slack; each is told in their own tool."""
+    fake_slack.add_user("U100", real_name="Siri Slack", title="Head of BD")
+    app = TeamsHttpApp(assistant, fake_teams)
+    try:
+        tina = app.person("Tina Teams")
+        tina.say("profile")
+        slack_app.command("/profile", "", user="U100")
+        slack_id = assistant.participants.known(platform="slack", external_id="U100")
+        give_profile(assistant, slack_id, organisation="Slack Bio", interests=("oncology",))
+        give_profile(assistant, participant(app, tina), organisation="Teams Pharma", org_type="pharma",
+                     interests=("oncology",))  # fmt: skip
+        request_through_dialog(tina, slack_id, topic="Cross-tool deal")
+        invitations = [c.params for c in fake_slack.wait_for("chat.postMessage") if c.params.get("channel") == "U100"]
+        blocks = invitations[-1]["blocks"]
+        assert "Tina Teams" in json.dumps(blocks, ensure_ascii=False)
+        accept = next(e["value"] for b in blocks for e in b.get("elements", []) if e.get("action_id") == "request_accept")
+        slack_app.action("request_accept", accept, user="U100", in_dm=True)
+        assert wait_until(lambda: any("Meeting booked with Siri Slack" in t for t in teams_texts(fake_teams, tina)))
+        assert any(b["title"] == "Add to calendar" for c in tina.cards() for b in c.get("actions", []))
+        booked = [c.params for c in fake_slack.wait_for("chat.postMessage", count=2) if c.params.get("channel") == "U100"]
+        deadline = time.monotonic() + 10
+        while not any("Meeting booked with Tina Teams" in m.get("text", "") for m in booked) and time.monotonic() < deadline:
+            time.sleep(0.02)
+            booked = [c.params for c in fake_slack.calls("chat.postMessage") if c.params.get("channel") == "U100"]
+        assert any("Meeting booked with Tina Teams" in m.get("text", "") for m in booked)
+    finally:
+        app.close()
+
+
+def test_a_slack_person_asks_a_teams_person_who_accepts_in_teams(slack_app, fake_slack, assistant, fake_teams):
+    """Found with /partners in Slack, asked through Slack's form, answered in Teams; each told in their own tool."""
+    from tests.slack_harness import select as pick
+    from tests.slack_harness import submit_view, text_input, view_payload
+
+    fake_slack.add_user("U100", real_name="Siri Slack", title="Head of BD")
+    app = TeamsHttpApp(assistant, fake_teams)
+    try:
+        tina = app.person("Tina Teams")
+        tina.say("profile")
+        slack_app.command("/profile", "", user="U100")
+        siri_id = assistant.participants.known(platform="slack", external_id="U100")
+        tina_id = participant(app, tina)
+        give_profile(assistant, siri_id, organisation="Slack Bio", interests=("oncology",))
+        give_profile(assistant, tina_id, organisation="Teams Pharma", org_type="pharma", interests=("oncology",))
+        listing = slack_app.command("/partners", "Teams Pharma", user="U100").json()
+        value = next(e["value"] for b in listing["blocks"] for e in b.get("elements", [])
+                     if e.get("action_id") == "meeting_request_open")  # fmt: skip
+        assert value == str(tina_id)
+        slack_app.action("meeting_request_open", value, user="U100", in_dm=True)
+        opened = fake_slack.wait_for("views.open", count=2)[-1]  # the first was /profile's form
+        view = opened.params["view"]
+        assert "Tina Teams" in json.dumps(view["blocks"], ensure_ascii=False)
+        values = {"topic": text_input("Cross-tool deal"), "message": text_input(""), "day": pick("first")}
+        payload = view_payload("meet_submit", values, user="U100", private_metadata=view["private_metadata"])
+        before = len(tina.cards())
+        assert submit_view(slack_app, payload).status == 200
+        invitation = wait_for_cards(tina, before + 1)[before]
+        assert "Siri Slack" in card_text(invitation) and "Cross-tool deal" in card_text(invitation)
+        answer = tina.press(button(invitation, "Accept")).json()
+        assert "Accepted" in card_text(answer["value"])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            booked = [c.params for c in fake_slack.calls("chat.postMessage") if c.params.get("channel") == "U100"]
+            if any("Meeting booked with Tina Teams" in m.get("text", "") for m in booked):
+                break
+            time.sleep(0.02)
+        assert any("Meeting booked with Tina Teams" in m.get("text", "") for m in booked)
+        assert wait_until(lambda: any("Meeting booked with Siri Slack" in t for t in teams_texts(fake_teams, tina)))
+    finally:
+        app.close()
