@@ -103,6 +103,7 @@ class Worker:
         """One pass: plan what became due, then send until nothing due is left (or we are told to stop)."""
         total = RunReport()
         try:
+            self.partnering.accept_presses_left()
             self.partnering.queue_nudges()
             self.reminders.plan_digests()
             self.announcements.start_due()
