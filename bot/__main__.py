@@ -21,7 +21,7 @@ from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.event_setup import ensure_default_event, load_event_file
 from bot.partnering.requests import Limits
-from bot.worker import Worker
+from bot.worker import SharedPacer, Worker
 from storage.db import Database, SchemaOutOfDate
 from storage.event_file import EventFileError
 
@@ -134,7 +134,8 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     )
     assistant.deliverer.lease = timedelta(seconds=settings.worker_lease_seconds)
     worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
-                    announcements=assistant.announcements, rate=settings.worker_rate)  # fmt: skip
+                    announcements=assistant.announcements, rate=settings.worker_rate,
+                    pacer=SharedPacer(db, settings.worker_rate))  # fmt: skip
     worker.run()
     return 0
 
