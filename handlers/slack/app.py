@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -26,7 +25,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.assistant import Assistant
-from handlers.slack import actions, commands, events, messages, views
+from handlers.slack import actions, commands, door, events, messages, views
 from handlers.slack.notifier import SlackNotifier
 
 log = logging.getLogger(__name__)
@@ -145,6 +144,7 @@ def build_app(
     )
 
     background = Background()
+    door.register(app)
 
     @app.middleware
     def provide_services(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
@@ -154,13 +154,14 @@ def build_app(
             return next()
 
     @app.error
-    def on_error(error: Exception, body: dict, respond, logger: logging.Logger) -> None:
+    def on_error(error: Exception, body: dict, respond, logger: logging.Logger) -> BoltResponse:
         logger.exception("unhandled error in a Slack listener: %s", type(error).__name__)
         if body.get("response_url"):
             try:
                 respond(text=FRIENDLY_ERROR, response_type="ephemeral", replace_original=False)
             except Exception:  # the person still gets Slack's own failure notice
                 logger.warning("could not tell the user about the error")
+        return door.friendly_error_response(body)
 
     assistant.add_notifier("slack", SlackNotifier(app.client))
     if organiser_usergroup:
@@ -170,6 +171,7 @@ def build_app(
     events.register(app)
     messages.register(app)
     views.register(app)
+    door.register_fallbacks(app)
     return app
 
 
@@ -178,7 +180,7 @@ WsgiApp = Callable[[dict, Callable[..., Any]], Iterable[bytes]]
 
 def build_wsgi(app: App, *, health: Callable[[], bool]) -> WsgiApp:
     """One WSGI app: ``POST /slack/events`` for everything Slack sends, ``GET /healthz`` for the platform."""
-    slack_handler = SlackRequestHandler(app)
+    slack_handler = door.SlackDoor(app)
 
     def wsgi(environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
