@@ -116,7 +116,9 @@ def test_hostile_values_in_every_modal(
     caplog.set_level(logging.WARNING)
     answers = []
     for callback in VIEWS:
-        answers.append(submit_view(slack_app, view_payload(callback, {}, user="U100", private_metadata="")))  # missing blocks
+        answers.append(
+            submit_view(slack_app, view_payload(callback, {}, user="U100", private_metadata=""))
+        )  # missing blocks
         for text in HOSTILE[:10]:
             as_text = {block: {"type": "plain_text_input", "value": text} for block in MODAL_BLOCKS}
             as_choice = {block: {"type": "static_select", "selected_option": {"value": text}} for block in MODAL_BLOCKS}
@@ -153,10 +155,23 @@ def test_tampered_values_on_every_button_change_nothing(
         for value in [*TAMPERED, real]:
             answers.append(slack_app.action(action_id, value, user="U300", in_dm=True))
     answers.append(  # a legacy attachment button from an old message
-        slack_app.post_signed(urllib.parse.urlencode({"payload": json.dumps(
-            {"type": "interactive_message", "callback_id": "old_v0", "actions": [{"name": "x", "value": "1"}],
-             "team": {"id": "T0001"}, "user": {"id": "U300"}, "response_url": fake_slack.url_root + "response/old"}
-        )}).encode(), "application/x-www-form-urlencoded")  # fmt: skip
+        slack_app.post_signed(
+            urllib.parse.urlencode(
+                {
+                    "payload": json.dumps(
+                        {
+                            "type": "interactive_message",
+                            "callback_id": "old_v0",
+                            "actions": [{"name": "x", "value": "1"}],
+                            "team": {"id": "T0001"},
+                            "user": {"id": "U300"},
+                            "response_url": fake_slack.url_root + "response/old",
+                        }
+                    )
+                }
+            ).encode(),
+            "application/x-www-form-urlencoded",
+        )  # fmt: skip
     )
     for kind in ("shortcut", "message_action"):
         answers.append(slack_app.post_signed(urllib.parse.urlencode({"payload": json.dumps(
