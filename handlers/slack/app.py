@@ -62,6 +62,7 @@ class Background:
     replying: ThreadPoolExecutor = field(default_factory=lambda: _lane("partnerup-reply", 4))
     _answering: int = 0
     _last: float = 0.0
+    _free_until: float = 0.0
     _quiet: threading.Condition = field(default_factory=threading.Condition)
 
     @contextmanager
@@ -79,10 +80,16 @@ class Background:
 
     def wait_quiet(self, also: Callable[[], bool] = lambda: True, *, most: float = QUIET_WAIT) -> None:
         """Wait (at most ``most`` seconds) until no request is being answered and ``also()`` holds."""
-        deadline = time.monotonic() + most
+        now = time.monotonic()
+        if now < self._free_until:  # traffic never paused last time: run on for a while rather than starve
+            return
+        deadline = now + most
         with self._quiet:
             # Requests queued in the server are not visible here, so wait for a short lull, not only for zero.
-            while (self._answering or not also() or time.monotonic() - self._last < LULL) and time.monotonic() < deadline:
+            while self._answering or not also() or time.monotonic() - self._last < LULL:
+                if time.monotonic() >= deadline:
+                    self._free_until = time.monotonic() + most
+                    return
                 self._quiet.wait(0.005)
 
     def run(self, lane: ThreadPoolExecutor, work: Callable[[], Any]) -> None:
