@@ -182,6 +182,8 @@ def main() -> None:
             # Warm both up with one burst (the first requests pay for imports and connection pools).
             burst(ours_port, [press_body(r, u, fake.url_root + f"response/warm-{r}") for r, u in warm[:20]])
             burst(bare_port, [press_body(r, u, fake.url_root + f"response/bare-{r}") for r, u in warm[:20]])
+            # Let the warm-up presses be placed and confirmed, so the burst meets an idle server.
+            fake.wait_for("response_url", count=20, timeout=120)
             time.sleep(2)
             base_acks, _, base_status = burst(
                 bare_port, [press_body(r, u, fake.url_root + f"response/bare-{r}") for r, u in warm[: args.presses]]
