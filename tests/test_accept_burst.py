@@ -13,6 +13,7 @@ from bot.clock import FixedClock
 from bot.partnering.participants import PersonInfo
 from bot.partnering.replies import ACCEPT
 from bot.worker import Worker
+from storage.db import Database
 from storage.models import Intake, Meeting, MeetingRequest, MeetingSeat
 from tests.fake_slack import FakeSlack
 from tests.partnering_helpers import RecordingNotifier, people, persona_id
@@ -65,7 +66,8 @@ def test_a_burst_of_accepts_and_double_clicks_over_http(
     assert len({c.params["channel"] for c in booked_dms}) == PAIRS * 2
 
 
-def test_a_press_left_by_a_dead_web_process_is_carried_out_by_the_worker(assistant: Assistant, clock: FixedClock) -> None:
+def test_a_press_left_by_a_dead_web_process_is_carried_out_by_the_worker(event_db: Database, clock: FixedClock) -> None:
+    assistant = Assistant(db=event_db, clock=clock, send_now=True)  # no background sender racing the worker
     notifier = RecordingNotifier()
     assistant.add_notifier("console", notifier)
     asker, invitee = people(assistant, "Ada Berg", "Bjørn Lund")
