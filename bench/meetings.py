@@ -140,7 +140,7 @@ def main() -> None:
     print(f"BIO scale partnering on {db.engine.dialect.name}: {PARTICIPANTS:,} participants, {REQUESTS:,} requests, "
           f"400 tables, 32 slots (seeded in {seed_seconds:.1f} s)\n")  # fmt: skip
     print(f"{'':44} {'PartnerUp p50':>14} {'p99':>9} {'bare Bolt p50':>14} {'p99':>9}")
-    print(f"{'accept a request and place it (server side)':44} {pct(mine, 50):11.2f} ms {pct(mine, 99):6.2f} ms "
+    print(f"{'accept a request: the answer (placing follows)':44} {pct(mine, 50):11.2f} ms {pct(mine, 99):6.2f} ms "
           f"{pct(base, 50):11.2f} ms {pct(base, 99):6.2f} ms")  # fmt: skip
     print(f"\nschedule all: {ACCEPTED_UNPLACED:,} accepted requests in {schedule_seconds:.2f} s "
           f"({report.placed:,} placed, {len(report.unplaced):,} not placed, with reasons); {booked:,} meetings booked in all")  # fmt: skip

@@ -25,7 +25,7 @@ from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.event_setup import demo_notice, ensure_default_event, load_event_file
 from bot.partnering.requests import Limits
-from bot.worker import Worker
+from bot.worker import SharedPacer, Worker
 from storage.db import Database, SchemaOutOfDate
 from storage.event_file import EventFileError
 from storage.event_loader import LoadReport
@@ -235,7 +235,7 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     assistant.retention_days = settings.event_retention_days
     worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
                     announcements=assistant.announcements, rate=settings.worker_rate,
-                    privacy=assistant.privacy)  # fmt: skip
+                    privacy=assistant.privacy, pacer=SharedPacer(db, settings.worker_rate))  # fmt: skip
     worker.run()
     return 0
 

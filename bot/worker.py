@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, update
 
 from bot.announcements import replies as announcement_replies
 from bot.announcements.broadcasts import Announcements
@@ -31,7 +31,8 @@ from bot.delivery.outbox import Deliverer, RunReport
 from bot.partnering.requests import Partnering
 from bot.privacy.data import Privacy
 from bot.reminders.bookmarks import Reminders
-from storage.models import Delivery, Participant
+from storage.db import Database
+from storage.models import Delivery, Pacing, Participant
 
 log = logging.getLogger(__name__)
 LOOKAHEAD_HORIZON = timedelta(minutes=15)
@@ -57,6 +58,59 @@ class Pacer:
             self._sleep(self._next - now)
             now = self._next
         self._next = now + self.interval
+
+
+class SharedPacer:
+    """The same budget as :class:`Pacer`, shared by every worker replica through one database row.
+
+    Each send takes the next turn by moving ``pacing.next_at`` one interval on, in one atomic UPDATE (a row
+    lock on PostgreSQL, the write lock on SQLite), then waits for its turn; so three workers together keep
+    ``rate`` messages a second, not three times it. Turns are wall-clock instants, so replicas on different
+    machines need synchronised clocks (NTP), as any platform gives them.
+    """
+
+    def __init__(self, db: Database, rate: float | None, *, name: str = "slack", sleep: Callable[[float], None] = time.sleep,
+                 now: Callable[[], float] = time.time) -> None:  # fmt: skip
+        self.db = db
+        self.interval = 1.0 / rate if rate else 0.0
+        self.name = name
+        self._sleep = sleep
+        self._now = now
+
+    def __call__(self) -> None:
+        if not self.interval:
+            return
+        turn = self.take_turn()
+        wait = turn - self._now()
+        if wait > 0:
+            self._sleep(wait)
+
+    def take_turn(self) -> float:
+        """Reserve the next send instant (Unix seconds) for this process."""
+        now = self._now()
+        with self.db.transaction(write=True) as session:
+            taken = session.scalar(
+                update(Pacing)
+                .where(Pacing.name == self.name)
+                .values(next_at=case((Pacing.next_at > now, Pacing.next_at), else_=now) + self.interval)
+                .returning(Pacing.next_at)
+            )
+            if taken is None:  # the first send ever: make the row (a racing replica's insert wins harmlessly)
+                session.execute(self._insert().values(name=self.name, next_at=0.0).on_conflict_do_nothing())
+                taken = session.scalar(
+                    update(Pacing)
+                    .where(Pacing.name == self.name)
+                    .values(next_at=case((Pacing.next_at > now, Pacing.next_at), else_=now) + self.interval)
+                    .returning(Pacing.next_at)
+                )
+        return taken - self.interval
+
+    def _insert(self):
+        if self.db.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        return insert(Pacing)
 
 
 class Worker:
@@ -108,6 +162,7 @@ class Worker:
         """One pass: plan what became due, then send until nothing due is left (or we are told to stop)."""
         total = RunReport()
         try:
+            self.partnering.accept_presses_left()
             self.partnering.queue_nudges()
             self.reminders.plan_digests()
             self.announcements.start_due()

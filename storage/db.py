@@ -6,8 +6,9 @@ work: commit on success, roll back on any error), never by listeners.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -70,6 +71,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time. Threads of this process queue on a lock of our own, which hands over
+        # the moment the writer commits, instead of on SQLite's busy handler, which sleeps and polls (up to
+        # 100 ms a wait); other processes (the worker) still queue on the busy timeout.
+        self._write_lock = threading.Lock() if url.startswith("sqlite") else None
         if self.engine.dialect.name == "sqlite":
             self._write_engine = make_engine(url, begin="BEGIN IMMEDIATE", **engine_kwargs)
             self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
@@ -87,15 +92,16 @@ class Database:
         ``write=True`` for read-then-write work (booking, claiming): on SQLite it takes the
         write lock up front, so concurrent writers wait their turn instead of failing.
         """
-        session = (self._write_sessions if write else self._sessions)()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self._write_lock if write and self._write_lock is not None else nullcontext():
+            session = (self._write_sessions if write else self._sessions)()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     # --- schema -------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -483,3 +484,44 @@ class PublishedFile(Base):
     mimetype: Mapped[str] = mapped_column(String(100))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+INTAKE_STATUSES = ("pending", "done")
+
+
+class Intake(Base):
+    """Something a person did that was acknowledged before it was carried out (an Accept press in a burst).
+
+    Written, many at a time, before Slack gets its answer, so the press survives the process: the web process
+    carries it out right after; the worker takes over rows left pending (a process that died after its ack).
+    """
+
+    __tablename__ = "intake"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'done')", name="status"),
+        Index("ix_intake_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    platform: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(64))
+    ref_id: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Pacing(Base):
+    """A send budget shared by every worker replica: the earliest instant (Unix seconds) of the next send.
+
+    Each sender moves it forward by one interval in one atomic UPDATE and waits until its own turn, so N
+    workers together keep WORKER_MESSAGES_PER_SECOND, not N times it.
+    """
+
+    __tablename__ = "pacing"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float, default=0.0)

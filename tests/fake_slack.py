@@ -76,6 +76,7 @@ class Call:
     path: str = ""
     body: bytes = b""
     response: JSONDict = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when it arrived (time.monotonic), for latency benchmarks
 
     @property
     def ok(self) -> bool:

@@ -10,6 +10,7 @@ from bot.agenda.catalog import Catalog, EventView, NoEventLoaded
 from bot.announcements.broadcasts import Announcements
 from bot.clock import Clock
 from bot.delivery.addresses import Addresses, PublishedFiles
+from bot.delivery.intake import IntakeLog
 from bot.delivery.notifier import Notifier
 from bot.delivery.outbox import Deliverer
 from bot.errors import UserError
@@ -63,6 +64,7 @@ class AssistantBase:
         self.participants = Participants(db)
         self.directory = PartnerDirectory(db)
         self.partnering = Partnering(db=db, clock=clock, participants=self.participants, limits=limits)
+        self.intake = IntakeLog(db=db, clock=clock)
         self.floor = FloorPlan(db=db, clock=clock)
         self.reminders = Reminders(db=db, clock=clock)
         self.announcements = Announcements(db=db, clock=clock)

@@ -134,7 +134,7 @@ class OrganisersDesk:
                   "announcements": lambda: reports.announcements_csv(self.db)}  # fmt: skip
         if kind not in makers:
             return say("Choose a report: /report meetings, /report interest or /report announcements."), None
-        with self.db.transaction() as session:
+        with self.db.transaction(write=True) as session:
             record(session, actor=external_id, action=f"export {kind}", detail="", now=self.clock.now())
         text = makers[kind]()
         rows = max(0, text.count("\n") - 1)

@@ -11,6 +11,7 @@ from bot.assistant.base import friendly, say
 from bot.errors import NotAllowed, UserError
 from bot.partnering import replies as meeting_replies
 from bot.partnering.participants import ProfileUpdate
+from bot.partnering.requests import ACCEPT_PRESS
 from bot.partnering.views import BlockView, RequestView
 from bot.replies import Paragraph, Reply
 from bot.text import clean_input, tokens
@@ -76,6 +77,26 @@ class PartneringDesk:
         return self._changing(
             lambda: meeting_replies.accept_reply(self.partnering.accept(request_id=request_id, actor_id=actor), viewer=actor)
         )
+
+    def record_accept(self, *, platform: str, external_id: str, request_id: int) -> int:
+        """Write an Accept press down before the door answers (see :mod:`bot.delivery.intake`); its ID."""
+        return self.intake.record(kind=ACCEPT_PRESS, platform=platform, external_id=external_id, ref_id=request_id)
+
+    def carry_out_accept(self, *, actor: int | None, request_id: int, intake_id: int) -> Reply:
+        """Carry out a recorded press: place the meeting; the reply for the presser (both also get a DM)."""
+        if actor is None:
+            self.intake.close(intake_id, detail="refused: unknown person")
+            return say("I can't find you in this workspace.")
+
+        def run() -> Reply:
+            try:
+                result = self.partnering.accept(request_id=request_id, actor_id=actor, intake_id=intake_id)
+            except UserError as error:
+                self.intake.close(intake_id, detail=f"refused: {error}")
+                raise
+            return meeting_replies.accept_reply(result, viewer=actor)
+
+        return self._changing(run)
 
     def decline(self, *, actor: int, request_id: int, reason: str = "") -> Reply:
         def run() -> Reply:

@@ -155,7 +155,7 @@ class Participants:
             if info is None or info.deleted:
                 raise NotFound("I can't find that person in this workspace.")
             try:
-                with self.db.transaction() as session:
+                with self.db.transaction(write=True) as session:
                     row = Participant(
                         platform=platform,
                         external_id=external_id,
@@ -250,7 +250,7 @@ class Participants:
         if not values["organisation"]:
             raise UserError("Please give your organisation.")
         interests = update.interests
-        with self.db.transaction() as session:
+        with self.db.transaction(write=True) as session:
             row = session.get(Participant, participant_id)
             if row is None:
                 raise NotFound("That person is not known here.")

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
 from bot.clock import Clock
+from bot.delivery import intake
 from bot.delivery.outbox import enqueue
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.partnering import placement as scheduling
@@ -49,6 +50,9 @@ log = logging.getLogger(__name__)
 TOPIC_LIMIT = 200
 MESSAGE_LIMIT = 1500
 REASON_LIMIT = 500
+ACCEPT_PRESS = "accept"  # the intake kind of an Accept press (see accept_presses_left)
+# A recorded press its web process has not carried out after this long is the worker's (the process died).
+TAKE_OVER_AFTER = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -259,11 +263,20 @@ class Partnering:
 
     # --- answering -----------------------------------------------------------------------
 
-    def accept(self, *, request_id: int, actor_id: int) -> AcceptResult:
-        """The invitee accepts: the meeting goes into the earliest slot both are free, at a free table."""
+    def accept(self, *, request_id: int, actor_id: int, intake_id: int | None = None) -> AcceptResult:
+        """The invitee accepts: the meeting goes into the earliest slot both are free, at a free table.
+
+        ``intake_id``: the press was recorded first (:mod:`bot.delivery.intake`); it is closed in the same
+        transaction, so a press is carried out once even when the worker takes over a slow one.
+
+        Raises:
+            NotAllowed, UserError: not the invitee's, or no longer open (a double press, a lost race).
+        """
         now = self.clock.now()
         with self.db.transaction(write=True) as session:
             event = current_event(session)
+            if intake_id is not None and not intake.close(session, intake_id, now=now, detail="accepted"):
+                raise UserError("That press was already handled; see /meetings.")
             request = self._answerable(session, request_id, actor_id, verb="accept", done="accepted")
             request.status = "accepted"
             request.responded_at = now
@@ -272,6 +285,31 @@ class Partnering:
             announce_placement(session, request, meeting, now)
             view = meeting_view(session, meeting, me_id=actor_id, event=event) if meeting else None
             return AcceptResult(request_view(request, event, placed=meeting is not None), view)
+
+    def accept_presses_left(self) -> int:
+        """The worker's share of the intake: carry out Accept presses whose web process died after answering.
+        Both people hear the outcome from the outbox as usual; a refused press is closed with the reason."""
+        now = self.clock.now()
+        done = 0
+        for press in intake.leftovers(self.db, kind=ACCEPT_PRESS, now=now, older_than=TAKE_OVER_AFTER):
+            with self.db.transaction() as session:
+                actor = session.scalar(
+                    select(Participant.id).where(Participant.platform == press.platform,
+                                                 Participant.external_id == press.external_id)
+                )  # fmt: skip
+            try:
+                if actor is None:
+                    raise UserError("unknown person")
+                self.accept(request_id=press.ref_id, actor_id=actor, intake_id=press.id)
+                done += 1
+            except UserError as error:
+                with self.db.transaction(write=True) as session:
+                    intake.close(session, press.id, now=now, detail=f"refused: {error}")
+            except Exception:
+                log.exception("carrying out accept press %s failed; will try again", press.id)
+        if done:
+            log.info("carried out %s accept press(es) a web process had left", done)
+        return done
 
     def decline(self, *, request_id: int, actor_id: int, reason: str = "") -> RequestView:
         now = self.clock.now()

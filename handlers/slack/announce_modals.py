@@ -99,10 +99,21 @@ def draft_from(view: dict[str, Any], timezone: str) -> Draft:
         day, clock = value(view, "when_date"), value(view, "when_time")
         if not day or not clock:
             raise UserError("Give the date and the time, or choose Now.", field="when")
-        hours, minutes = (int(part) for part in clock.split(":")[:2])
-        send_at = datetime.combine(date.fromisoformat(day), time(hours, minutes), tzinfo=ZoneInfo(timezone))
+        send_at = _instant(day, clock, timezone)
     return Draft(text=value(view, "text"), audience=kind, value=target, allow_broadcast=bool(value(view, "broadcast")),
                  send_at=send_at)  # fmt: skip
+
+
+def _instant(day: str, clock: str, timezone: str) -> datetime:
+    """The date and time pickers' values as an instant; what a picker would never send is refused on the field."""
+    try:
+        hours, minutes = (int(part) for part in clock.split(":")[:2])
+        when = date.fromisoformat(day)
+        if when.year < 2000:
+            raise ValueError(day)
+        return datetime.combine(when, time(hours, minutes), tzinfo=ZoneInfo(timezone))
+    except (ValueError, TypeError, OverflowError):
+        raise UserError("Give a real date and time (the pickers give one).", field="when") from None
 
 
 def _selected_conversation(view: dict[str, Any]) -> str:

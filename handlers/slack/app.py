@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -22,10 +25,12 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.assistant import Assistant
-from handlers.slack import actions, commands, events, messages, views
+from handlers.slack import actions, commands, door, events, messages, views
 from handlers.slack.notifier import SlackNotifier
 
 log = logging.getLogger(__name__)
+QUIET_WAIT = 1.0  # at most this long a placement waits for the web threads to finish their answers first
+LULL = 0.05  # seconds without a new request that count as a lull in a burst
 FRIENDLY_ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
@@ -41,6 +46,67 @@ def make_client(*, token: str | None, base_url: str | None) -> WebClient:
             ConnectionErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+@dataclass
+class Background:
+    """Work a listener hands off after ``ack()``, so Slack gets its answer at once.
+
+    ``placing`` is one thread: placements queue behind each other in this process instead of fighting
+    over the same slot in the database (the database still guards races between processes). ``replying``
+    sends answers to response_urls, which can be slow on Slack's side, without holding up placements.
+    Whatever is handed off was recorded in the database first, so the worker finishes it if we die.
+    """
+
+    placing: ThreadPoolExecutor = field(default_factory=lambda: _lane("partnerup-placing", 1))
+    replying: ThreadPoolExecutor = field(default_factory=lambda: _lane("partnerup-reply", 4))
+    _answering: int = 0
+    _last: float = 0.0
+    _free_until: float = 0.0
+    _quiet: threading.Condition = field(default_factory=threading.Condition)
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Mark a request being answered: background work steps aside for it (Python runs one thread at a time)."""
+        with self._quiet:
+            self._answering += 1
+            self._last = time.monotonic()
+        try:
+            yield
+        finally:
+            with self._quiet:
+                self._answering -= 1
+                self._last = time.monotonic()
+
+    def wait_quiet(self, also: Callable[[], bool] = lambda: True, *, most: float = QUIET_WAIT) -> None:
+        """Wait (at most ``most`` seconds) until no request is being answered and ``also()`` holds."""
+        now = time.monotonic()
+        if now < self._free_until:  # traffic never paused last time: run on for a while rather than starve
+            return
+        deadline = now + most
+        with self._quiet:
+            # Requests queued in the server are not visible here, so wait for a short lull, not only for zero.
+            while self._answering or not also() or time.monotonic() - self._last < LULL:
+                if time.monotonic() >= deadline:
+                    self._free_until = time.monotonic() + most
+                    return
+                self._quiet.wait(0.005)
+
+    def run(self, lane: ThreadPoolExecutor, work: Callable[[], Any]) -> None:
+        def guarded() -> None:
+            try:
+                work()
+            except Exception:
+                log.exception("background work after an ack failed; the worker picks up what was recorded")
+
+        try:
+            lane.submit(guarded)
+        except RuntimeError:  # the interpreter is shutting down: what was recorded is the worker's now
+            log.warning("shutting down; left background work to the worker")
+
+
+def _lane(name: str, threads: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)
 
 
 class UsergroupMembers:
@@ -84,19 +150,25 @@ def build_app(
         logger=logging.getLogger("partnerup.slack"),
     )
 
+    background = Background()
+    door.register(app)
+
     @app.middleware
     def provide_services(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
         context["assistant"] = assistant
-        return next()
+        context["background"] = background
+        with background.answering():
+            return next()
 
     @app.error
-    def on_error(error: Exception, body: dict, respond, logger: logging.Logger) -> None:
+    def on_error(error: Exception, body: dict, respond, logger: logging.Logger) -> BoltResponse:
         logger.exception("unhandled error in a Slack listener: %s", type(error).__name__)
         if body.get("response_url"):
             try:
                 respond(text=FRIENDLY_ERROR, response_type="ephemeral", replace_original=False)
             except Exception:  # the person still gets Slack's own failure notice
                 logger.warning("could not tell the user about the error")
+        return door.friendly_error_response(body)
 
     assistant.add_notifier("slack", SlackNotifier(app.client))
     if organiser_usergroup:
@@ -106,6 +178,7 @@ def build_app(
     events.register(app)
     messages.register(app)
     views.register(app)
+    door.register_fallbacks(app)
     return app
 
 
@@ -116,7 +189,7 @@ def build_wsgi(app: App, *, health: Callable[[], bool], mounts: dict[str, WsgiAp
     """One WSGI app: ``POST /slack/events`` for everything Slack sends, ``GET /healthz`` for the platform, and
     ``mounts``: further WSGI apps by path prefix (``{"/dashboard": app}`` gets ``/dashboard`` and every path under it,
     with ``PATH_INFO`` unchanged)."""
-    slack_handler = SlackRequestHandler(app)
+    slack_handler = door.SlackDoor(app)
     mounted = sorted((mounts or {}).items(), key=lambda item: -len(item[0]))
 
     def wsgi(environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -13,7 +13,7 @@ from bot.errors import UserError
 from bot.partnering import replies as mr
 from bot.replies import Reply
 from handlers.slack import blocks, modals
-from handlers.slack.identity import participant
+from handlers.slack.identity import PLATFORM, participant, valid_user_id
 
 BROKEN = "That button is out of date. Open /meetings for the current state."
 
@@ -46,7 +46,6 @@ def simple_callback(ack: Ack, action: dict, body: dict, client: WebClient, respo
         return _answer(respond, say(BROKEN), replace=False)
     a = context["assistant"]
     handlers = {
-        mr.ACCEPT: lambda: a.accept(actor=me, request_id=ref),
         mr.WITHDRAW: lambda: a.withdraw(actor=me, request_id=ref),
         mr.CANCEL: lambda: a.cancel(actor=me, meeting_id=ref),
         mr.RESCHEDULE: lambda: a.reschedule(actor=me, meeting_id=ref),
@@ -54,8 +53,32 @@ def simple_callback(ack: Ack, action: dict, body: dict, client: WebClient, respo
         mr.BLOCK_ON: lambda: a.set_unavailable(actor=me, block_id=ref, unavailable=False),
     }
     reply = handlers[action["action_id"]]()
-    in_dm = body.get("container", {}).get("is_ephemeral") is False
-    _answer(respond, reply, replace=in_dm and action["action_id"] == mr.ACCEPT)
+    _answer(respond, reply, replace=False)
+
+
+def accept_callback(ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+    """Accept: write the press down and answer Slack at once; place the meeting right after, one placement at a
+    time, and tell the person via response_url (both people also get a DM from the outbox). A burst of 100
+    presses is answered in well under a second, though placing them all takes longer; if this process dies
+    after answering, the worker carries the press out."""
+    ref = _id(action)
+    user_id = body.get("user", {}).get("id", "")
+    a, background = context["assistant"], context["background"]
+    if ref is None or not valid_user_id(user_id):
+        ack()
+        return background.run(background.replying, lambda: _answer(respond, say(BROKEN), replace=False))
+    intake_id = a.record_accept(platform=PLATFORM, external_id=user_id, request_id=ref)
+    ack()
+    replace = body.get("container", {}).get("is_ephemeral") is False
+
+    def place() -> None:
+        background.wait_quiet(lambda: not a.intake.busy())
+        me = _actor(context, client, body, respond)
+        reply = a.carry_out_accept(actor=me, request_id=ref, intake_id=intake_id)
+        if me is not None:
+            background.run(background.replying, lambda: _answer(respond, reply, replace=replace))
+
+    background.run(background.placing, place)
 
 
 def request_meeting_callback(
@@ -147,7 +170,8 @@ def propose_from_value(context: BoltContext, me: int, value: str) -> Reply:
 
 
 def register(app: App) -> None:
-    for action_id in (mr.ACCEPT, mr.WITHDRAW, mr.CANCEL, mr.RESCHEDULE, mr.BLOCK_OFF, mr.BLOCK_ON):
+    app.action(mr.ACCEPT)(accept_callback)
+    for action_id in (mr.WITHDRAW, mr.CANCEL, mr.RESCHEDULE, mr.BLOCK_OFF, mr.BLOCK_ON):
         app.action(action_id)(simple_callback)
     app.action(mr.REQUEST_MEETING)(request_meeting_callback)
     app.action(mr.DECLINE)(decline_callback)

@@ -1,0 +1,97 @@
+"""Accept presses are written down before Slack gets its answer and placed right after: a burst over HTTP is
+answered, booked once each and confirmed; a press whose web process died is carried out by the worker."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import func, select
+
+from bot.assistant import Assistant
+from bot.clock import FixedClock
+from bot.partnering.participants import PersonInfo
+from bot.partnering.replies import ACCEPT
+from bot.worker import Worker
+from storage.db import Database
+from storage.models import Intake, Meeting, MeetingRequest, MeetingSeat
+from tests.fake_slack import FakeSlack
+from tests.partnering_helpers import RecordingNotifier, people, persona_id
+from tests.slack_harness import SlackHttpApp
+
+PAIRS = 10
+
+
+def slack_people(assistant: Assistant, fake: FakeSlack, prefix: str, count: int) -> list[tuple[str, int]]:
+    out = []
+    for n in range(count):
+        user = f"{prefix}{n:03d}"
+        fake.add_user(user, real_name=f"Person {user}")
+        out.append((user, assistant.identify(platform="slack", external_id=user,
+                                             lookup=lambda u=user: PersonInfo(display_name=f"Person {u}"))))  # fmt: skip
+    return out
+
+
+def test_a_burst_of_accepts_and_double_clicks_over_http(
+    slack_app: SlackHttpApp, fake_slack: FakeSlack, assistant: Assistant
+) -> None:
+    askers = slack_people(assistant, fake_slack, "UR", PAIRS)
+    invitees = slack_people(assistant, fake_slack, "UI", PAIRS)
+    for (_, asker), (_, invitee) in zip(askers, invitees, strict=True):
+        assistant.request_meeting(actor=asker, invitee=invitee, topic="ADC payload licensing")
+    with assistant.db.transaction() as session:
+        requests = dict(session.execute(select(MeetingRequest.invitee_id, MeetingRequest.id)).all())
+    presses = [(user, str(requests[pid])) for user, pid in invitees] * 2  # everyone double-clicks
+    presses.append((askers[0][0], str(requests[invitees[0][1]])))  # someone presses another's Accept
+    before = len(fake_slack.calls("response_url"))
+    with ThreadPoolExecutor(max_workers=len(presses)) as pool:
+        statuses = list(pool.map(lambda p: slack_app.action(ACCEPT, p[1], user=p[0], in_dm=True).status, presses))
+    assert statuses == [200] * len(presses)
+
+    answers = [json.dumps(c.params) for c in fake_slack.wait_for("response_url", count=before + len(presses), timeout=30)]
+    answers = answers[before:]
+    assert sum("Accepted." in a for a in answers) == PAIRS
+    assert sum("already accepted" in a for a in answers) == PAIRS
+    assert sum("Only the person who was asked can accept" in a for a in answers) == 1
+    with assistant.db.transaction() as session:
+        booked = session.scalar(select(func.count()).select_from(Meeting).where(Meeting.status == "booked"))
+        doubled = session.execute(
+            select(MeetingSeat.participant_id, MeetingSeat.slot_id).where(MeetingSeat.active.is_(True))
+            .group_by(MeetingSeat.participant_id, MeetingSeat.slot_id).having(func.count() > 1)
+        ).all()  # fmt: skip
+        pending = session.scalar(select(func.count()).select_from(Intake).where(Intake.status == "pending"))
+    assert booked == PAIRS and doubled == [] and pending == 0
+    confirmed = fake_slack.wait_for("chat.postMessage", count=PAIRS * 2 + PAIRS * 2, timeout=30)  # requests + bookings
+    booked_dms = [c for c in confirmed if "booked" in json.dumps(c.params).lower()]
+    assert len({c.params["channel"] for c in booked_dms}) == PAIRS * 2
+
+
+def test_a_press_left_by_a_dead_web_process_is_carried_out_by_the_worker(event_db: Database, clock: FixedClock) -> None:
+    assistant = Assistant(db=event_db, clock=clock, send_now=True)  # no background sender racing the worker
+    notifier = RecordingNotifier()
+    assistant.add_notifier("console", notifier)
+    asker, invitee = people(assistant, "Ada Berg", "Bjørn Lund")
+    assistant.request_meeting(actor=asker, invitee=invitee, topic="TCR licensing")
+    with assistant.db.transaction() as session:
+        request_id = session.scalar(select(MeetingRequest.id))
+    # The web process wrote the press down, answered Slack, and died before placing it.
+    assistant.record_accept(platform="console", external_id=persona_id("Bjørn Lund"), request_id=request_id)
+    worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders, rate=None)
+    notifier.clear()
+
+    clock.advance(seconds=10)  # the web process may still be at it: the worker leaves it
+    worker.tick()
+    with assistant.db.transaction() as session:
+        assert session.scalar(select(MeetingRequest.status)) == "pending"
+
+    clock.advance(seconds=60)
+    worker.tick()
+    with assistant.db.transaction() as session:
+        assert session.scalar(select(MeetingRequest.status)) == "accepted"
+        assert session.scalar(select(func.count()).select_from(Meeting)) == 1
+        assert session.scalar(select(Intake.status)) == "done"
+    assert any("booked" in text.lower() for text in notifier.texts("Ada Berg"))
+    assert any("booked" in text.lower() for text in notifier.texts("Bjørn Lund"))
+    worker.tick()  # carried out once
+    with assistant.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Meeting)) == 1
