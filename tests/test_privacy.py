@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select, text
 
+from bot.assistant import Assistant
 from bot.clock import FixedClock
 from bot.delivery.outbox import Deliverer
 from bot.messages import RENDERERS
@@ -458,3 +459,21 @@ def test_purge_keeps_people_of_a_later_event(assistant, event_db, clock: FixedCl
     stored = all_stored_text(event_db)
     assert "OLD-EVENT offer" not in stored and "OLD-TOPIC" not in stored and "OLD-MESSAGE" not in stored
     assert "NEW-EVENT offer" in stored and "NEW-TOPIC" in stored and "Roche" in stored  # Bjørn meets in the later event
+
+
+def test_delete_also_forgets_how_a_door_reaches_the_person(assistant: Assistant) -> None:
+    """A Teams conversation reference, files published for a person and their dashboard links name them too."""
+    from bot.partnering.participants import PersonInfo
+
+    now = assistant.clock.now()
+    me = assistant.identify(platform="teams", external_id="aad-object-id-1", lookup=lambda: PersonInfo("Tove Teams"))
+    assistant.addresses.remember(participant_id=me, address={"conversation": "a:1", "user": "29:tove"}, now=now)
+    token = assistant.published.publish(participant_id=me, filename="meeting.ics", mimetype="text/calendar",
+                                        content=b"BEGIN:VCALENDAR", now=now)  # fmt: skip
+    assert assistant.published.get(token, mimetype="text/calendar") is not None
+
+    assistant.delete_my_data(actor=me)
+
+    assert assistant.addresses.lookup(me)[0] is None
+    assert assistant.published.get(token, mimetype="text/calendar") is None
+    assert assistant.privacy.find(platform="teams", external_id="aad-object-id-1") is None

@@ -24,14 +24,18 @@ from storage.db import Database
 from storage.models import (
     AgendaSession,
     Bookmark,
+    DashboardToken,
     Delivery,
     Event,
+    Intake,
     Meeting,
     MeetingBlock,
     MeetingRequest,
     MeetingSeat,
     OrganiserAction,
     Participant,
+    ParticipantAddress,
+    PublishedFile,
     Unavailability,
     Venue,
 )
@@ -232,13 +236,19 @@ def erase_many(session: OrmSession, ids: list[int], *, now: datetime) -> tuple[i
         )
         session.execute(update(MeetingRequest).where(MeetingRequest.invitee_id.in_(chunk)).values(decline_reason=""))
         session.execute(update(OrganiserAction).where(OrganiserAction.actor.in_(external_ids)).values(actor=DELETED_NAME))
+        # What the doors keep to reach a person (a Teams conversation reference, files published for them, sign-in
+        # links, presses waiting to be carried out) names them too.
+        session.execute(delete(ParticipantAddress).where(ParticipantAddress.participant_id.in_(chunk)))
+        session.execute(delete(PublishedFile).where(PublishedFile.participant_id.in_(chunk)))
+        session.execute(delete(DashboardToken).where(DashboardToken.participant_id.in_(chunk)))
+        session.execute(update(Intake).where(Intake.external_id.in_(external_ids)).values(external_id=DELETED_NAME[:64]))
         session.execute(
             update(Participant)
             .where(Participant.id.in_(chunk))
             .values(
                 external_id=literal("deleted-") + cast(Participant.id, String),
                 display_name=DELETED_NAME,  # what organisers' reports show in their place
-                timezone="", title="", organisation="", org_type="", role="", offers="", seeks="", interests=[],
+                timezone="", title="", locale="", organisation="", org_type="", role="", offers="", seeks="", interests=[],
                 reminder_minutes=10, meeting_reminders=True, daily_digest=True, hidden=True,
                 deleted_at=now, updated_at=now,
             )
