@@ -3,6 +3,8 @@ Adaptive Cards, buttons (Action.Execute) and dialogs, and proactive messages thr
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.assistant import Assistant
@@ -189,3 +191,31 @@ def test_a_refused_reply_is_still_acknowledged_so_teams_does_not_redeliver(teams
     assert ada.say("agenda").status == 200
     assert ada.cards() == []
     assert ada.say("agenda").status == 200 and ada.cards()
+
+
+def test_privacy_in_teams_hide_then_delete_with_a_confirm_step(teams):
+    """The privacy controls work in Teams as in Slack: hide from the directory, then delete after confirming."""
+    ada = teams.person("Ada Lovelace")
+    assert ada.say("privacy").status == 200
+    overview = ada.last_card()
+    assert "keep" in card_text(overview).lower() or "store" in card_text(overview).lower()
+    me = teams.assistant.participants.known(platform="teams", external_id=ada.aad)
+
+    assert ada.press(button(overview, "Hide me from the directory")).status == 200
+    assert teams.assistant.privacy.is_hidden(me)
+
+    asked = ada.press(button(overview, "Delete my data…")).json()["value"]
+    assert teams.assistant.privacy.find(platform="teams", external_id=ada.aad) == me  # nothing gone before confirming
+    confirmed = ada.press(button(asked, "Yes, delete everything"))
+    assert confirmed.status == 200
+    assert teams.assistant.privacy.find(platform="teams", external_id=ada.aad) is None
+
+
+def test_the_dashboard_link_is_only_for_organisers_and_only_in_a_one_to_one_chat(teams):
+    ada = teams.person("Ada Lovelace")
+    assert ada.say("report dashboard").status == 200
+    assert "/dashboard/login?token=" not in card_text(ada.last_card())
+
+    teams.assistant.organisers = frozenset({ada.aad.lower()})
+    assert ada.say("report dashboard").status == 200
+    assert "/dashboard/login?token=" in json.dumps(ada.last_card())

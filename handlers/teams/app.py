@@ -30,6 +30,7 @@ from bot.assistant import NOT_ORGANISER, Assistant, say
 from bot.errors import UserError
 from bot.partnering import replies as mr
 from bot.partnering.participants import PersonInfo, ProfileUpdate, parse_interests
+from bot.privacy import replies as pr
 from bot.reminders import replies as rr
 from bot.replies import Actions, Button, Reply
 from bot.text import clean_input, fold, tokens
@@ -38,7 +39,7 @@ from handlers.teams.sdk import ActivityContext, HttpRequest, InboundActivityToke
 
 PLATFORM = "teams"
 log = logging.getLogger(__name__)
-COMMANDS = ("agenda", "venue", "meet", "meetings", "profile", "partners", "reminders", "help")
+COMMANDS = ("agenda", "venue", "meet", "meetings", "profile", "partners", "reminders", "privacy", "help")
 WELCOME = (
     "Hi, I'm PartnerUp, the event assistant. Type agenda, agenda day 2, agenda now, venue, partners, profile, "
     'meetings, reminders or help, or just ask a question such as "when is lunch?"'
@@ -266,17 +267,32 @@ class TeamsDoor:
                 return reply.add(Actions((Button("Edit profile", PROFILE_EDIT, "", "primary"),))), ()
             case "reminders":
                 return a.reminders_overview(actor=me), ()
+            case "privacy":
+                return a.privacy_overview(actor=me), ()
             case "session":
                 return a.edit_session(external_id=self.external_id(activity), text=rest), ()
             case "report":
                 words = tokens(rest)
                 if not words:
                     return a.organiser_summary(external_id=self.external_id(activity)), ()
+                if words == ["dashboard"]:
+                    return self.dashboard_link(me, activity), ()
                 reply, csv_text = a.report_csv(external_id=self.external_id(activity), kind=words[0])
                 return reply, self.csv_link(me, f"{words[0]}.csv", csv_text)
             case "announce":
                 return self.announce(me, activity, rest), ()
         return a.ask(text=line, actor=me), ()
+
+    def dashboard_link(self, me: int, activity) -> Reply:
+        """``report dashboard``: the one-time sign-in link, only in the organiser's 1:1 chat (never in a channel,
+        where others would see it; and never through the outbox, so the link is not stored)."""
+        who = self.external_id(activity)
+        if not self.assistant.is_organiser(who):
+            return self.assistant.dashboard_link(external_id=who, actor=0)[0]  # refuses (and logs) first
+        if (activity.conversation.conversation_type or "personal") != "personal":
+            return say("Ask me for the dashboard link in a 1:1 chat with me: it signs you in, so only you should see it.")
+        _, private = self.assistant.dashboard_link(external_id=who, actor=me)
+        return private or say("No link could be made; try again.")
 
     def csv_link(self, me: int, filename: str, csv_text: str | None) -> tuple[tuple[str, str], ...]:
         """A CSV as a download link (unguessable, expires after a day): Teams takes no file in a bot message
@@ -347,6 +363,16 @@ class TeamsDoor:
                 return a.propose(actor=me, request_id=int(request_id), block_id=int(target))
             except ValueError:
                 return say("That button is out of date; type meetings to see the current ones.")
+        privacy = {
+            pr.DOWNLOAD: lambda: a.download_my_data(actor=me),
+            pr.HIDE: lambda: a.set_hidden(actor=me, hidden=True),
+            pr.SHOW: lambda: a.set_hidden(actor=me, hidden=False),
+            pr.DELETE: lambda: a.confirm_delete_my_data(actor=me),
+            pr.DELETE_CONFIRM: lambda: a.delete_my_data(actor=me),
+            pr.DELETE_CANCEL: lambda: say("Nothing was deleted."),
+        }
+        if action in privacy:
+            return privacy[action]()
         if not value.isdigit():
             return say("That button is out of date; type meetings to see the current ones.")
         ref = int(value)

@@ -21,6 +21,7 @@ COMMANDS = [
     ("meetings", "Your meeting requests and booked meetings"),
     ("profile", "Your partnering profile: what you offer and seek"),
     ("reminders", "Your session reminders and reminder settings"),
+    ("privacy", "What I keep about you: download it, hide from the directory, delete it"),
     ("help", "What I can do; or just ask a question"),
 ]
 
