@@ -2,7 +2,7 @@
 
     python -m bench.burst [--presses 100] [--people 2000] [--tables 20] [--database-url postgresql+psycopg://...]
 
-Both apps run as ``python -m bot serve`` does (uvicorn, the Bolt WSGI app mounted through a2wsgi with 8 threads) in their own process; N client threads press
+Both apps run as ``python -m bot serve`` does (waitress, 8 threads) in their own process; N client threads press
 *Accept* at the same moment, each on a different request. Printed: the HTTP answer (ack) p50/p99/max, and the
 time from the press to the booking result reaching the person's response_url (time to confirmation). Then it
 checks that nobody is double-booked and that every press got a result.
@@ -40,8 +40,7 @@ from tests.fake_slack import FakeSlack
 
 SECRET = "bench-secret"
 BARE = """
-import sys, uvicorn
-from a2wsgi import WSGIMiddleware
+import sys, waitress
 from slack_bolt import App
 from slack_sdk import WebClient
 client = WebClient(token="xoxb-bench", base_url=sys.argv[3])
@@ -50,7 +49,7 @@ app = App(client=client, signing_secret=sys.argv[2], process_before_response=Tru
 def accept(ack):
     ack()
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-uvicorn.run(WSGIMiddleware(SlackRequestHandler(app), workers=8), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+waitress.serve(SlackRequestHandler(app), host="127.0.0.1", port=int(sys.argv[1]), threads=8, _quiet=True)
 """
 
 
@@ -224,7 +223,7 @@ def main() -> None:
         booked = session.scalar(select(func.count()).select_from(Meeting).where(Meeting.status == "booked"))
         waiting = session.scalar(select(func.count()).select_from(MeetingRequest).where(MeetingRequest.status == "pending"))
     n = args.presses
-    print(f"{n} concurrent Accept presses over HTTP on {db.engine.dialect.name} (uvicorn + a2wsgi, 8 threads; "
+    print(f"{n} concurrent Accept presses over HTTP on {db.engine.dialect.name} (waitress, 8 threads; "
           f"{args.people:,} people, {args.tables} tables; shared 2-core machine)")  # fmt: skip
     print(f"{'':28} {'ack p50':>9} {'p99':>9} {'max':>9} {'HTTP 200':>9}")
     print(f"{'PartnerUp':28} {pct(acks, 50):6.0f} ms {pct(acks, 99):6.0f} ms {max(acks) * 1000:6.0f} ms "
