@@ -141,7 +141,7 @@ def test_the_announcement_composer_dialog(event_db, clock, fake_teams):
         empty = olga.submit_dialog({**submit, "text": "", "audience": "everyone"}).json()
         assert "Write the announcement" in card_text(empty["task"]["value"]["card"]["content"])
         bad_time = olga.submit_dialog({**submit, "text": "Hi", "audience": "everyone", "at": "tomorrowish"}).json()
-        assert "2026-12-04" in card_text(bad_time["task"]["value"]["card"]["content"])
+        assert "at 07:30" in card_text(bad_time["task"]["value"]["card"]["content"])  # how to write the time
         with event_db.transaction() as session:
             assert session.scalar(select(func.count()).select_from(Announcement)) == 0
         preview = olga.submit_dialog({**submit, "text": "Coffee in the foyer", "audience": "everyone"}).json()
