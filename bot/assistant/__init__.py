@@ -8,6 +8,7 @@ never as an exception. The methods live on one desk per capability; this class p
 
 from bot.assistant.agenda import AgendaDesk
 from bot.assistant.base import NO_EVENT, NOT_ORGANISER, AssistantBase, friendly, say
+from bot.assistant.buttons import ButtonsDesk
 from bot.assistant.dashboard import DashboardDesk
 from bot.assistant.organisers import OrganisersDesk
 from bot.assistant.partnering import PartneringDesk
@@ -19,6 +20,14 @@ __all__ = ["NO_EVENT", "NOT_ORGANISER", "Assistant", "friendly", "say"]
 
 
 class Assistant(
-    AssistantBase, AgendaDesk, QuestionsDesk, RemindersDesk, PartneringDesk, OrganisersDesk, DashboardDesk, PrivacyDesk
+    AssistantBase,
+    AgendaDesk,
+    QuestionsDesk,
+    RemindersDesk,
+    PartneringDesk,
+    OrganisersDesk,
+    DashboardDesk,
+    PrivacyDesk,
+    ButtonsDesk,
 ):
     """One front door: state and identity from :class:`AssistantBase`, the rest from each capability's desk."""

@@ -273,34 +273,10 @@ class Console:
             return self.show(a.propose(actor=me, request_id=int(request_id), block_id=int(target)))
         if button.action in (pr.DOWNLOAD, pr.HIDE, pr.SHOW, pr.DELETE, pr.DELETE_CONFIRM, pr.DELETE_CANCEL):
             return self.privacy_button(button.action)
-        if not button.value.isdigit():
-            return "That button is broken."
-        ref = int(button.value)
-        if button.action == ar.CONFIRM:
-            try:
-                return self.show(a.confirm_announcement(external_id=self.key, actor=me, draft_id=ref))
-            except UserError as error:
-                return str(error)
-        handlers = {
-            mr.REQUEST_MEETING: lambda: say(f"Type /meet @{a.profile_of(ref).name} <topic> to ask for a meeting."),
-            mr.ACCEPT: lambda: a.accept(actor=me, request_id=ref),
-            mr.DECLINE: lambda: a.decline(actor=me, request_id=ref),
-            mr.WITHDRAW: lambda: a.withdraw(actor=me, request_id=ref),
-            mr.PROPOSE: lambda: a.propose_options(actor=me, request_id=ref),
-            mr.CANCEL: lambda: a.cancel(actor=me, meeting_id=ref),
-            mr.RESCHEDULE: lambda: a.reschedule(actor=me, meeting_id=ref),
-            mr.BLOCK_OFF: lambda: a.set_unavailable(actor=me, block_id=ref, unavailable=True),
-            mr.BLOCK_ON: lambda: a.set_unavailable(actor=me, block_id=ref, unavailable=False),
-            rr.BOOKMARK_ADD: lambda: a.bookmark(actor=me, session_id=ref),
-            rr.BOOKMARK_REMOVE: lambda: a.unbookmark(actor=me, session_id=ref),
-            rr.SET_LEAD: lambda: a.set_reminder_preferences(actor=me, lead_minutes=ref),
-            ar.CANCEL: lambda: a.cancel_announcement(external_id=self.key, announcement_id=ref),
-            ar.RETRY: lambda: a.retry_announcement(external_id=self.key, announcement_id=ref),
-        }
-        handler = handlers.get(button.action)
-        if handler is None:
-            return "That button does nothing here."
-        return self.show(handler())
+        if button.action == mr.REQUEST_MEETING and button.value.isdigit():
+            return f"Type /meet @{a.profile_of(int(button.value)).name} <topic> to ask for a meeting."
+        reply = a.press(actor=me, external_id=self.key, action=button.action, value=button.value)
+        return "That button does nothing here." if reply is None else self.show(reply)
 
     def privacy_button(self, action: str) -> str:
         a, me = self.assistant, self.me

@@ -373,32 +373,8 @@ class TeamsDoor:
         }
         if action in privacy:
             return privacy[action]()
-        if not value.isdigit():
-            return say("That button is out of date; type meetings to see the current ones.")
-        ref = int(value)
-        handlers = {
-            mr.ACCEPT: lambda: a.accept(actor=me, request_id=ref),
-            mr.DECLINE: lambda: a.decline(actor=me, request_id=ref),
-            mr.WITHDRAW: lambda: a.withdraw(actor=me, request_id=ref),
-            mr.PROPOSE: lambda: a.propose_options(actor=me, request_id=ref),
-            mr.CANCEL: lambda: a.cancel(actor=me, meeting_id=ref),
-            mr.RESCHEDULE: lambda: a.reschedule(actor=me, meeting_id=ref),
-            mr.BLOCK_OFF: lambda: a.set_unavailable(actor=me, block_id=ref, unavailable=True),
-            mr.BLOCK_ON: lambda: a.set_unavailable(actor=me, block_id=ref, unavailable=False),
-            rr.BOOKMARK_ADD: lambda: a.bookmark(actor=me, session_id=ref),
-            rr.BOOKMARK_REMOVE: lambda: a.unbookmark(actor=me, session_id=ref),
-            rr.SET_LEAD: lambda: a.set_reminder_preferences(actor=me, lead_minutes=ref),
-            ar.CONFIRM: lambda: a.confirm_announcement(external_id=who, actor=me, draft_id=ref),
-            ar.CANCEL: lambda: a.cancel_announcement(external_id=who, announcement_id=ref),
-            ar.RETRY: lambda: a.retry_announcement(external_id=who, announcement_id=ref),
-        }
-        handler = handlers.get(action)
-        if handler is None:
-            return say("That button does nothing here any more.")
-        try:
-            return handler()
-        except UserError as error:
-            return say(str(error))
+        reply = a.press(actor=me, external_id=who, action=action, value=value)
+        return say("That button does nothing here any more.") if reply is None else reply
 
     # --- dialogs -------------------------------------------------------------------------------------
 
