@@ -118,6 +118,7 @@ def test_the_import_checker_sees_nested_imports(tmp_path: Path) -> None:
 # front door and what knows every capability (the renderer registry, the worker, App Home, event setup).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("kernel", ("bot", "bot.replies", "bot.text", "bot.timefmt", "bot.clock", "bot.errors", "bot.config", "bot.audit", "bot.lang")),
+    ("sources", ("bot.sources",)),
     ("delivery", ("bot.delivery",)),
     ("agenda", ("bot.agenda",)),
     ("reminders", ("bot.reminders",)),
