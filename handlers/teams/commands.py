@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import replace
 
 from bot.announcements import replies as ar
-from bot.assistant import NOT_ORGANISER, say
+from bot.assistant import say
 from bot.errors import UserError
 from bot.replies import Actions, Button, Reply
 from bot.text import clean_input, fold, tokens
@@ -122,7 +122,7 @@ def announce(door, me: int, activity, rest: str) -> Reply:
         return a.announcements_list(external_id=who)
     if not tokens(rest):
         if not a.is_organiser(who):
-            return say(NOT_ORGANISER)
+            return say(a.not_organiser(who))
         return say("Write an announcement in the composer, or type announce [to everyone|day 2|types pharma]: <text>.").add(
             Actions((Button("Compose announcement", COMPOSE, "", "primary"),))
         )

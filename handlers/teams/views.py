@@ -7,7 +7,6 @@ import asyncio
 
 from microsoft_teams.api import TaskModuleResponse
 
-from bot.assistant import NOT_ORGANISER
 from bot.errors import UserError
 from bot.partnering.participants import ProfileUpdate, parse_interests
 from handlers.teams import cards, dialogs
@@ -61,7 +60,7 @@ def open_dialog(door, activity, data: dict) -> TaskModuleResponse:
             return dialog(dialogs.profile_form(profile=a.profile_of(me)), "Profile")
         if kind == "announce":
             if not a.is_organiser(external_id(activity)):
-                return closed(NOT_ORGANISER)
+                return closed(a.not_organiser(external_id(activity)))
             return dialog(dialogs.announce_form(days=event_days(door)), "Announcement")
     except UserError as error:
         return closed(str(error))
