@@ -49,6 +49,7 @@ class FakeBotConnector:
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
         self.members: dict[str, list[dict]] = {}
+        self.personal: dict[str, str] = {}  # user ID -> their 1:1 chat with the bot (one per person, as in Teams)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         fake = self
@@ -166,7 +167,7 @@ class FakeBotConnector:
         if not headers.get("Authorization", headers.get("authorization", "")).startswith("Bearer "):
             return 401, {"error": {"code": "Unauthorized"}}, {}
         if path == "/teams/v3/conversations" and method == "POST":
-            return 201, {"id": f"a:conv-{next(self._ids)}", "serviceUrl": self.service_url}, {}
+            return self._create_conversation(body)
         m = re.match(r"^/teams/v3/conversations/([^/]+)/(activities|members)(?:/([^/]+))?$", path)
         if m:
             if m.group(2) == "members":
@@ -181,3 +182,18 @@ class FakeBotConnector:
                 return 200, {"id": m.group(3)}, {}
             return 201, {"id": f"activity-{next(self._ids)}"}, {}
         return 404, {"error": {"code": "NotFound"}}, {}
+
+    def _create_conversation(self, body: Any) -> tuple[int, Any, dict]:
+        """POST /v3/conversations as the Bot Connector answers it for a bot installed in the person's team: one
+        member and the tenant are required (400 BadArgument otherwise); a person's 1:1 chat with the bot is one
+        conversation, so asking again gives the same ID."""
+        body = body if isinstance(body, dict) else {}
+        members = body.get("members") or []
+        tenant = body.get("tenantId") or ((body.get("channelData") or {}).get("tenant") or {}).get("id")
+        if body.get("isGroup") or len(members) != 1 or not isinstance(members[0], dict) or not members[0].get("id"):
+            return 400, {"error": {"code": "BadArgument", "message": "a 1:1 conversation needs exactly one member"}}, {}
+        if not tenant:
+            return 400, {"error": {"code": "BadArgument", "message": "tenant ID required"}}, {}
+        with self._lock:
+            conversation = self.personal.setdefault(members[0]["id"], f"a:conv-{next(self._ids)}")
+        return 201, {"id": conversation, "serviceUrl": self.service_url}, {}

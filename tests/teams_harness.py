@@ -122,6 +122,7 @@ class TeamsPerson:
         self.user_id = f"29:user-{n}"
         self.aad = aad or f"aaaaaaaa-0000-4000-8000-{n:012d}"
         self.conversation = f"a:chat-{n}"
+        app.fake.personal[self.user_id] = self.conversation  # Teams gives a bot that creates it this same chat
 
     def activity(self, kind: str, **fields) -> dict:
         return {

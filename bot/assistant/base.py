@@ -84,6 +84,8 @@ class AssistantBase:
         if self.deliverer is None:
             self.deliverer = Deliverer(db=self.db, clock=self.clock, notifiers={}, renderers=RENDERERS)
         self.deliverer.notifiers[platform] = notifier
+        if getattr(notifier, "needs_address", False):  # it reaches people only at a stored address
+            self.announcements.addressed_platforms |= {platform}
 
     def event(self) -> EventView:
         return self.catalog.current()
