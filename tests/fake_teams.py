@@ -33,6 +33,7 @@ class Call:
     body: Any
     headers: dict[str, str]
     refused: bool = False  # answered with an injected fault
+    answer_id: str = ""  # the activity ID a send was given (what an invoke from that message names as replyToId)
 
 
 @dataclass
@@ -126,7 +127,7 @@ class FakeBotConnector:
                 and not call.refused
                 and (conversation is None or m.group(1) == conversation)
             ):
-                found.append({**call.body, "_conversation": m.group(1), "_method": call.method})
+                found.append({**call.body, "_conversation": m.group(1), "_method": call.method, "_id": call.answer_id})
         return found
 
     def token_requests(self) -> list[Call]:
@@ -147,11 +148,12 @@ class FakeBotConnector:
 
     def route(self, method: str, path: str, body: Any, headers: dict) -> tuple[int, Any, dict]:
         with self._lock:
-            self.calls.append(Call(method, path, body, headers))
+            call = Call(method, path, body, headers)
+            self.calls.append(call)
             for fault in self.faults:
                 if fault.times > 0 and re.search(fault.pattern, f"{method} {path}"):
                     fault.times -= 1
-                    self.calls[-1].refused = True
+                    call.refused = True
                     return fault.status, fault.body, fault.headers
         if path == "/v1/.well-known/openidconfiguration":
             return 200, {"issuer": ISSUER, "jwks_uri": f"{self.url}/v1/.well-known/keys",
@@ -179,8 +181,10 @@ class FakeBotConnector:
             if method == "DELETE":
                 return 200, {}, {}
             if method == "PUT":
+                call.answer_id = urllib.parse.unquote(m.group(3) or "")
                 return 200, {"id": m.group(3)}, {}
-            return 201, {"id": f"activity-{next(self._ids)}"}, {}
+            call.answer_id = f"activity-{next(self._ids)}"
+            return 201, {"id": call.answer_id}, {}
         return 404, {"error": {"code": "NotFound"}}, {}
 
     def _create_conversation(self, body: Any) -> tuple[int, Any, dict]:

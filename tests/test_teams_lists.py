@@ -189,3 +189,46 @@ def test_a_forged_list_line_that_would_change_something_is_not_run(teams):
     assert answer["type"] == MESSAGE
     assert "Free beer" not in json.dumps(answer)
     assert teams.assistant.announcements_list(external_id=ada.aad.lower()).text.count("Free beer") == 0
+
+
+def test_a_request_sent_from_the_partner_list_marks_that_person_requested_on_the_same_card(teams, fake_teams):
+    ada, bo, cy = teams.person("Ada Berg"), teams.person("Bo Lund"), teams.person("Cy Carr")
+    for person, org in ((ada, "Biogenix"), (bo, "Nordic Pharma"), (cy, "Oslo Bio")):
+        person.say("profile")
+        give_profile(teams.assistant, me(teams, person), organisation=org, interests=("oncology",))
+    ada.say("partners oncology")
+    listed = ada.messages()[-1]
+    card = listed["attachments"][0]["content"]
+    openers = [b for b in buttons_of(card) if b["title"] == "Request meeting"]
+    assert {b["data"]["value"] for b in openers} == {str(me(teams, bo)), str(me(teams, cy))}
+    to_bo = next(b for b in openers if b["data"]["value"] == str(me(teams, bo)))
+
+    opened = ada.open_dialog(to_bo, reply_to=listed["_id"]).json()
+    submit = next(a for a in opened["task"]["value"]["card"]["content"]["actions"] if a["type"] == "Action.Submit")
+    done = ada.submit_dialog({**submit["data"], "topic": "Licensing", "message": "", "day": ""}).json()
+
+    assert done["task"]["type"] == "message" and "Request sent" in done["task"]["value"]
+    updated = [a for a in ada.messages() if a["_method"] == "PUT" and a["_id"] == listed["_id"]]
+    assert updated, "the partner list's message is updated in place"
+    after = updated[-1]["attachments"][0]["content"]
+    by_person = {
+        b["data"]["value"]: b["title"] for b in buttons_of(after) if b["data"].get("action") == to_bo["data"]["action"]
+    }
+    assert by_person == {str(me(teams, bo)): "Requested", str(me(teams, cy)): "Request meeting"}
+    with teams.assistant.db.transaction() as session:
+        assert session.scalars(select(MeetingRequest.topic)).all() == ["Licensing"]
+
+
+def test_declining_from_the_meetings_list_updates_that_list(teams):
+    bo, first, second = two_requests_for(teams)
+    bo.say("meetings")
+    listed = bo.messages()[-1]
+    decline = next(b for b in buttons_of(listed["attachments"][0]["content"]) if b["title"] == "Decline")
+
+    opened = bo.open_dialog(decline, reply_to=listed["_id"]).json()
+    submit = next(a for a in opened["task"]["value"]["card"]["content"]["actions"] if a["type"] == "Action.Submit")
+    assert bo.submit_dialog({**submit["data"], "reason": "Fully booked"}).json()["task"]["type"] == "message"
+
+    [updated] = [a for a in bo.messages() if a["_method"] == "PUT" and a["_id"] == listed["_id"]]
+    after = updated["attachments"][0]["content"]
+    assert [b["data"]["value"] for b in buttons_of(after) if b["title"] == "Accept"] == [str(second)]
