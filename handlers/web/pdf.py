@@ -104,9 +104,15 @@ def wrap(text: str, font: str, size: float, width: float) -> tuple[str, ...]:
     return tuple(lines)
 
 
+@functools.lru_cache(maxsize=65536)
+def width(text: str, font: str, size: float) -> float:
+    """``stringWidth``, cached: the same times, tables and places recur on thousands of pages."""
+    return pdfmetrics.stringWidth(text, font, size)
+
+
 def natural_width(texts: Iterable[str], font: str, size: float) -> float:
     """The width the widest of ``texts`` needs on one line."""
-    return max((pdfmetrics.stringWidth(" ".join(t.split()), font, size) for t in texts), default=0.0)
+    return max((width(" ".join(t.split()), font, size) for t in set(texts)), default=0.0)
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,6 @@ class _Pages:
             self.canvas.showPage()
         self.pages += 1
         c, regular = self.canvas, self.fonts.regular
-        c.setFont(regular, 9)
         c.setFillGray(0.3)
         c.setFont(regular, 8)
         c.drawString(MARGIN, MARGIN - 20, fit(self.footer, regular, 8, TEXT_WIDTH))
@@ -163,26 +168,35 @@ class _Pages:
 
     def lines(self, cell: Cell, x: float, width: float, *, step: float | None = None) -> None:
         """Draw a cell's lines from the cursor down, and leave the cursor on the last baseline."""
-        for n, (line, font, size) in enumerate(cell.lines(self.fonts, width)):
+        self.draw(cell.lines(self.fonts, width), x, step=step)
+
+    def draw(self, lines: list[tuple[str, str, float]], x: float, *, step: float | None = None) -> None:
+        """The lines as one text object (cheaper than a ``drawString`` each), the font set only when it changes."""
+        text = self.canvas.beginText()
+        current = None
+        for n, (line, font, size) in enumerate(lines):
             if n:
                 self.y -= step or size + 3
-            self.canvas.setFont(font, size)
-            self.canvas.drawString(x, self.y, line)
+            if (font, size) != current:
+                text.setFont(font, size)
+                current = (font, size)
+            text.setTextOrigin(x, self.y)
+            text.textOut(line)
+        self.canvas.drawText(text)
 
-    def row(self, cells: list[tuple[Cell, float, float]], *, space: float) -> float:
-        """Draw cells side by side (each with its x and width) from the cursor's baseline, column by column, and
-        return how far below it the lowest line is; the caller moves the cursor."""
-        top, drop = self.y, 0.0
-        for cell, x, width in cells:
+    def layout(self, cells: list[tuple[Cell, float, float]]) -> tuple[list[tuple[float, list]], float]:
+        """Each cell's lines at its x (each cell has its x and width), and how far below the first baseline the
+        lowest line is."""
+        laid = [(x, cell.lines(self.fonts, width)) for cell, x, width in cells]
+        return laid, max((_drop(lines) for _, lines in laid), default=0.0)
+
+    def row(self, laid: list[tuple[float, list]]) -> None:
+        """Draw laid-out cells side by side from the cursor's baseline, column by column; the cursor stays."""
+        top = self.y
+        for x, lines in laid:
             self.y = top
-            lines = cell.lines(self.fonts, width)
-            self.lines(cell, x, width)
-            drop = max(drop, _drop(lines))
+            self.draw(lines, x)
         self.y = top
-        return drop
-
-    def row_drop(self, cells: list[tuple[Cell, float, float]]) -> float:
-        return max((_drop(cell.lines(self.fonts, width)) for cell, _, width in cells), default=0.0)
 
     def room_for(self, height: float) -> bool:
         return self.y - height >= MARGIN
@@ -233,11 +247,12 @@ def tables_pdf(plan: Plan, *, generated: datetime, block_key: str | None = None,
             _block_heading(out, block, zone)
             for slot in slots:
                 cells = _table_cells(slot, block.cells.get((table.id, slot.id)), zone, time_width, column, row_height)
-                height = max(row_height, out.row_drop(cells) + 22)
+                laid, drop = out.layout(cells)
+                height = max(row_height, drop + 22)
                 if not out.room_for(height):
                     out.new_page(f"{table.name} (continued)", _place(table))
                     _block_heading(out, block, zone)
-                out.row(cells, space=height)
+                out.row(laid)
                 out.rule(out.y - height + 12)
                 out.y -= height
     return out.finish()
@@ -299,10 +314,11 @@ def people_pdf(plan: Plan, *, generated: datetime, block_key: str | None = None,
                 (Cell(((booking.table.name, True, 11), (_place(booking.table), False, 9))), MARGIN + when_width, table_width - GAP),
                 (Cell(tuple(with_whom)), other_x, other_width),
             ]  # fmt: skip
-            height = max(24.0, out.row_drop(cells)) + 22
+            laid, drop = out.layout(cells)
+            height = max(24.0, drop) + 22
             if not out.room_for(height):
                 out.new_page(f"{person.name} (continued)", person.organisation)
-            out.row(cells, space=height)
+            out.row(laid)
             out.rule(out.y - height + 14)
             out.y -= height
     return out.finish()
