@@ -58,6 +58,9 @@ class Question:
         return any(a in self.asks for a in asks)
 
 
+_Everyday = tuple[tuple[str, ...], tuple[str, ...]]  # an everyday phrase and what the programme calls it
+
+
 @dataclass(frozen=True)
 class _Phrases:
     """One language's phrase lists, tokenised once."""
@@ -77,7 +80,7 @@ class _Phrases:
     typos: dict[str, str]
     stopwords: set[str]
     translate: dict[str, list[str]]
-    everyday: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # everyday phrase -> the programme's words, longest first
+    everyday: dict[str, list[_Everyday]]  # by first word, longest phrase first
     known: tuple[str, ...]
 
 
@@ -110,9 +113,7 @@ def phrases(code: str) -> _Phrases:
         typos={fold(k): fold(v) for k, v in t.get("typos", {}).items()},
         stopwords={fold(w) for w in t.get("stopwords", [])},
         translate={fold(k): list(_tok(v)) for k, v in t.get("translate", {}).items()},
-        everyday=tuple(
-            sorted(((_tok(k), _tok(v)) for k, v in t.get("everyday", {}).items() if _tok(k)), key=lambda kv: -len(kv[0]))
-        ),
+        everyday=_by_first_word((_tok(k), _tok(v)) for k, v in t.get("everyday", {}).items()),
         known=tuple(sorted(w for w in known if len(w) >= 4)),
     )
 
@@ -126,6 +127,14 @@ def _ask_phrase(phrase: str) -> tuple[tuple[str, ...], str]:
     return _tok(phrase), ""
 
 
+def _by_first_word(pairs) -> dict[str, list[_Everyday]]:
+    found: dict[str, list[_Everyday]] = {}
+    for phrase, words in sorted(pairs, key=lambda pair: -len(pair[0])):
+        if phrase:
+            found.setdefault(phrase[0], []).append((phrase, words))
+    return found
+
+
 def everyday_words(tokens: list[str]) -> list[str]:
     """The tokens with everyday phrases replaced by what the programme calls them, from every language's table
     ("check in" -> "registration", "etterfest" -> "networking reception"), longest phrase first."""
@@ -133,7 +142,8 @@ def everyday_words(tokens: list[str]) -> list[str]:
     i = 0
     while i < len(tokens):
         for code in lang.LANGUAGES:
-            found = next((kv for kv in phrases(code).everyday if tuple(tokens[i : i + len(kv[0])]) == kv[0]), None)
+            candidates = phrases(code).everyday.get(tokens[i], ())
+            found = next((kv for kv in candidates if tuple(tokens[i : i + len(kv[0])]) == kv[0]), None)
             if found is not None:
                 out.extend(found[1])
                 i += len(found[0])
