@@ -4,6 +4,8 @@ counts only who can be reached, saying how many cannot and why (issue 20, item 2
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -58,6 +60,13 @@ def created_chats(fake: FakeBotConnector) -> list:
     return [c for c in fake.calls if c.method == "POST" and c.path == "/teams/v3/conversations" and not c.refused]
 
 
+def wait_until(check, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return bool(check())
+
+
 def worker_for(app: TeamsHttpApp) -> Worker:
     a = app.assistant
     return Worker(deliverer=a.deliverer, partnering=a.partnering, reminders=a.reminders,
@@ -108,6 +117,7 @@ def test_the_team_roster_is_learnt_when_the_bot_joins_and_everyone_on_it_gets_an
     ]
     bot = olga.activity("x")["recipient"]
     assert teams.post(in_channel(olga, "conversationUpdate", membersAdded=[bot])).status == 200
+    assert wait_until(lambda: all(me(teams, p) for p in (cy, di))), "the roster is learnt in the background"
     assert {teams.assistant.profile_of(me(teams, p)).name for p in (cy, di)} == {"Cy Carr", "Di Dahl"}
 
     olga.say("announce to everyone: Coffee in the foyer")

@@ -14,6 +14,7 @@ from handlers.teams.render import message
 from handlers.teams.sdk import ActivityContext
 
 log = logging.getLogger(__name__)
+_LEARNING: set[asyncio.Task] = set()  # roster reads under way (kept so they are not garbage-collected)
 WELCOME = (
     "Hi, I'm PartnerUp, the event assistant. Type agenda, agenda day 2, agenda now, venue, partners, profile, "
     'meetings, reminders or help, or just ask a question such as "when is lunch?"'
@@ -36,7 +37,10 @@ def register(door) -> None:
         added = ctx.activity.members_added or []
         if any(m.id == ctx.activity.recipient.id for m in added):
             await welcome(door, ctx)
-            await learn_roster(door, ctx.activity)
+            # A big team's roster takes a while: acknowledged at once, learnt in the background.
+            task = asyncio.get_running_loop().create_task(learn_roster(door, ctx.activity))
+            _LEARNING.add(task)
+            task.add_done_callback(_LEARNING.discard)
         elif added and _team_id(ctx.activity):
             await asyncio.to_thread(remember_members, door, ctx.activity, added)
 
@@ -75,7 +79,10 @@ async def learn_roster(door, activity) -> None:
     except Exception as error:  # the welcome went out; people are learnt one by one as they write instead
         log.warning("could not read the team's roster (%s)", type(error).__name__)
         return
-    await asyncio.to_thread(remember_members, door, activity, members)
+    try:
+        await asyncio.to_thread(remember_members, door, activity, members)
+    except Exception:
+        log.exception("learning the team's roster failed part-way; people are learnt as they write instead")
 
 
 def remember_members(door, activity, members) -> int:
