@@ -1,12 +1,10 @@
 """Questions in everyday words (tests/data/questions-everyday.yaml): "check-in", "after-party", "today's theme",
 "grab a bite" and their Norwegian kin are questions about the programme's registration, networking reception,
 description and lunch; and a question about the programme that mentions meetings ("when can I have partnering
-meetings?") is not one about the asker's own meetings. Asked by someone who has a meeting and a bookmark (a direct
-message) and by nobody in particular (a channel), through the front door and as a Slack direct message."""
+meetings?") is not one about the asker's own meetings. Asked by someone who has a meeting of their own (as in a direct
+message) and by nobody in particular (a channel) through the front door, and some as a Slack direct message."""
 
 from __future__ import annotations
-
-import json
 
 import pytest
 
@@ -18,7 +16,7 @@ from tests.fake_slack import FakeSlack
 from tests.partnering_helpers import give_profile, people
 from tests.question_set import EVERYDAY, Case, load, problems
 from tests.slack_harness import SlackHttpApp
-from tests.test_question_set import block_text, seen_in_console, session_blocks
+from tests.test_question_set import asked_in_a_slack_dm, seen_in_console
 
 CASES = load(EVERYDAY)
 
@@ -29,7 +27,7 @@ def test_a_dozen_everyday_questions_per_language() -> None:
 
 @pytest.fixture
 def asker(assistant: Assistant) -> int:
-    """Ada, with a booked meeting with Bjørn Haugland and a bookmarked session: someone with meetings of her own."""
+    """Ada, with a booked meeting with Bjørn Haugland: someone with meetings of her own."""
     ada, bjorn = people(assistant, "Ada Lovelace", "Bjørn Haugland")
     for pid in (ada, bjorn):
         give_profile(assistant, pid, organisation="Biogenix", offers="partnering")
@@ -58,20 +56,10 @@ def test_asked_by_someone_with_meetings(assistant: Assistant, clock: FixedClock,
     assert problems(case, text, sum(isinstance(p, SessionCard) for p in reply.parts)) == [], text
 
 
+# Over Slack: the questions a direct message used to take as about the asker's own meetings, and two everyday ones.
 SLACK_CASES = [c for c in CASES if "meeting" in c.q or "møte" in c.q or "theme" in c.q or "after-party" in c.q]
 
 
 @pytest.mark.parametrize("case", SLACK_CASES, ids=[c.q for c in SLACK_CASES])
 def test_slack_direct_message(slack_app: SlackHttpApp, fake_slack: FakeSlack, clock: FixedClock, case: Case) -> None:
-    fake_slack.add_user("U100", real_name="Ada Lovelace")
-    clock.set(case.now)
-
-    response = slack_app.event(
-        {"type": "message", "channel_type": "im", "channel": "D100", "user": "U100", "text": case.q, "ts": "1.1"}
-    )
-
-    assert response.status == 200
-    [call] = fake_slack.wait_for("chat.postMessage")
-    blocks = call.params["blocks"]
-    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
-    assert problems(case, block_text(blocks), session_blocks(blocks)) == [], block_text(blocks)
+    assert asked_in_a_slack_dm(slack_app, fake_slack, clock, case) == []
