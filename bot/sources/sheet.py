@@ -63,6 +63,15 @@ def map_columns(header: list[str], overrides: dict[str, str], source: str) -> di
 
 
 def parse_date(value: Cell) -> date | None:
+    try:
+        return _parse_date(value)
+    except ValueError as error:
+        if "such as" in str(error):
+            raise
+        raise ValueError("not a real date (check the day and the month)") from None
+
+
+def _parse_date(value: Cell) -> date | None:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

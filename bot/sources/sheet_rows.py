@@ -71,10 +71,16 @@ def read_xlsx(data: bytes, source: str) -> Sheet:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise SourceError(f"{source}: not a readable .xlsx workbook ({type(error).__name__})") from None
     sheet = workbook.worksheets[0]
+    formulas = _formula_cells(data) if _has_formulas(data) else {}
     header: list[str] | None = None
     rows: list[tuple[int, list[Cell]]] = []
     for number, record in enumerate(sheet.iter_rows(values_only=True), start=1):
         cells = list(record)
+        for column, value in enumerate(cells):
+            if value is None and (number, column) in formulas:
+                raise SourceError(f"{source}: row {number}, column {_letter(column)}: a formula without a saved value"
+                                  f" ({formulas[(number, column)][:40]}); open and save the file in Excel, or paste"
+                                  " the values")  # fmt: skip
         if not any(c not in (None, "") for c in cells):
             continue
         if header is None:
@@ -89,3 +95,37 @@ def read_xlsx(data: bytes, source: str) -> Sheet:
 
 def read_rows(data: bytes, source: str, *, fmt: str) -> Sheet:
     return read_xlsx(data, source) if fmt == "xlsx" else read_csv(data, source)
+
+
+def _has_formulas(data: bytes) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return any(
+                b"<f>" in archive.read(name) or b"<f " in archive.read(name)
+                for name in archive.namelist()
+                if name.startswith("xl/worksheets/")
+            )
+    except (zipfile.BadZipFile, KeyError):
+        return False
+
+
+def _formula_cells(data: bytes) -> dict[tuple[int, int], str]:
+    """(row, column) -> formula text, of the first sheet: Excel saves each formula's last value beside it, and
+    that value is what counts; a formula with none (a file written by a script) cannot be read."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=False).worksheets[0]
+    return {
+        (r, c): value
+        for r, record in enumerate(sheet.iter_rows(values_only=True), start=1)
+        for c, value in enumerate(record)
+        if isinstance(value, str) and value.startswith("=")
+    }
+
+
+def _letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(column + 1)
