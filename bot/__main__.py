@@ -26,7 +26,7 @@ from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.event_setup import demo_notice, ensure_default_event, load_event_file
 from bot.import_command import add_parser as add_import_parser
-from bot.import_command import cmd_import_agenda
+from bot.import_command import agenda_sync_from, cmd_import_agenda
 from bot.partnering.requests import Limits
 from bot.worker import SharedPacer, Worker
 from storage.db import Database, SchemaOutOfDate
@@ -250,7 +250,8 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     assistant.retention_days = settings.event_retention_days
     worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
                     announcements=assistant.announcements, rate=settings.worker_rate,
-                    privacy=assistant.privacy, pacer=SharedPacer(db, settings.worker_rate))  # fmt: skip
+                    privacy=assistant.privacy, pacer=SharedPacer(db, settings.worker_rate),
+                    agenda_sync=agenda_sync_from(settings, db=db, clock=clock, organisers=organisers))  # fmt: skip
     worker.run()
     return 0
 

@@ -58,3 +58,13 @@ def cmd_import_agenda(settings, args: argparse.Namespace) -> int:
         return 2
     print("\n".join(result.lines()))
     return 0
+
+
+def agenda_sync_from(settings, *, db: Database, clock, organisers: frozenset[str]):
+    """The worker's live programme source, when AGENDA_SOURCE_URL is set."""
+    if not settings.agenda_source_url:
+        return None
+    from bot.agenda_sync import AgendaSync, SyncSettings
+
+    return AgendaSync(db=db, clock=clock, organisers=organisers, settings=SyncSettings(
+        url=settings.agenda_source_url, fmt=settings.agenda_source_format, minutes=settings.agenda_sync_minutes))  # fmt: skip

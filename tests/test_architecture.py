@@ -129,7 +129,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "front door",
         ("bot.assistant", "bot.messages", "bot.worker", "bot.home", "bot.event_setup", "bot.demo", "bot.__main__",
-         "bot.importing", "bot.import_command"),
+         "bot.importing", "bot.import_command", "bot.agenda_sync"),
     ),
 ]
 
