@@ -1,4 +1,5 @@
-"""Readers that bring a programme in from where it already is: frab-family schedule XML and JSON (frab,
+"""Readers for what organisers bring in from outside. The shared spreadsheet reader (``tables``) gives plain rows
+with clear errors; the programme readers bring a programme in from where it already is: frab-family schedule XML and JSON (frab,
 pentabarf, pretalx, wafer, c3voc), Indico's JSON export, iCalendar, and CSV/XLSX programme sheets.
 
 Each reader turns its source into a :class:`~bot.sources.programme.Programme` (sessions keyed by the source's

@@ -18,7 +18,8 @@ from microsoft_teams.api import Account, CreateConversationParams
 
 from bot.delivery.notifier import Attachment, DeliveryError, Recipient
 from bot.replies import Note, Reply
-from handlers.teams.app import TeamsDoor, message
+from handlers.teams.app import TeamsDoor
+from handlers.teams.render import message
 
 log = logging.getLogger(__name__)
 SEND_TIMEOUT = 90.0
