@@ -196,3 +196,29 @@ def test_command_line_import_dry_run_then_real_then_nothing_changed(tmp_path: Pa
     assert again.returncode == 0 and "Nothing changed." in again.stdout
     broken = run(str(DATA / "gpn11.csv"), "--column", "title")
     assert broken.returncode == 2 and "FIELD=NAME" in broken.stderr and "Nothing was changed." in broken.stderr
+
+
+def test_a_norwegian_programme_sheet_with_mixed_date_and_time_spellings(db: Database) -> None:
+    sheet = (
+        "Tittel;Dato;Start;Slutt;Varighet;Rom;Sted;Foredragsholdere;Organisasjon;Beskrivelse;Type;Farge\n"
+        "Velkommen;03.12.2026;9.30;10:00;;Auditoriet;Forskningsparken;Kari Nordmann;OCC;**Åpning** av dagen;;rød\n"
+        "Panel om data;3 Dec 2026;10:15 AM;;45;Auditoriet;Forskningsparken;Ola Nordmann og Per Hansen;Roche;;Panel;\n"
+        "Lunsj;2026-12-04;12:00;13:00;;Kantina;;;;;Pause;\n"
+    ).encode("utf-8-sig")
+    clock = FixedClock(berlin(27, 10, 0))
+    result = bring_in(db, clock, Path("programdag.csv"), data=sheet, timezone="Europe/Oslo")
+    event = result.event_file
+    assert event.event.name == "programdag" and [str(d) for d in event.event.dates] == ["2026-12-03", "2026-12-04"]
+    welcome, panel, lunch = event.sessions
+    assert (welcome.start, welcome.end, welcome.room, welcome.description) == (
+        "09:30",
+        "10:00",
+        "Auditoriet",
+        "Åpning av dagen",
+    )
+    assert [(s.name, s.organisation) for s in welcome.speakers] == [("Kari Nordmann", "OCC")]
+    assert (panel.kind, panel.start, panel.end) == ("panel", "10:15", "11:00")
+    assert [s.name for s in panel.speakers] == ["Ola Nordmann", "Per Hansen"]
+    assert (lunch.kind, lunch.day) == ("break", 2)
+    assert [v.name for v in event.venues] == ["Forskningsparken", "programdag"]  # no venue given: the event's name
+    assert any("Farge" in note for note in result.programme.skipped)  # an unknown column is named, not fatal

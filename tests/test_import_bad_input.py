@@ -94,12 +94,12 @@ def test_frab_event_with_a_broken_duration_is_named(imported) -> None:
 @pytest.mark.parametrize(
     ("rows", "options", "expected"),
     [
-        ("A talk,2024-12-27,10:00,09:00,Hall\n", {}, "line 2: end 09:00 is not after start 10:00"),
-        ("A talk,31.02.2024,10:00,11:00,Hall\n", {}, "line 2: Date: '31.02.2024' is"),
-        ("A talk,2024-12-27,25:00,26:00,Hall\n", {}, "line 2: Start: '25:00' is not a time such as 09:30"),
-        ("A talk,2024-12-27,10:00,11:00,Hall\nA talk,2024-12-27,10:30,11:30,Hall\n", {}, "line 3: duplicates line 2"),
-        ("A talk,2024-12-27,10:00,11:00,Hall\n", {"columns": {"colour": "Room"}}, "--column colour=...: unknown field"),
-        ("A talk,2024-12-27,10:00,11:00,Hall\n", {"columns": {"title": "Session"}}, "no column with that name"),
+        ("A talk,2024-12-27,10:00,09:00,Hall\n", {}, "row 2: end 09:00 is not after start 10:00"),
+        ("A talk,31.02.2024,10:00,11:00,Hall\n", {}, "row 2: Date: '31.02.2024' is not a date like 2026-12-03"),
+        ("A talk,2024-12-27,25:00,26:00,Hall\n", {}, "row 2: Start: '25:00' is not a time like 09:30"),
+        ("A talk,2024-12-27,10:00,11:00,Hall\nA talk,2024-12-27,10:30,11:30,Hall\n", {}, "row 3: duplicates row 2"),
+        ("A talk,2024-12-27,10:00,11:00,Hall\n", {"columns": {"colour": "Room"}}, "there is no field 'colour'"),
+        ("A talk,2024-12-27,10:00,11:00,Hall\n", {"columns": {"title": "Session"}}, 'the file has no column "Session"'),
     ],
 )
 def test_sheet_rows_with_problems_are_named_by_line_and_column(imported, rows: str, options, expected: str) -> None:
@@ -116,7 +116,7 @@ def test_one_broken_row_late_in_a_sheet_changes_nothing_at_all(imported) -> None
                    for n in range(40))  # fmt: skip
     message = refused(*imported, "programme.csv", (CSV_HEAD + rows + "Broken,2024-12-27,12:00,,Hall\n").encode(),
                       timezone="Europe/Berlin", replace=True)  # fmt: skip
-    assert "line 42" in message
+    assert "row 42" in message
 
 
 def test_a_formula_without_a_saved_value_is_refused_and_saved_values_count(imported) -> None:

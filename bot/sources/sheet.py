@@ -1,14 +1,16 @@
 """A programme sheet (CSV or XLSX with a header row): columns recognised by their names in English and
-Norwegian, dates and times in the usual ways people type them, ``--column title=Session`` for odd names."""
+Norwegian, dates and times in the usual ways people type them, ``--column title=Session`` for odd names.
+Reading the file (encodings, separators, Excel dates, values only) is the shared ``bot.sources.tables``."""
 
 from __future__ import annotations
 
+import io
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from bot.sources.plain import plain_text
 from bot.sources.programme import Item, Programme, SourceError
-from bot.sources.sheet_rows import Cell, read_rows
+from bot.sources.tables import Cell, ColumnAliases, TableError, cell_text, parse_date, parse_time, read_table
 
 # field -> the header names that mean it (compared case- and accent-insensitively, spaces and _ ignored)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -25,93 +27,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "description": ("description", "beskrivelse", "abstract", "sammendrag", "summary", "details"),
     "kind": ("type", "kind", "format", "track", "spor", "kategori", "category"),
 }
-_MONTHS = {m: n for n, names in enumerate(
-    (("jan", "januar", "january"), ("feb", "februar", "february"), ("mar", "mars", "march"), ("apr", "april"),
-     ("may", "mai"), ("jun", "juni", "june"), ("jul", "juli", "july"), ("aug", "august"),
-     ("sep", "sept", "september"), ("oct", "okt", "october", "oktober"), ("nov", "november"),
-     ("dec", "des", "december", "desember")), start=1) for m in names}  # fmt: skip
-
-
-def _norm(header: str) -> str:
-    return re.sub(r"[\s_.\-/]+", "", header.strip().lower())
-
-
-def map_columns(header: list[str], overrides: dict[str, str], source: str) -> dict[str, int]:
-    """field -> column index. ``overrides`` (``--column title=Session``) win over the aliases."""
-    index = {_norm(name): i for i, name in reversed(list(enumerate(header))) if name}
-    found: dict[str, int] = {}
-    for field_name, column in overrides.items():
-        if field_name not in ALIASES:
-            raise SourceError(f"--column {field_name}=...: unknown field; use one of {', '.join(ALIASES)}")
-        if _norm(column) not in index:
-            raise SourceError(f"{source}: --column {field_name}={column[:40]}: no column with that name in the header")
-        found[field_name] = index[_norm(column)]
-    for field_name, names in ALIASES.items():
-        if field_name in found:
-            continue
-        for name in names:
-            column = index.get(_norm(name))
-            if column is not None and column not in found.values():
-                found[field_name] = column
-                break
-    missing = [f for f in ("title", "date", "start") if f not in found]
-    if missing or ("end" not in found and "duration" not in found):
-        missing += [] if ("end" in found or "duration" in found) else ["end or duration"]
-        raise SourceError(f"{source}: header row: no column for {', '.join(missing)} (found: {', '.join(h for h in header if h)[:200]});"
-                          " name it, or map it with --column FIELD=NAME")  # fmt: skip
-    return found
-
-
-def parse_date(value: Cell) -> date | None:
-    try:
-        return _parse_date(value)
-    except ValueError as error:
-        if "such as" in str(error):
-            raise
-        raise ValueError("not a real date (check the day and the month)") from None
-
-
-def _parse_date(value: Cell) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value or "").strip().lower().rstrip(".")
-    if not text:
-        return None
-    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t].*)?", text):
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    if m := re.fullmatch(r"(\d{1,2})[./](\d{1,2})[./](\d{4})", text):
-        return date(int(m[3]), int(m[2]), int(m[1]))  # 03.12.2026, 03/12/2026: day first, as in Norway
-    if m := re.fullmatch(r"(?:[a-zæøå]+\.?,?\s+)?(\d{1,2})\.?\s+([a-zæøå]+)\.?,?\s+(\d{4})", text):
-        month = _MONTHS.get(m[2][:3]) or _MONTHS.get(m[2])
-        if month:
-            return date(int(m[3]), month, int(m[1]))
-    if m := re.fullmatch(r"(?:[a-z]+,?\s+)?([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})", text):
-        month = _MONTHS.get(m[1][:3]) or _MONTHS.get(m[1])
-        if month:
-            return date(int(m[3]), month, int(m[2]))
-    raise ValueError("not a date such as 2026-12-03, 03.12.2026 or 3 Dec 2026")
-
-
-def parse_time(value: Cell) -> time | None:
-    if isinstance(value, datetime):
-        return value.time().replace(second=0, microsecond=0)
-    if isinstance(value, time):
-        return value.replace(second=0, microsecond=0)
-    if isinstance(value, float) and 0 <= value < 1:  # an Excel time typed as a number
-        minutes = round(value * 24 * 60)
-        return time(minutes // 60, minutes % 60)
-    text = str(value or "").strip().lower().replace("kl.", "").replace("kl", "").strip()
-    if not text:
-        return None
-    if m := re.fullmatch(r"(\d{1,2})(?:[:.](\d{2}))?(?::\d{2})?\s*([ap])\.?m\.?", text):
-        hours = int(m[1]) % 12 + (12 if m[3] == "p" else 0)
-        return time(hours, int(m[2] or 0))
-    if m := re.fullmatch(r"(\d{1,2})[:.](\d{2})(?::\d{2})?", text):
-        if int(m[1]) < 24 and int(m[2]) < 60:
-            return time(int(m[1]), int(m[2]))
-    raise ValueError("not a time such as 09:30, 9.30 or 9:30 AM")
 
 
 def parse_duration(value: Cell) -> timedelta:
@@ -131,19 +46,6 @@ def parse_duration(value: Cell) -> timedelta:
     raise ValueError("not a duration such as 0:30, 30 or 30 min")
 
 
-def _cell(cells: list[Cell], columns: dict[str, int], name: str) -> Cell:
-    column = columns.get(name)
-    return cells[column] if column is not None and column < len(cells) else None
-
-
-def _str(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _speakers(text: str, organisation: str) -> list[tuple[str, str]]:
     parts = re.split(r";|\||\n|,(?=\s*[A-ZÆØÅ])| & | og | and ", text)
     names = [re.sub(r"^\d+:", "", n.strip()).strip() for n in parts]  # voctosched's "10:Konrad Meier|11:..."
@@ -152,25 +54,42 @@ def _speakers(text: str, organisation: str) -> list[tuple[str, str]]:
 
 
 def read_sheet(data: bytes, source: str, *, fmt: str, columns: dict[str, str]) -> Programme:
-    sheet = read_rows(data, source, fmt=fmt)
-    found = map_columns(sheet.header, columns, source)
-    label = "row" if fmt == "xlsx" else "line"
+    try:
+        table = read_table(data, filename=_filename(source, fmt))
+        match = ColumnAliases(ALIASES).match(table.header, columns)
+    except TableError as error:
+        raise SourceError(f"{source}: {error}") from None
+    missing = [f for f in ("title", "date", "start") if f not in match.columns]
+    if "end" not in match.columns and "duration" not in match.columns:
+        missing.append("end or duration")
+    if missing:
+        shown = ", ".join(h for h in table.header if h)[:200]
+        raise SourceError(f"{source}: header row: no column for {', '.join(missing)} (found: {shown});"
+                          " name it, or map it with --column FIELD=NAME")  # fmt: skip
+    formulas = _formula_cells(data) if fmt == "xlsx" and _has_formulas(data) else {}
+    header = table.header
     items: list[Item] = []
-    for number, cells in sheet.rows:
-        where = f"{label} {number}"
+    for row in table.rows:
+        where = f"row {row.number}"
+        for column, value in enumerate(row.cells):
+            if value is None and (row.number, column) in formulas:
+                raise SourceError(f"{source}: {where}, column {_letter(column)}: a formula without a saved value"
+                                  f" ({formulas[(row.number, column)][:40]}); open and save the file in Excel, or paste"
+                                  " the values")  # fmt: skip
         parsed: dict[str, object] = {}
         for name, parse in (("date", parse_date), ("start", parse_time), ("end", parse_time), ("duration", parse_duration)):
-            value = _cell(cells, found, name)
-            if name in found and value not in (None, ""):
+            value = match.get(row, name)
+            if name in match.columns and value not in (None, ""):
                 try:
                     parsed[name] = parse(value)
-                except ValueError as error:
+                except ValueError as error:  # CellError is a ValueError
+                    shown = cell_text(value)[:30]
                     raise SourceError(
-                        f"{source}: {where}: {sheet.header[found[name]]}: {_str(value)[:30]!r} is {error}"
+                        f"{source}: {where}: {match.header_of(name, header)}: {shown!r} is not {_help(error)}"
                     ) from None
         for required in ("date", "start"):
             if parsed.get(required) is None:
-                raise SourceError(f"{source}: {where}: {sheet.header[found[required]]}: empty")
+                raise SourceError(f"{source}: {where}: {match.header_of(required, header)}: empty")
         start = datetime.combine(parsed["date"], parsed["start"])  # type: ignore[arg-type]
         if parsed.get("end") is not None:
             end = datetime.combine(parsed["date"], parsed["end"])  # type: ignore[arg-type]
@@ -180,19 +99,69 @@ def read_sheet(data: bytes, source: str, *, fmt: str, columns: dict[str, str]) -
             end = start + parsed["duration"]  # type: ignore[operator]
         else:
             raise SourceError(f"{source}: {where}: no end or duration")
-        ref = _str(_cell(cells, found, "id")) or f"{_str(_cell(cells, found, 'title'))} {start:%Y-%m-%d %H:%M}"
+        title = match.text(row, "title")
+        ref = match.text(row, "id") or f"{title} {start:%Y-%m-%d %H:%M}"
         items.append(
             Item(
                 ref=ref,
-                title=_str(_cell(cells, found, "title")),
+                title=title,
                 start=start,
                 end=end,
                 where=where,
-                room=_str(_cell(cells, found, "room")),
-                venue=_str(_cell(cells, found, "venue")),
-                kind_hint=_str(_cell(cells, found, "kind")),
-                speakers=_speakers(_str(_cell(cells, found, "speakers")), _str(_cell(cells, found, "organisation"))),
-                description=plain_text(_str(_cell(cells, found, "description"))),
+                room=match.text(row, "room"),
+                venue=match.text(row, "venue"),
+                kind_hint=match.text(row, "kind"),
+                speakers=_speakers(match.text(row, "speakers"), match.text(row, "organisation")),
+                description=plain_text(match.text(row, "description")),
             )
         )
-    return Programme(source=source, items=items)
+    programme = Programme(source=source, items=items)
+    if match.unrecognised:
+        programme.skipped.append("columns not used: " + ", ".join(match.unrecognised)[:200])
+    return programme
+
+
+def _filename(source: str, fmt: str) -> str:
+    """tables.read_table picks CSV or XLSX by the name; a URL or an odd name gets the format's extension."""
+    name = source.split("?")[0].rstrip("/").rsplit("/", 1)[-1] or "programme"
+    return name if name.lower().endswith(f".{fmt}") else f"{name}.{fmt}"
+
+
+def _help(error: ValueError) -> str:
+    text = str(error)
+    return text.removeprefix("not ").removeprefix("a real ") if text.startswith("not ") else text
+
+
+def _has_formulas(data: bytes) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return any(
+                b"<f>" in archive.read(name) or b"<f " in archive.read(name)
+                for name in archive.namelist()
+                if name.startswith("xl/worksheets/")
+            )
+    except (zipfile.BadZipFile, KeyError):
+        return False
+
+
+def _formula_cells(data: bytes) -> dict[tuple[int, int], str]:
+    """(row, column) -> formula text, of the first sheet: Excel saves each formula's last value beside it, and
+    that value is what counts (tables reads values only); a formula with none (a file written by a script)
+    cannot be read."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=False).worksheets[0]
+    return {
+        (r, c): value
+        for r, record in enumerate(sheet.iter_rows(values_only=True), start=1)
+        for c, value in enumerate(record)
+        if isinstance(value, str) and value.startswith("=")
+    }
+
+
+def _letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(column + 1)
