@@ -23,7 +23,16 @@ from sqlalchemy.exc import IntegrityError
 from bot.agenda.catalog import NoEventLoaded
 from bot.assistant import Assistant
 from bot.clock import SystemClock
-from bot.config import ConfigError, Settings, configure_logging, load_settings
+from bot.config import (
+    DASHBOARD,
+    EVERYTHING,
+    TEAMS_SENDING,
+    ConfigError,
+    Settings,
+    check_needs,
+    configure_logging,
+    load_settings,
+)
 from bot.event_setup import demo_notice, ensure_default_event, load_event_file
 from bot.import_command import add_parser as add_import_parser
 from bot.import_command import agenda_sync_from, cmd_import_agenda
@@ -326,6 +335,16 @@ def cmd_default(settings: Settings, args: argparse.Namespace) -> int:
     return cmd_serve(settings, args) if serving else cmd_console(settings, args)
 
 
+# The secrets each command uses: only these are required (teams-package, migrate and the rest need none).
+NEEDS = {"serve": EVERYTHING, "console": frozenset({DASHBOARD}), "worker": frozenset({TEAMS_SENDING})}
+
+
+def needs_of(command: str | None, settings: Settings) -> frozenset[str]:
+    if command is None:
+        command = "serve" if settings.slack_configured or settings.teams_configured else "console"
+    return NEEDS.get(command, frozenset())
+
+
 COMMANDS = {
     None: cmd_default,
     "console": cmd_console,
@@ -365,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     privacy.add_argument("--yes", action="store_true", help="delete: confirm")
     args = parser.parse_args(argv)
     try:
-        settings = load_settings()
+        settings = load_settings(needs=())
+        check_needs(settings, needs_of(args.command, settings))
     except ConfigError as error:
         return _fail(str(error))
     configure_logging(settings)

@@ -50,4 +50,3 @@ def test_the_readme_is_a_front_door_that_links_every_reference() -> None:
         assert section in text
     unlinked = [page.name for page in DOCS if f"(docs/{page.name})" not in text]
     assert not unlinked, unlinked
-

@@ -6,7 +6,11 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-from microsoft_teams.api import AdaptiveCardActionCardResponse
+from microsoft_teams.api import (
+    AdaptiveCardActionCardResponse,
+    AdaptiveCardActionMessageResponse,
+    AdaptiveCardActionResponse,
+)
 
 from bot.agenda.listing import ACTION_PAGE, ACTION_SHARE, decode_query
 from bot.assistant import say
@@ -15,9 +19,9 @@ from bot.partnering import replies as mr
 from bot.privacy import replies as pr
 from bot.reminders import replies as rr
 from bot.replies import Reply
-from handlers.teams import cards
+from handlers.teams import cards, lists
 from handlers.teams.identity import external_id, identify
-from handlers.teams.render import as_card
+from handlers.teams.render import as_card, message
 from handlers.teams.sdk import ActivityContext
 
 
@@ -25,8 +29,46 @@ def register(door) -> None:
     @door.sdk.on_card_action_execute
     async def on_execute(ctx: ActivityContext):
         data = ctx.activity.value.action.data or {}
-        reply = await asyncio.to_thread(press, door, ctx.activity, str(data.get("action", "")), str(data.get("value", "")))
-        return AdaptiveCardActionCardResponse(value=as_card(cards.card(reply)))
+        response, also = await asyncio.to_thread(answer_press, door, ctx.activity, data)
+        if also is not None:  # a result with buttons of its own, under the list it came from
+            await door.send_reply(ctx, message(also))
+        return response
+
+
+def answer_press(door, activity, data: dict) -> tuple[AdaptiveCardActionResponse, Reply | None]:
+    """What Teams shows after a press: a card about one thing is replaced by its new state; a list stays a list
+    (see :mod:`handlers.teams.lists`). Also returns a reply to send as a message of its own, if any."""
+    action, value = str(data.get("action", "")), str(data.get("value", ""))
+    reply = press(door, activity, action, value)
+    if action in lists.NAVIGATION:  # another page of the same list: it replaces this one and stays rebuildable
+        query, page = decode_query(value)
+        personal = (activity.conversation.conversation_type or "personal") == "personal"
+        source = lists.source_for(f"agenda {query}", page) if personal else None
+        return _card(lists.stamp(cards.card(reply), source)), None
+    if "list" not in data:
+        return _card(cards.card(reply)), None
+    also = reply if lists.has_buttons(reply) else None
+    source = lists.source_of(data)
+    if source is None:  # a list that cannot be rebuilt here: it stays as it is, and the result is a message
+        return AdaptiveCardActionMessageResponse(value=reply.text[:500]), also
+    fresh = rebuild(door, activity, source)
+    card = cards.card(fresh if also is not None else lists.with_result(fresh, reply))
+    return _card(lists.stamp(lists.mark_done(card, action, value), source)), also
+
+
+def rebuild(door, activity, source: dict) -> Reply:
+    """The list a card showed, as it is now: its typed line run again (a checked, read-only one)."""
+    from handlers.teams.commands import answer
+
+    line, page = source["line"], source.get("page", 1)
+    word, _, rest = line.lstrip("/").partition(" ")
+    if page > 1 and word.lower() == "agenda":
+        return door.assistant.agenda(text=rest, page=page, actor=identify(door, activity))
+    return answer(door, activity, line)[0]
+
+
+def _card(payload: dict) -> AdaptiveCardActionCardResponse:
+    return AdaptiveCardActionCardResponse(value=as_card(payload))
 
 
 def press(door, activity, action: str, value: str) -> Reply:

@@ -7,11 +7,11 @@ import asyncio
 from dataclasses import replace
 
 from bot.announcements import replies as ar
-from bot.assistant import NOT_ORGANISER, say
+from bot.assistant import say
 from bot.errors import UserError
 from bot.replies import Actions, Button, Reply
 from bot.text import clean_input, fold, tokens
-from handlers.teams import cards
+from handlers.teams import cards, lists
 from handlers.teams.identity import external_id, identify
 from handlers.teams.render import message
 from handlers.teams.sdk import ActivityContext
@@ -28,7 +28,9 @@ def register(door) -> None:
     async def on_message(ctx: ActivityContext):
         text = ctx.activity.strip_mentions_text().text or ""
         reply, links = await asyncio.to_thread(answer, door, ctx.activity, text)
-        await door.send_reply(ctx, message(reply, links=links))
+        # Only in a 1:1 chat is a list rebuilt for the presser: in a channel everyone sees the card.
+        personal = (ctx.activity.conversation.conversation_type or "personal") == "personal"
+        await door.send_reply(ctx, message(reply, links=links, source=lists.source_for(text) if personal else None))
 
 
 def answer(door, activity, text: str) -> tuple[Reply, tuple[tuple[str, str], ...]]:
@@ -122,7 +124,7 @@ def announce(door, me: int, activity, rest: str) -> Reply:
         return a.announcements_list(external_id=who)
     if not tokens(rest):
         if not a.is_organiser(who):
-            return say(NOT_ORGANISER)
+            return say(a.not_organiser(who))
         return say("Write an announcement in the composer, or type announce [to everyone|day 2|types pharma]: <text>.").add(
             Actions((Button("Compose announcement", COMPOSE, "", "primary"),))
         )

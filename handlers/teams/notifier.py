@@ -26,6 +26,8 @@ SEND_TIMEOUT = 90.0
 
 
 class TeamsNotifier:
+    needs_address = True  # a person is reached only at a stored conversation reference (see identity.address_of)
+
     def __init__(self, door: TeamsDoor) -> None:
         self.door = door
 

@@ -14,15 +14,17 @@ from microsoft_teams.api import (
 from microsoft_teams.cards import AdaptiveCard
 
 from bot.replies import Reply
-from handlers.teams import cards
+from handlers.teams import cards, lists
 
 
 def as_card(payload: dict) -> AdaptiveCard:
     return AdaptiveCard.model_validate(payload)
 
 
-def message(reply: Reply, *, links: tuple[tuple[str, str], ...] = ()) -> MessageActivityInput:
-    return MessageActivityInput(text=reply.text[:500]).add_card(as_card(cards.card(reply, links=links)))
+def message(reply: Reply, *, links: tuple[tuple[str, str], ...] = (), source: dict | None = None) -> MessageActivityInput:
+    """``source``: the typed line that rebuilds this card after a press on one of its items (see lists)."""
+    card = lists.stamp(cards.card(reply, links=links), source)
+    return MessageActivityInput(text=reply.text[:500]).add_card(as_card(card))
 
 
 def dialog(payload: dict, title: str) -> TaskModuleResponse:

@@ -4,16 +4,19 @@ The Teams counterpart of handlers/slack/views (as dialogs.py is of handlers/slac
 from __future__ import annotations
 
 import asyncio
+import logging
 
-from microsoft_teams.api import TaskModuleResponse
+from microsoft_teams.api import MessageActivityInput, TaskModuleResponse
 
-from bot.assistant import NOT_ORGANISER
 from bot.errors import UserError
+from bot.partnering import replies as mr
 from bot.partnering.participants import ProfileUpdate, parse_interests
-from handlers.teams import cards, dialogs
+from handlers.teams import cards, dialogs, lists
 from handlers.teams.identity import external_id, identify
-from handlers.teams.render import closed, dialog
+from handlers.teams.render import as_card, closed, dialog
 from handlers.teams.sdk import ActivityContext
+
+log = logging.getLogger(__name__)
 
 
 def register(door) -> None:
@@ -25,7 +28,44 @@ def register(door) -> None:
     @door.sdk.on_dialog_submit
     async def on_submit(ctx: ActivityContext):
         data = ctx.activity.value.data or {}
-        return await asyncio.to_thread(submit_dialog, door, ctx.activity, data)
+        response = await asyncio.to_thread(submit_dialog, door, ctx.activity, data)
+        if response is not None and response.task.type == "message" and str(data.get("action")) in AFTER_LIST_DIALOG:
+            await refresh_origin(door, ctx.activity, data)
+        return response
+
+
+# A dialog opened from a list card: when it is done, that card is rebuilt in place (the item's button changed).
+AFTER_LIST_DIALOG = {"meet_submit": (mr.REQUEST_MEETING, "invitee"), "decline_submit": (mr.DECLINE, "request")}
+
+
+def carry(form: dict, activity, data: dict) -> dict:
+    """Keep, in a dialog's submit data, the list the dialog was opened from and the message that holds it."""
+    origin = data.get("list")
+    card_id = data.get("card") or activity.reply_to_id
+    if not isinstance(origin, dict) or not isinstance(card_id, str) or not 0 < len(card_id) <= 200:
+        return form
+    for action in form.get("actions", []):
+        if action.get("type") == "Action.Submit":
+            action["data"] = {**action.get("data", {}), "list": origin, "card": card_id}
+    return form
+
+
+async def refresh_origin(door, activity, data: dict) -> None:
+    """Update the list card the dialog came from (PUT on its message), as a press on it would have."""
+    source, card_id = lists.source_of(data), data.get("card")
+    if source is None or not isinstance(card_id, str) or not 0 < len(card_id) <= 200:
+        return
+    action, field = AFTER_LIST_DIALOG[str(data.get("action"))]
+    from handlers.teams.actions import rebuild
+
+    fresh = await asyncio.to_thread(rebuild, door, activity, source)
+    card = lists.stamp(lists.mark_done(cards.card(fresh), action, str(data.get(field, ""))), source)
+    update = MessageActivityInput(text=fresh.text[:500]).add_card(as_card(card))
+    try:
+        await door.sdk.api.conversations.update_activity(activity.conversation.id, card_id, update,
+                                                         service_url=activity.service_url.rstrip("/"))  # fmt: skip
+    except Exception as error:  # the request itself was made; only the old card stays as it was
+        log.info("could not update the list card after a dialog (%s)", type(error).__name__)
 
 
 def partnering_days(door) -> list[tuple[str, str]]:
@@ -53,15 +93,15 @@ def open_dialog(door, activity, data: dict) -> TaskModuleResponse:
         kind, value = str(data.get("dialog_id", "")), str(data.get("value", ""))
         if kind == "meet" and value.isdigit():
             person = a.profile_of(int(value))
-            return dialog(dialogs.meet_form(invitee_id=person.id, invitee_name=person.name, days=partnering_days(door)),
-                          "Request a meeting")  # fmt: skip
+            form = dialogs.meet_form(invitee_id=person.id, invitee_name=person.name, days=partnering_days(door))
+            return dialog(carry(form, activity, data), "Request a meeting")
         if kind == "decline" and value.isdigit():
-            return dialog(dialogs.decline_form(request_id=int(value)), "Decline")
+            return dialog(carry(dialogs.decline_form(request_id=int(value)), activity, data), "Decline")
         if kind == "profile":
             return dialog(dialogs.profile_form(profile=a.profile_of(me)), "Profile")
         if kind == "announce":
             if not a.is_organiser(external_id(activity)):
-                return closed(NOT_ORGANISER)
+                return closed(a.not_organiser(external_id(activity)))
             return dialog(dialogs.announce_form(days=event_days(door)), "Announcement")
     except UserError as error:
         return closed(str(error))
@@ -83,8 +123,9 @@ def submit_dialog(door, activity, data: dict) -> TaskModuleResponse | None:
                                         message=values.get("message", ""), preferred_day=preferred)  # fmt: skip
         except UserError as error:
             name = a.profile_of(int(invitee)).name
-            return dialog(dialogs.meet_form(invitee_id=int(invitee), invitee_name=name, days=partnering_days(door),
-                                            values=values, error=str(error)), "Request a meeting")  # fmt: skip
+            form = dialogs.meet_form(invitee_id=int(invitee), invitee_name=name, days=partnering_days(door),
+                                     values=values, error=str(error))  # fmt: skip
+            return dialog(carry(form, activity, data), "Request a meeting")
         a.sent()
         return closed("Request sent. I'll tell you when they answer.")
     if action == "decline_submit":
@@ -94,7 +135,8 @@ def submit_dialog(door, activity, data: dict) -> TaskModuleResponse | None:
         try:
             a.partnering.decline(request_id=int(request), actor_id=me, reason=values.get("reason", ""))
         except UserError as error:
-            return dialog(dialogs.decline_form(request_id=int(request), values=values, error=str(error)), "Decline")
+            form = dialogs.decline_form(request_id=int(request), values=values, error=str(error))
+            return dialog(carry(form, activity, data), "Decline")
         a.sent()
         return closed("Declined. I've let them know.")
     if action == "profile_submit":
