@@ -18,6 +18,7 @@ from bot.importing import ReplaceNeeded
 from storage.db import Database
 from storage.models import AgendaSession, Event, MeetingBlock, MeetingTable
 from tests.agenda_import_helpers import DATA, XML_38C3, berlin, bring_in
+from tests.conftest import OSLO as OSLO_ZONE
 from tests.fake_slack import FakeSlack
 from tests.fake_teams import FakeBotConnector
 from tests.teams_harness import TeamsHttpApp, card_text
@@ -110,6 +111,7 @@ def test_teams_asks_the_imported_programme(congress, _connector: FakeBotConnecto
     ("name", "options", "key", "sessions", "probe"),
     [
         ("pretalx-democon-schedule.json", {}, "democon", 36, ("Focused 5thgeneration hardware", "Gray Room")),
+        ("c3voc-hub-schedule-v2.json", {}, "38c3", 2, ("38C3: Opening Ceremony", "Saal 1")),
         ("indico-xdc2021.json", {}, "indico-1", 37, ("Making bare-metal testing accessible to every developer", None)),
         ("38c3-schedule.ics", {}, "38c3-talks", 38, ("Liberating Wi-Fi on the ESP32", "Saal 1")),
         ("gpn11.csv", {"timezone": "Europe/Berlin", "name": "GPN11"}, "gpn11", 29, ("What to hack", "GroßesStudio")),
@@ -222,3 +224,31 @@ def test_a_norwegian_programme_sheet_with_mixed_date_and_time_spellings(db: Data
     assert (lunch.kind, lunch.day) == ("break", 2)
     assert [v.name for v in event.venues] == ["Forskningsparken", "programdag"]  # no venue given: the event's name
     assert any("Farge" in note for note in result.programme.skipped)  # an unknown column is named, not fatal
+
+
+def test_schedule_v2_keeps_a_night_session_on_its_day_and_answers_it_on_its_date(db: Database) -> None:
+    clock = FixedClock(berlin(27, 10, 0))
+    result = bring_in(db, clock, "c3voc-hub-schedule-v2.json")
+    night = next(s for s in result.event_file.sessions if s.title.startswith("A Competitive Time-Trial"))
+    assert (night.day, night.start, night.next_day) == (1, "00:15", True)
+    answer = Assistant(db=db, clock=clock).ask(text="what is on in Saal ZIGZAG at 00:20 on day 2?")
+    assert "Sat 28 Dec" in answer.text
+
+
+def test_old_frab_without_dates_uses_day_change_and_the_partnering_kind(db: Database) -> None:
+    xml = b"""<?xml version="1.0"?><schedule><conference><acronym>old</acronym><title>Old Frab</title>
+    <day_change>04:00</day_change></conference>
+    <day index="1" date="2026-12-03"><room name="Hall">
+      <event id="1"><start>10:00</start><duration>01:00</duration><title>B2B meetings</title><type>B2B</type></event>
+      <event id="2"><start>23:30</start><duration>01:00</duration><title>Late talk</title><type>lecture</type></event>
+      <event id="3"><start>01:00</start><duration>00:30</duration><title>Night talk</title><type>Lunch break</type></event>
+    </room></day></schedule>"""
+    clock = FixedClock(berlin(27, 10, 0))
+    result = bring_in(db, clock, Path("old.xml"), data=xml, timezone="Europe/Oslo", partnering_kind="B2B")
+    b2b, late, night = result.event_file.sessions
+    assert b2b.kind == "partnering" and late.kind == "talk" and night.kind == "break"
+    assert (late.start, late.end, late.ends_next_day) == ("23:30", "00:30", True)
+    assert (night.day, night.start, night.next_day) == (1, "01:00", True)
+    with db.transaction() as session:
+        row = session.scalar(select(AgendaSession).where(AgendaSession.title == "Night talk"))
+        assert row.starts_at.astimezone(OSLO_ZONE).isoformat() == "2026-12-04T01:00:00+01:00"

@@ -128,6 +128,8 @@ def read_schedule_json(data: bytes, source: str) -> Programme:
         raise SourceError(f"{source}: line {getattr(error, 'lineno', '?')}: not valid JSON") from None
     schedule = document.get("schedule") if isinstance(document, dict) else None
     conference = schedule.get("conference") if isinstance(schedule, dict) else None
+    if isinstance(conference, dict) and isinstance(schedule.get("events"), list):
+        return _read_schedule_v2(schedule, conference, source)
     if not isinstance(conference, dict) or not isinstance(conference.get("days"), list):
         raise SourceError(f"{source}: schedule.conference.days is missing: not a frab/pretalx schedule.json")
     day_change = _day_change(conference.get("day_change"))
@@ -170,4 +172,61 @@ def read_schedule_json(data: bytes, source: str) -> Programme:
                         day=day_date,
                     )
                 )
+    return programme
+
+
+def _local(value: object) -> str:
+    """Schedule v2 writes some texts per language ({"en": ..., "de": ...}): the English one, else the first."""
+    if isinstance(value, dict):
+        return str(value.get("en") or next(iter(value.values()), "") or "")
+    return "" if value is None else str(value)
+
+
+def _read_schedule_v2(schedule: dict, conference: dict, source: str) -> Programme:
+    """c3voc's schedule v2 (the CCC hub): one flat ``events`` list with start and end instants; a conference
+    day is the span from its ``start`` to its ``end`` (past midnight), so a night session stays on its day."""
+    days: list[tuple[date, datetime | None, datetime | None]] = []
+    for index, day in enumerate(conference.get("days") or []):
+        try:
+            spans = [datetime.fromisoformat(day[k]) if day.get(k) else None for k in ("start", "end")]
+            days.append((date.fromisoformat(str(day.get("date"))[:10]), spans[0], spans[1]))
+        except (ValueError, TypeError, AttributeError):
+            raise SourceError(f"{source}: schedule.conference.days[{index}]: date, start or end is not ISO") from None
+    programme = Programme(source=source, items=[], name=_local(conference.get("title")),
+                          key=str(conference.get("acronym") or ""), timezone=str(conference.get("time_zone_name") or ""),
+                          days=[d for d, _, _ in days] or None)  # fmt: skip
+    for index, event in enumerate(schedule["events"]):
+        ref = str(event.get("guid") or event.get("code") or event.get("id") or "")
+        where = f"events[{index}] ({ref[:40]})"
+        try:
+            start = datetime.fromisoformat(str(event.get("start")))
+            end = datetime.fromisoformat(str(event["end"])) if event.get("end") else start + duration(
+                event.get("duration"), f"{source}: {where}")  # fmt: skip
+        except ValueError:
+            raise SourceError(f"{source}: {where}: start or end is not an ISO date-time") from None
+        day = next((d for d, first, last in days if first and last and first <= start < last), None)
+        room = event.get("room")
+        track = event.get("track")
+        speakers = [str(p.get("name") or p.get("public_name") or "") for p in event.get("participants") or event.get("persons") or []
+                    if isinstance(p, dict) and str(p.get("role", "SPEAKER")).upper() in ("SPEAKER", "MODERATOR", "HOST", "")]  # fmt: skip
+        title, subtitle = _local(event.get("title")).strip(), _local(event.get("subtitle")).strip()
+        programme.items.append(
+            Item(
+                ref=ref,
+                title=f"{title}: {subtitle}" if subtitle and len(title) + len(subtitle) < 250 else title,
+                start=start,
+                end=end,
+                where=where,
+                room=_local(room.get("name") if isinstance(room, dict) else room).strip(),
+                kind_hint=_kind_hint(
+                    str(event.get("type") or ""),
+                    _local(track.get("name") or track.get("slug")) if isinstance(track, dict) else _local(track),
+                ),
+                speakers=[(name, "") for name in speakers if name],
+                description="\n\n".join(
+                    t for t in (plain_text(_local(event.get("abstract"))), plain_text(_local(event.get("description")))) if t
+                ),
+                day=day,
+            )
+        )
     return programme
