@@ -148,3 +148,16 @@ def test_live_sync_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("AGENDA_SOURCE_URL", "file:///etc/passwd")
     with pytest.raises(ConfigError, match="AGENDA_SOURCE_URL must be an http"):
         load_settings()
+
+
+def test_the_worker_gets_the_live_source_from_its_settings(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.import_command import agenda_sync_from
+
+    monkeypatch.setenv("AGENDA_SOURCE_URL", "https://pretalx.example.org/conf/schedule/export/schedule.json")
+    monkeypatch.setenv("AGENDA_SOURCE_FORMAT", "schedule-json")
+    monkeypatch.setenv("AGENDA_SYNC_MINUTES", "3")
+    sync = agenda_sync_from(load_settings(), db=db, clock=FixedClock(berlin(27, 8, 0)), organisers=frozenset({"U900"}))
+    assert (sync.settings.url, sync.settings.fmt, sync.settings.minutes) == (
+        "https://pretalx.example.org/conf/schedule/export/schedule.json", "schedule-json", 3.0)  # fmt: skip
+    monkeypatch.delenv("AGENDA_SOURCE_URL")
+    assert agenda_sync_from(load_settings(), db=db, clock=FixedClock(berlin(27, 8, 0)), organisers=frozenset()) is None
