@@ -51,6 +51,9 @@ class Settings:
     teams_organiser_ids: frozenset[str] = frozenset()
     teams_openid_metadata_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
     teams_login_url: str = "https://login.microsoftonline.com"
+    agenda_source_url: str | None = None  # the worker follows this programme (bot.agenda_sync)
+    agenda_source_format: str = "auto"
+    agenda_sync_minutes: float = 10.0
 
     @property
     def slack_configured(self) -> bool:
@@ -163,9 +166,11 @@ def load_settings(
         )
 
     teams = _teams_settings(env)
+    agenda = _agenda_settings(env)
 
     settings = Settings(
         **teams,
+        **agenda,
         public_url=public_url,
         dashboard_secret=dashboard_secret,
         organiser_usergroup=usergroup,
@@ -210,6 +215,19 @@ def check_needs(settings: Settings, needs: Iterable[str]) -> None:
         raise ConfigError(
             "DASHBOARD_SECRET is not set; it signs the dashboard's cookies and is required when PUBLIC_URL is https"
         )
+
+
+def _agenda_settings(env: dict[str, str]) -> dict:
+    """AGENDA_SOURCE_URL (and AGENDA_SOURCE_FORMAT, AGENDA_SYNC_MINUTES): the live programme the worker follows."""
+    url = _clean(env, "AGENDA_SOURCE_URL")
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise ConfigError(f"AGENDA_SOURCE_URL must be an http(s) URL of the programme export, not {url[:80]!r}")
+    fmt = (_clean(env, "AGENDA_SOURCE_FORMAT") or "auto").lower()
+    formats = ("auto", "schedule-xml", "schedule-json", "indico", "ics", "csv", "xlsx")
+    if fmt not in formats:
+        raise ConfigError(f"AGENDA_SOURCE_FORMAT must be one of {', '.join(formats)}, not {fmt[:40]!r}")
+    minutes = _number(env, "AGENDA_SYNC_MINUTES", "10", float, low=1, high=1440)
+    return {"agenda_source_url": url, "agenda_source_format": fmt, "agenda_sync_minutes": float(minutes)}
 
 
 def _teams_settings(env: dict[str, str]) -> dict:

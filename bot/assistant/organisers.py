@@ -108,6 +108,9 @@ class OrganisersDesk:
     def edit_session(self, *, external_id: str, text: str) -> Reply:
         """``/session move|room|cancel|restore <key> ...``: organisers change the agenda from Slack."""
 
+        if text.split()[:1] == ["import"]:  # /session import <url>: the programme from a conference tool
+            return self.preview_import(external_id=external_id, text=text.split(None, 1)[1] if " " in text.strip() else "")
+
         def run() -> Reply:
             self.check_organiser(external_id)
             return say(
