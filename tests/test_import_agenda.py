@@ -89,6 +89,10 @@ def test_slack_agenda_search_and_questions_answer_from_the_import(congress_slack
     assert "Jasper Devreker speaks on Fri 27 Dec at 12:55 (Saal 1, 38C3)" in answer
     answer = dm_answer(congress_slack, fake_slack, "what is on in Saal GLITCH at 11:00 on day 2?")
     assert "Sat 28 Dec" in answer and "Lightning Talks Day 2" in answer
+    assert "Illegal instructions" not in answer  # that is in Saal 1, at the same time
+    answer = dm_answer(congress_slack, fake_slack, "what is on in Saal 1 at 11:00 on day 2?")
+    assert "Illegal instructions by legals" in answer  # a room whose name is a number
+    assert "Lightning Talks Day 2" not in answer and "Role Play as Resistance" not in answer
     answer = dm_answer(congress_slack, fake_slack, "what is on in Saal ZIGZAG at 00:20 on day 2?")
     assert "A Competitive Time-Trial AI for Need for Speed" in answer  # past midnight, asked on its calendar day
 

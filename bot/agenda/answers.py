@@ -293,6 +293,25 @@ class _Answer:
                 parts = tokens(room)
                 if parts and all(any(w == p or (len(p) >= 5 and fuzz.ratio(w, p) >= 85) for w in words) for p in parts):
                     found.append((len(parts), venue, room))
+        return self._longest_room(found)
+
+    def room_spelled(self, question_tokens: list[str]) -> tuple[VenueView, str] | None:
+        """A room whose whole name stands in the question word for word, numbers included ("Saal 1", "Room 2B").
+
+        The topic words drop numbers (they are times and days), so :meth:`room_named` cannot tell "Saal 1" from
+        "Saal ZIGZAG"; here the name must appear as one run of words, so "day 2" never names "Room 2".
+        """
+        found = []
+        for venue in self.event.venues:
+            for room in venue.rooms:
+                parts = tokens(room)
+                n = len(parts)
+                if parts and any(question_tokens[i : i + n] == parts for i in range(len(question_tokens) - n + 1)):
+                    found.append((n, venue, room))
+        return self._longest_room(found)
+
+    def _longest_room(self, found: list[tuple[int, VenueView, str]]) -> tuple[VenueView, str] | None:
+        """The room with the longest name among ``found`` (words, venue, room); the day's venue on a tie."""
         if not found:
             return None
         top = max(n for n, _, _ in found)
@@ -392,8 +411,14 @@ class _Answer:
         day = self.target_day()
         moment = datetime.combine(day, q.at or time(12), tzinfo=self.event.zone)
         sessions = self.event.sessions_on(day)
-        if q.words or q.kinds:
-            narrowed = self.matches(q.words, day=day, kinds=q.kinds)
+        words = q.words
+        room = self.room_spelled(q.tokens) or self.room_named(q.words)
+        if room is not None:  # "what is on in Saal 1 at 11:00?": that room, not every room called Saal
+            venue, name = room
+            sessions = [s for s in sessions if s.room == name and s.venue is not None and s.venue.key == venue.key]
+            words = [w for w in words if w not in set(tokens(name))]
+        if words or q.kinds:
+            narrowed = self.matches(words, day=day, kinds=q.kinds)
             sessions = narrowed or sessions
         running = [s for s in sessions if s.starts_at <= moment < s.ends_at]
         if not running:
