@@ -139,6 +139,7 @@ class Worker:
         self._stop = threading.Event()
         self.privacy = privacy
         self._purged_on: str | None = None
+        self.link_retries = None  # bot.people.retries.LinkRetries: registrants looked up again (set by the entry point)
 
     def lookahead(self) -> timedelta:
         """How early to start on reminders: the time it takes to send those due within the next quarter hour
@@ -169,6 +170,11 @@ class Worker:
         except Exception:
             log.exception("planning nudges, digests and announcements failed; sending goes on")
         self.purge_daily()
+        if self.link_retries is not None:
+            try:
+                self.link_retries.run()
+            except Exception:
+                log.exception("looking registrants up again failed; tried again later")
         lookahead = self.lookahead()
         claim = max(1, min(self.batch, int((self.rate or 100) * self.deliverer.lease.total_seconds() / 4)))
         while not self._stop.is_set():

@@ -12,6 +12,7 @@ from bot.assistant.buttons import ButtonsDesk
 from bot.assistant.dashboard import DashboardDesk
 from bot.assistant.organisers import OrganisersDesk
 from bot.assistant.partnering import PartneringDesk
+from bot.assistant.people import PeopleDesk
 from bot.assistant.privacy import PrivacyDesk
 from bot.assistant.questions import QuestionsDesk
 from bot.assistant.reminders import RemindersDesk
@@ -28,6 +29,7 @@ class Assistant(
     OrganisersDesk,
     DashboardDesk,
     PrivacyDesk,
+    PeopleDesk,
     ButtonsDesk,
 ):
     """One front door: state and identity from :class:`AssistantBase`, the rest from each capability's desk."""
