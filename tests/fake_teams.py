@@ -106,6 +106,20 @@ class FakeBotConnector:
             self.calls.clear()
             self.faults.clear()
 
+    def add_member(self, conversation: str, *, user_id: str, name: str, aad: str, email: str | None = None,
+                   upn: str | None = None, tenant: str = "") -> dict:  # fmt: skip
+        """A member of a conversation or team, as the connector's member lookup and roster answer: a
+        TeamsChannelAccount with the email and userPrincipalName (either may be missing in real tenants)."""
+        record = {"id": user_id, "name": name, "aadObjectId": aad, "givenName": name.split(" ")[0],
+                  "surname": name.split(" ")[-1], "userRole": "user", "tenantId": tenant}  # fmt: skip
+        if email is not None:
+            record["email"] = email
+        if upn is not None:
+            record["userPrincipalName"] = upn
+        with self._lock:
+            self.members.setdefault(conversation, []).append(record)
+        return record
+
     # --- faults -----------------------------------------------------------------------------------------
 
     def fail(self, pattern: str, status: int, *, times: int = 1, retry_after: str | None = None, code: str = "") -> None:
@@ -167,6 +181,15 @@ class FakeBotConnector:
             return 401, {"error": {"code": "Unauthorized"}}, {}
         if path == "/teams/v3/conversations" and method == "POST":
             return 201, {"id": f"a:conv-{next(self._ids)}", "serviceUrl": self.service_url}, {}
+        m = re.match(r"^/teams/v3/conversations/([^/?]+)/pagedMembers(?:\?.*)?$", path)
+        if m:  # the roster in pages, as the connector gives it: pageSize (at most 500), continuationToken
+            members = self.members.get(urllib.parse.unquote(m.group(1)), [])
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+            size = min(int((query.get("pageSize") or ["500"])[0]), 500)
+            start = int((query.get("continuationToken") or ["0"])[0])
+            page = members[start : start + size]
+            token = str(start + size) if start + size < len(members) else None
+            return 200, {"members": page, **({"continuationToken": token} if token else {})}, {}
         m = re.match(r"^/teams/v3/conversations/([^/]+)/(activities|members)(?:/([^/]+))?$", path)
         if m:
             if m.group(2) == "members":

@@ -26,6 +26,11 @@ EXPORT = DATA / "registrations.csv"
 GOOD_ROWS = 200
 
 
+def slack_finder(assistant: Assistant):
+    """The Slack door's finder, unpaced: the fake Slack in these tests has no limits (bench/import_people.py has)."""
+    return assistant.account_finders["slack"].unpaced()
+
+
 def registered_emails() -> list[str]:
     """The 200 good rows' addresses, as the file has them (mixed case, trailing spaces)."""
     lines = EXPORT.read_text(encoding="utf-8-sig").splitlines()[1 : GOOD_ROWS + 1]
@@ -126,7 +131,7 @@ def test_two_hundred_registrants_linked_through_slack_see_each_other(
     fake_slack.add_user("UBOTX", real_name="Helper", is_bot=True)
     fake_slack.users_list_page_cap = 40  # Slack sends fewer than asked: 4 pages
     fake_slack.fail_next("users.list", retry_after=0)  # and a 429 the client waits out
-    summary = assistant.people.import_file(EXPORT, finders=[assistant.account_finders["slack"]])
+    summary = assistant.people.import_file(EXPORT, finders=[slack_finder(assistant)])
     assert (summary.created, summary.linked, summary.not_found) == (GOOD_ROWS, 150, 50)
     pages = fake_slack.calls("users.list")
     assert [c.status for c in pages] == [429, 200, 200, 200, 200]
@@ -175,7 +180,7 @@ def test_first_profile_and_app_home_say_it_was_filled_in(
     assistant: Assistant, slack_app: SlackHttpApp, fake_slack: FakeSlack
 ) -> None:
     members = slack_members(fake_slack, count=3)
-    assistant.people.import_file(EXPORT, finders=[assistant.account_finders["slack"]])
+    assistant.people.import_file(EXPORT, finders=[slack_finder(assistant)])
     first, second = list(members.values())[:2]
     slack_app.command("/profile", user=first)
     [opened] = fake_slack.wait_for("views.open")
@@ -199,7 +204,7 @@ def test_a_chat_profile_made_before_the_import_is_matched_not_duplicated(
     assistant.participants.update_profile(pid, ProfileUpdate(organisation="My Own Lab", org_type="biotech", seeks="Investors"),
                                           now=assistant.clock.now())  # fmt: skip
     # users.info gave the email when they first came, but no list was imported yet: nothing to link then.
-    assistant.people.import_file(EXPORT, finders=[assistant.account_finders["slack"]])
+    assistant.people.import_file(EXPORT, finders=[slack_finder(assistant)])
     with assistant.db.transaction() as session:
         rows = session.scalars(select(Participant).where(Participant.external_id == user_id)).all()
         assert len(rows) == 1 and rows[0].id == pid
@@ -229,7 +234,7 @@ def test_a_reimport_updates_only_what_the_person_did_not_change(
     assistant: Assistant, slack_app: SlackHttpApp, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     members = slack_members(fake_slack, count=200)
-    assistant.people.import_file(EXPORT, finders=[assistant.account_finders["slack"]])
+    assistant.people.import_file(EXPORT, finders=[slack_finder(assistant)])
     user_id = members["hakon.hansen.0@example.no"]
     with assistant.db.transaction() as session:
         pid = session.scalar(select(Participant.id).where(Participant.external_id == user_id))
@@ -260,7 +265,7 @@ def test_people_report_counts_and_lists_the_unlinked(
     slack_members(fake_slack, count=190)
     empty = slack_app.command("/report", "people", user="UORG")
     assert "No registration list is imported yet" in json.dumps(empty.json())
-    assistant.people.import_file(EXPORT, finders=[assistant.account_finders["slack"]])
+    assistant.people.import_file(EXPORT, finders=[slack_finder(assistant)])
     response = slack_app.command("/report", "people", user="UORG")
     text = json.dumps(response.json(), ensure_ascii=False)
     assert "Registrants: 200. Linked to a chat account: 190; not yet found: 10; opted out (deleted their data): 0." in text
@@ -278,7 +283,7 @@ def test_privacy_download_and_delete_include_the_registration(
     assistant: Assistant, slack_app: SlackHttpApp, fake_slack: FakeSlack
 ) -> None:
     members = slack_members(fake_slack, count=2)
-    assistant.people.import_file(EXPORT, finders=[assistant.account_finders["slack"]])
+    assistant.people.import_file(EXPORT, finders=[slack_finder(assistant)])
     user_id = members["hakon.hansen.0@example.no"]
     with assistant.db.transaction() as session:
         pid = session.scalar(select(Participant.id).where(Participant.external_id == user_id))
@@ -291,7 +296,7 @@ def test_privacy_download_and_delete_include_the_registration(
     with assistant.db.transaction() as session:
         row = session.scalar(select(Registration).where(Registration.email_hash == email_hash("hakon.hansen.0@example.no")))
         assert (row.status, row.name, row.fields, row.email, row.participant_id) == ("opted_out", "", {}, None, None)
-    again = assistant.people.import_file(EXPORT, finders=[assistant.account_finders["slack"]])
+    again = assistant.people.import_file(EXPORT, finders=[slack_finder(assistant)])
     assert again.skipped_opted_out == 1 and assistant.people.counts().opted_out == 1  # not brought back
 
 
@@ -301,7 +306,7 @@ def test_team_join_links_a_newcomer_and_the_worker_looks_the_rest_up_through_429
     from bot.people.retries import LinkRetries
     from bot.worker import Worker
 
-    assistant.people.import_file(EXPORT, finders=[assistant.account_finders["slack"]])  # nobody in Slack yet
+    assistant.people.import_file(EXPORT, finders=[slack_finder(assistant)])  # nobody in Slack yet
     assert assistant.people.counts().unlinked == GOOD_ROWS
     user = fake_slack.add_user("UNEW1", real_name="Håkon Hansen", email="Hakon.Hansen.0@example.no")
     assert slack_app.event({"type": "team_join", "user": user}).status == 200
@@ -310,7 +315,7 @@ def test_team_join_links_a_newcomer_and_the_worker_looks_the_rest_up_through_429
     # Someone whose team_join was missed: the worker's retry looks them up one by one, through 429s.
     fake_slack.add_user("UNEW2", real_name="Sølvi Brække", email="solvi.braekke.1@example.no")
     fake_slack.fail_next("users.lookupByEmail", retry_after=0, times=2)
-    retries = LinkRetries(people=assistant.people, finders=[assistant.account_finders["slack"]], per_run=3)
+    retries = LinkRetries(people=assistant.people, finders=[slack_finder(assistant)], per_run=3)
     worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders, rate=None)
     worker.link_retries = retries
     worker.tick()

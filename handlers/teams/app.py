@@ -29,12 +29,13 @@ from bot.announcements import replies as ar
 from bot.assistant import NOT_ORGANISER, Assistant, say
 from bot.errors import UserError
 from bot.partnering import replies as mr
-from bot.partnering.participants import PersonInfo, ProfileUpdate, parse_interests
+from bot.partnering.participants import ProfileUpdate, parse_interests
 from bot.privacy import replies as pr
 from bot.reminders import replies as rr
 from bot.replies import Actions, Button, Reply
 from bot.text import clean_input, fold, tokens
 from handlers.teams import cards, dialogs
+from handlers.teams.people import link_roster, member_person, people_report
 from handlers.teams.sdk import ActivityContext, HttpRequest, InboundActivityTokenValidator, build_sdk_app
 
 PLATFORM = "teams"
@@ -136,7 +137,7 @@ class TeamsDoor:
         external_id = (person.aad_object_id or person.id).lower()
         me = self.assistant.identify(
             platform=PLATFORM, external_id=external_id,
-            lookup=lambda: PersonInfo(display_name=(person.name or self.member_name(activity) or "Teams user")[:200]),
+            lookup=lambda: member_person(self, activity),  # with the email or UPN: finds their registration
         )  # fmt: skip
         conversation = activity.conversation
         if (conversation.conversation_type or "personal") == "personal":
@@ -210,6 +211,8 @@ class TeamsDoor:
             added = ctx.activity.members_added or []
             if any(m.id == ctx.activity.recipient.id for m in added):
                 await self.welcome(ctx)
+                if (ctx.activity.conversation.conversation_type or "personal") != "personal":
+                    await link_roster(self, ctx.activity)  # added to a team: its registered members are linked
 
     async def send_reply(self, ctx, activity) -> None:
         """Send the answer; if the connector refuses it (after the retries), log it and still acknowledge the
@@ -277,6 +280,8 @@ class TeamsDoor:
                     return a.organiser_summary(external_id=self.external_id(activity)), ()
                 if words == ["dashboard"]:
                     return self.dashboard_link(me, activity), ()
+                if words == ["people"]:
+                    return people_report(self, me, activity)
                 reply, csv_text = a.report_csv(external_id=self.external_id(activity), kind=words[0])
                 return reply, self.csv_link(me, f"{words[0]}.csv", csv_text)
             case "announce":
