@@ -348,3 +348,17 @@ def test_the_command_line_imports_and_reports(tmp_path: Path, monkeypatch, capsy
     assert main(["import-people", str(tmp_path / "missing.csv")]) == 2
     assert main(["import-people", str(copy), "--column", "email=Mail"]) == 2
     assert 'the file has no column "Mail"' in capsys.readouterr().err
+
+
+def test_the_dashboard_shows_the_same_numbers(assistant: Assistant, slack_app: SlackHttpApp, fake_slack: FakeSlack) -> None:
+    from bot.partnering.participants import PersonInfo
+    from tests.test_dashboard import signed_in
+
+    slack_members(fake_slack, count=120)
+    assistant.people.import_file(EXPORT, finders=[slack_finder(assistant)])
+    assistant.organisers = frozenset({"ada-nilsen"})
+    assistant.identify(platform="console", external_id="ada-nilsen", lookup=lambda: PersonInfo(display_name="Ada Nilsen"))
+    page = signed_in(assistant).get("/dashboard").data.decode()
+    assert '<div class="n">120</div><div class="l">linked to a chat account</div>' in page
+    assert '<div class="n">80</div><div class="l">not yet found (not offered as partners)</div>' in page
+    assert "example.no" not in page
