@@ -301,8 +301,12 @@ def test_privacy_download_and_delete_include_the_registration(
 
 
 def test_team_join_links_a_newcomer_and_the_worker_looks_the_rest_up_through_429s(
-    assistant: Assistant, slack_app: SlackHttpApp, fake_slack: FakeSlack, clock
+    assistant: Assistant, slack_app: SlackHttpApp, fake_slack: FakeSlack, clock, caplog
 ) -> None:
+    import logging
+
+    for name in ("bot", "handlers", "partnerup", "storage"):
+        caplog.set_level(logging.DEBUG, logger=name)
     from bot.people.retries import LinkRetries
     from bot.worker import Worker
 
@@ -325,6 +329,8 @@ def test_team_join_links_a_newcomer_and_the_worker_looks_the_rest_up_through_429
     worker.tick()
     assert [c.status for c in fake_slack.calls("users.lookupByEmail")][:3] == [429, 429, 200]
     assert assistant.people.counts().linked == 2
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "registrant(s) again; 1 linked" in logged and "example.no" not in logged.lower()  # addresses never logged
 
 
 def test_the_command_line_imports_and_reports(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -362,3 +368,30 @@ def test_the_dashboard_shows_the_same_numbers(assistant: Assistant, slack_app: S
     assert '<div class="n">120</div><div class="l">linked to a chat account</div>' in page
     assert '<div class="n">80</div><div class="l">not yet found (not offered as partners)</div>' in page
     assert "example.no" not in page
+
+
+def test_an_xlsx_export_with_date_cells_imports_like_the_csv(assistant: Assistant, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Full name", "E-mail address (work)", "Company", "Organization type", "Availability", "Language"])
+    sheet.append(
+        ["  Ingrid Strøm ", "Ingrid.Strom@Example.NO", "Blåbær Bio ASA", "Start-up", datetime(2026, 12, 3), "Norsk"]
+    )
+    sheet.append(["Tor Vik", "tor.vik@example.no", "Kveik Ventures", "VC", "day 2 morning; d1-partnering-afternoon", None])
+    sheet.append(["Liv Lie", "liv.lie@example.no", "Fjordlab AS", "Hospital / clinic", 46360, "en"])
+    path = tmp_path / "registrants.xlsx"
+    workbook.save(path)
+    summary = assistant.people.import_file(path)
+    assert (summary.created, summary.problems) == (3, [])
+    with assistant.db.transaction() as session:
+        rows = {r.name: r for r in session.scalars(select(Registration))}
+    assert rows["Ingrid Strøm"].fields["blocks"] == ["d1-partnering-morning", "d1-partnering-afternoon"]
+    assert rows["Ingrid Strøm"].fields["org_type"] == "startup" and rows["Ingrid Strøm"].fields["language"] == "nb-NO"
+    assert rows["Tor Vik"].fields["blocks"] == ["d2-partnering-morning", "d1-partnering-afternoon"]
+    assert rows["Tor Vik"].fields["org_type"] == "investor"
+    assert rows["Liv Lie"].fields["blocks"] == ["d2-partnering-morning", "d2-partnering-afternoon"]
+    assert rows["Liv Lie"].fields["org_type"] == "hospital" and rows["Ingrid Strøm"].email == "ingrid.strom@example.no"
