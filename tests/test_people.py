@@ -395,3 +395,15 @@ def test_an_xlsx_export_with_date_cells_imports_like_the_csv(assistant: Assistan
     assert rows["Tor Vik"].fields["org_type"] == "investor"
     assert rows["Liv Lie"].fields["blocks"] == ["d2-partnering-morning", "d2-partnering-afternoon"]
     assert rows["Liv Lie"].fields["org_type"] == "hospital" and rows["Ingrid Strøm"].email == "ingrid.strom@example.no"
+
+
+def test_retention_deletes_the_registration_list_with_the_event(assistant: Assistant, clock) -> None:
+    assistant.people.import_file(EXPORT)
+    report = assistant.privacy.purge(dry_run=True)
+    assert report.events == [] and assistant.people.counts().unlinked == GOOD_ROWS
+    clock.advance(days=93)  # the event's last day (4 Dec) + 90 days of retention has passed
+    report = assistant.privacy.purge()
+    assert report.registrations == GOOD_ROWS
+    assert "Deleted the registration list (200 row(s))." in report.lines()
+    with assistant.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Registration)) == 0
