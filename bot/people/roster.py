@@ -340,10 +340,15 @@ class People:
                     )
                 ).all()
             )
+            pairs: list[tuple[Registration, Participant]] = []
+            new: list[Participant] = []
+            claimed: set[tuple[str, str]] = set()  # one account, one registration (an email and a UPN may both match)
             for registration_id, account in chunk:
                 row = registrations.get(registration_id)
-                if row is None or row.status != "unlinked":
+                key = (account.platform, account.external_id)
+                if row is None or row.status != "unlinked" or key in claimed:
                     continue
+                claimed.add(key)
                 participant = participants.get((account.platform, account.external_id))
                 if participant is None:
                     info = account.info
@@ -354,12 +359,16 @@ class People:
                         title=info.title[:200], timezone=info.timezone[:64], is_bot=False, locale=(info.locale or "")[:20],
                         created_at=now, updated_at=now, interests=[], profile_sources={},
                     )  # fmt: skip
-                    session.add(participant)
-                    session.flush()
+                    new.append(participant)
                     participants[(account.platform, account.external_id)] = participant
                 elif participant.deleted_at is not None or participant.id in taken:
                     continue
-                taken.add(participant.id)
+                else:
+                    taken.add(participant.id)
+                pairs.append((row, participant))
+            session.add_all(new)
+            session.flush()  # one batch of INSERTs for the chunk's new people, their IDs back
+            for row, participant in pairs:
                 _attach(session, row, participant, now=now)
                 linked += 1
         return linked
