@@ -95,7 +95,12 @@ def test_the_messy_export_imports_with_one_line_per_problem(assistant: Assistant
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "is empty"), (b"Navn;Firma\nKari;Lab\n", "no column for email addresses")],
+    [
+        (b"", "is empty"),
+        (b"Navn;Firma\nKari;Lab\n", "no column for email addresses"),
+        (b"Navn;Firma\nKari;Lab\n", "Nothing was imported: fix the columns"),
+        (b"E-post\nkari@example.no\n", "no column for names"),
+    ],
 )
 def test_files_that_cannot_be_imported_change_nothing(
     assistant: Assistant, tmp_path: Path, content: bytes, message: str
@@ -407,3 +412,16 @@ def test_retention_deletes_the_registration_list_with_the_event(assistant: Assis
     assert "Deleted the registration list (200 row(s))." in report.lines()
     with assistant.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Registration)) == 0
+
+
+def test_odd_team_join_events_are_answered_and_change_nothing(
+    assistant: Assistant, slack_app: SlackHttpApp, fake_slack: FakeSlack
+) -> None:
+    assistant.people.import_file(EXPORT)
+    bot = fake_slack.add_user("UBOT9", real_name="A bot", is_bot=True)
+    stranger = fake_slack.add_user("USTRANGE", real_name="Not registered", email="nobody@elsewhere.example")
+    for user in ("U123", {}, {"id": "not a slack id", "profile": {"email": "hakon.hansen.0@example.no"}}, bot, stranger):
+        assert slack_app.event({"type": "team_join", "user": user}).status == 200
+    assert assistant.people.counts().linked == 0
+    with assistant.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Participant)) == 0  # strangers are not made participants

@@ -75,7 +75,9 @@ class ImportSummary:
         bad_rows = len({p.row for p in self.problems if p.row})
         verb = "would be" if self.dry_run or not self.applied else ""
         head = f"{self.source}: {self.rows_read} row(s) read, {bad_rows} with problems."
-        if self.strict and self.problems and not self.dry_run:
+        if any(problem.row == 0 for problem in self.problems):
+            head += " Nothing was imported: fix the columns and import again."
+        elif self.strict and self.problems and not self.dry_run:
             head += " Nothing was imported (--strict): fix the rows above and import again."
         elif self.dry_run:
             head += " Dry run: nothing was changed."

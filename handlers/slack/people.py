@@ -130,7 +130,7 @@ def edit_profile_callback(ack: Ack, body: dict, client: WebClient, context: Bolt
 def team_join_callback(event: dict, client: WebClient, context: BoltContext) -> None:
     """Someone joined the workspace: if the registration list has them, link them now (the worker's retries
     with users.lookupByEmail catch anyone this misses)."""
-    user = event.get("user") or {}
+    user = event.get("user") if isinstance(event.get("user"), dict) else {}
     user_id = str(user.get("id", ""))
     info = person_of(user)
     if not valid_user_id(user_id) or info.is_bot or not info.email:
