@@ -3,6 +3,7 @@ write, and by the team roster when the bot is added to a team; the organisers' `
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,17 @@ def test_a_registrant_writing_first_is_found_by_the_member_lookup(teams, fake_te
         assert row.status == "linked" and row.email is None
     assert kari.say("partners").status == 200
     assert "We filled in your profile" not in card_text(kari.last_card())  # once
+
+
+def test_the_first_profile_shows_the_notice_with_one_edit_button(teams, fake_teams):
+    kari = teams.person("Kari Person")
+    fake_teams.add_member(kari.conversation, user_id=kari.user_id, name="Kari Person", aad=kari.aad,
+                          email="person3@fjordlab.example.no")  # fmt: skip
+    assert kari.say("profile").status == 200
+    card = kari.last_card()
+    assert "We filled in your profile from your registration; check it." in card_text(card)
+    assert "Fjordlab 3 AS" in card_text(card)
+    assert json.dumps(card).count('"profile_edit"') == 1  # the notice's Edit, not a second "Edit profile"
 
 
 def test_someone_not_on_the_list_is_a_plain_new_participant(teams, fake_teams):

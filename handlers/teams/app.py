@@ -267,6 +267,8 @@ class TeamsDoor:
                 return self.meetings(me, activity, rest), ()
             case "profile":
                 reply = a.profile(actor=me)
+                if any(isinstance(p, Actions) and p.buttons[0].action == PROFILE_EDIT for p in reply.parts):
+                    return reply, ()  # the "filled in from your registration" notice brings its own Edit
                 return reply.add(Actions((Button("Edit profile", PROFILE_EDIT, "", "primary"),))), ()
             case "reminders":
                 return a.reminders_overview(actor=me), ()
