@@ -23,8 +23,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, update
 
+from bench.setup import empty_database
 from bot.clock import FixedClock
 from bot.people.roster import People
 from handlers.slack.app import make_client
@@ -51,16 +52,6 @@ def write_list(path: Path, count: int, rng: random.Random) -> list[str]:
         ]))  # fmt: skip
     path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8"))
     return emails
-
-
-def fresh_database(url: str, workdir: Path) -> Database:
-    db = Database(url or f"sqlite:///{workdir / 'people.db'}")
-    if url:
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    db.migrate()
-    return db
 
 
 def unlink_everyone(db: Database) -> None:
@@ -94,7 +85,7 @@ def main() -> None:
     rng = random.Random(18)
     workdir = Path(tempfile.mkdtemp(prefix="partnerup-people-"))
     clock = FixedClock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
-    db = fresh_database(args.database_url, workdir)
+    db = empty_database(args.database_url, workdir / "people.db")
     people = People(db=db, clock=clock)
 
     path = workdir / "registrants.csv"

@@ -129,7 +129,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("privacy", ("bot.privacy",)),
     (
         "front door",
-        ("bot.assistant", "bot.messages", "bot.worker", "bot.home", "bot.event_setup", "bot.demo", "bot.__main__"),
+        ("bot.assistant", "bot.messages", "bot.worker", "bot.home", "bot.event_setup", "bot.demo", "bot.__main__",
+         "bot.importing", "bot.import_command", "bot.agenda_sync"),
     ),
 ]
 

@@ -11,26 +11,12 @@ from sqlalchemy import select
 
 from bot.assistant import Assistant
 from storage.models import Participant, ParticipantAddress, Registration
-from tests.fake_teams import FakeBotConnector
 from tests.teams_harness import TeamsHttpApp, card_text
+from tests.test_teams_reach import wait_until
 
 REGISTRATIONS = "Navn;E-post;Organisasjon;Type organisasjon;Vi tilbyr;Vi søker\n" + "\n".join(
     f"Person {n};person{n}@fjordlab.example.no;Fjordlab {n} AS;Biotech;Antibodies;Investors" for n in range(6)
 )
-
-
-@pytest.fixture(scope="module")
-def _fake_connector():
-    fake = FakeBotConnector()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def fake_teams(_fake_connector: FakeBotConnector) -> FakeBotConnector:
-    _fake_connector.reset()
-    _fake_connector.members.clear()
-    return _fake_connector
 
 
 @pytest.fixture
@@ -97,9 +83,10 @@ def test_adding_the_bot_to_a_team_links_the_registered_members_of_its_roster(tea
         channelData={"team": {"id": team}, "tenant": {"id": olga.activity("x")["conversation"]["tenantId"]}},
     )
     assert teams.post(added).status == 200
-    assert any("pagedMembers" in c.path for c in fake_teams.calls)
     a = teams.assistant
-    assert a.people.counts().linked == 2
+    assert wait_until(lambda: a.people.counts().linked == 2), "the roster is read in the background"
+    assert [c for c in fake_teams.calls if "pagedMembers" in c.path and c.method == "GET"]  # the one roster read
+    assert not [c for c in fake_teams.calls if c.path.endswith("/members")]  # not a second, unpaged one
     with a.db.transaction() as session:
         linked = session.scalars(
             select(Participant).where(Participant.platform == "teams", Participant.organisation != "")
