@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from openpyxl import Workbook
-from sqlalchemy import text
 
+from bench.setup import empty_database
 from bot.clock import FixedClock
 from bot.event_setup import load_event_file
 from bot.importing import import_agenda
@@ -117,13 +117,7 @@ def as_yaml(sessions: list[dict]) -> str:
 
 
 def fresh(url: str, workdir: Path, name: str) -> Database:
-    db = Database(url or f"sqlite:///{workdir / (name + '.db')}")
-    if url:
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    db.migrate()
-    return db
+    return empty_database(url, workdir / f"{name}.db")
 
 
 def measure(step, *, memory: bool) -> float:

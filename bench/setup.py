@@ -20,12 +20,7 @@ def big_database(database_url: str, *, clock: Clock, people: int = 20_000) -> tu
     import time
 
     workdir = Path(tempfile.mkdtemp(prefix="partnerup-bench-"))
-    db = Database(database_url or f"sqlite:///{workdir / 'bench.db'}")
-    if database_url:  # a scratch PostgreSQL database: start from an empty schema
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    db.migrate()
+    db = empty_database(database_url, workdir / "bench.db")
     event_path = workdir / "big.yml"
     event_path.write_text(yaml.safe_dump(big_event(), sort_keys=False), encoding="utf-8")
     started = time.perf_counter()
@@ -33,3 +28,15 @@ def big_database(database_url: str, *, clock: Clock, people: int = 20_000) -> tu
     seconds = time.perf_counter() - started
     add_participants(db, count=people)
     return db, seconds
+
+
+def empty_database(database_url: str, sqlite_path: Path) -> Database:
+    """A migrated, empty database: a new SQLite file at ``sqlite_path``, or the given (scratch) PostgreSQL
+    database with its schema dropped first."""
+    db = Database(database_url or f"sqlite:///{sqlite_path}")
+    if database_url:
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    db.migrate()
+    return db

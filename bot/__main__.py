@@ -9,6 +9,7 @@ python -m bot load-event FILE load or update an event from a YAML file (--start-
 python -m bot import-agenda SOURCE   import or re-sync the programme (schedule XML/JSON, Indico, .ics, CSV, XLSX)
 python -m bot purge [--dry-run]               delete the personal data of events past EVENT_RETENTION_DAYS
 python -m bot privacy export|delete --user U123   answer a data request for someone (even if they left Slack)
+python -m bot import-people FILE [--dry-run] [--strict] [--column field=Header]   the registration list
 """
 
 from __future__ import annotations
@@ -261,6 +262,12 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
                     announcements=assistant.announcements, rate=settings.worker_rate,
                     privacy=assistant.privacy, pacer=SharedPacer(db, settings.worker_rate),
                     agenda_sync=agenda_sync_from(settings, db=db, clock=clock, organisers=organisers))  # fmt: skip
+    if settings.slack_configured:
+        from bot.people.retries import LinkRetries
+        from handlers.slack.people import SlackAccounts
+
+        finder = SlackAccounts(make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url))
+        worker.link_retries = LinkRetries(people=assistant.people, finders=[finder])
     worker.run()
     return 0
 
@@ -312,6 +319,30 @@ def cmd_privacy(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_people(settings: Settings, args: argparse.Namespace) -> int:
+    """Import the registration list and link the registrants to Slack members by email (see docs/import-people.md)."""
+    from bot.sources.tables import TableError
+
+    db = Database(settings.database_url)
+    db.ensure_schema(migrate_if_new=True)
+    assistant = Assistant(db=db, clock=SystemClock(), organisers=settings.organiser_ids)
+    finders = []
+    if settings.slack_configured and not args.dry_run and not args.no_link:
+        from handlers.slack.app import make_client
+        from handlers.slack.people import SlackAccounts
+
+        finders.append(SlackAccounts(make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)))
+    try:
+        summary = assistant.people.import_file(args.file, columns=args.column or (), dry_run=args.dry_run,
+                                               strict=args.strict, finders=finders, sheet=args.sheet)  # fmt: skip
+    except TableError as error:
+        return _fail(f"{error} Nothing was changed.")
+    print("\n".join(summary.lines()))
+    if summary.applied and not finders:
+        print("No chat door is configured here (SLACK_BOT_TOKEN): people are linked when they first write to the bot.")
+    return 1 if summary.problems else 0  # 1: some rows have problems (listed above); 2: the file could not be read
+
+
 def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
     """Build the Teams app package (manifest.json and icons), validated against the shipped schema."""
     from handlers.teams.manifest import ManifestError, build_package
@@ -356,6 +387,7 @@ COMMANDS = {
     "privacy": cmd_privacy,
     "teams-package": cmd_teams_package,
     "import-agenda": cmd_import_agenda,
+    "import-people": cmd_import_people,
 }
 
 
@@ -382,6 +414,13 @@ def main(argv: list[str] | None = None) -> int:
     privacy.add_argument("--platform", default="slack", help="slack (default) or console")
     privacy.add_argument("--out", help="export: write the JSON here instead of printing it")
     privacy.add_argument("--yes", action="store_true", help="delete: confirm")
+    people = sub.add_parser("import-people", help="import the registration list (CSV or XLSX) and link people by email")
+    people.add_argument("file")
+    people.add_argument("--dry-run", action="store_true", help="check the file and show what would change; change nothing")
+    people.add_argument("--strict", action="store_true", help="import nothing when any row has a problem")
+    people.add_argument("--column", action="append", metavar="FIELD=Header", help='map an odd header, e.g. --column email="Work e-mail"')
+    people.add_argument("--sheet", help="XLSX: the sheet to read (default: the first)")
+    people.add_argument("--no-link", action="store_true", help="import only; do not look people up in Slack now")
     args = parser.parse_args(argv)
     try:
         settings = load_settings(needs=())

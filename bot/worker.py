@@ -140,6 +140,7 @@ class Worker:
         self._stop = threading.Event()
         self.privacy = privacy
         self._purged_on: str | None = None
+        self.link_retries = None  # bot.people.retries.LinkRetries: registrants looked up again (set by the entry point)
         self.agenda_sync = agenda_sync  # bot.agenda_sync.AgendaSync: a live programme, followed in its own job
 
     def lookahead(self) -> timedelta:
@@ -171,6 +172,11 @@ class Worker:
         except Exception:
             log.exception("planning nudges, digests and announcements failed; sending goes on")
         self.purge_daily()
+        if self.link_retries is not None:
+            try:
+                self.link_retries.run()
+            except Exception:
+                log.exception("looking registrants up again failed; tried again later")
         lookahead = self.lookahead()
         claim = max(1, min(self.batch, int((self.rate or 100) * self.deliverer.lease.total_seconds() / 4)))
         while not self._stop.is_set():

@@ -199,6 +199,11 @@ class Participant(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The platform's language setting ("nb-NO"): free-text answers to this person are in that language.
     locale: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # Where each profile field came from: {"organisation": "import", "seeks": "chat", ...}; a re-import of the
+    # registration list changes only fields still marked "import" (see bot/people/).
+    profile_sources: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Filled in from the registration and not yet seen by the person: the next /profile, /partners or Home says so.
+    profile_check_due: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class MeetingBlock(Base):
@@ -525,3 +530,34 @@ class Pacing(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     next_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+REGISTRATION_STATUSES = ("unlinked", "linked", "opted_out")
+
+
+class Registration(Base):
+    """One registrant from the organisers' registration list (``python -m bot import-people``).
+
+    ``email_hash`` (SHA-256 of the lower-cased address) is how a re-import finds the row again; the address
+    itself is kept only while the person is not yet linked to a chat account (``email`` is cleared on linking,
+    and erased with everything else by delete and retention). ``fields`` holds the imported profile values;
+    ``participant_id`` is the one participant the registrant became, whichever door found them first.
+    ``opted_out`` rows keep only the hash, so a re-import does not bring back someone who deleted their data.
+    """
+
+    __tablename__ = "registrations"
+    __table_args__ = (CheckConstraint("status IN ('unlinked', 'linked', 'opted_out')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    source_file: Mapped[str] = mapped_column(String(200), default="")
+    source_row: Mapped[int] = mapped_column(Integer, default=0)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="unlinked", index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"), unique=True)
+    linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    looked_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

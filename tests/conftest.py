@@ -1,5 +1,5 @@
 """Shared fixtures: a migrated database per test (SQLite, or PostgreSQL with TEST_DATABASE_URL),
-an injected clock, the assistant, the fake Slack server and the real Bolt app behind HTTP."""
+an injected clock, the assistant, the fake Slack server and the real Bolt app behind HTTP, the fake Bot Connector."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bot.event_setup import ensure_default_event
 from storage.db import Database
 from storage.models import Base
 from tests.fake_slack import FakeSlack
+from tests.fake_teams import FakeBotConnector
 
 OSLO = ZoneInfo("Europe/Oslo")
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
@@ -106,3 +107,17 @@ def slack_app(assistant: Assistant, fake_slack: FakeSlack) -> Iterator:
     app = SlackHttpApp(assistant, fake_slack)
     yield app
     app.close()
+
+
+@pytest.fixture(scope="session")
+def _fake_connector() -> Iterator[FakeBotConnector]:
+    fake = FakeBotConnector()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def fake_teams(_fake_connector: FakeBotConnector) -> FakeBotConnector:
+    """The fake Bot Connector, with no calls, faults or members left from an earlier test."""
+    _fake_connector.reset()
+    return _fake_connector

@@ -153,6 +153,7 @@ class FakeSlack:
             "conversations.members": self._conversations_members,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
+            "users.list": self._users_list,
             "usergroups.users.list": self._usergroups_users_list,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
@@ -209,6 +210,9 @@ class FakeSlack:
         with self._cond:
             self._calls: list[Call] = []
             self._users: dict[str, JSONDict] = {}
+            self._email_index: dict[str, str] = {}
+            self._email_index_size = -1
+            self.users_list_page_cap = 1000  # Slack may return fewer than asked; lower this to see more pages
             self._usergroups: dict[str, list[str]] = {}
             self._channels: dict[str, JSONDict] = {}
             self._views: dict[str, JSONDict] = {}
@@ -272,6 +276,7 @@ class FakeSlack:
         }
         with self._cond:
             self._users[user_id] = user
+            self._email_index_size = -1
         return user
 
     def set_usergroup(self, usergroup_id: str, users: Iterable[str]) -> None:
@@ -591,10 +596,31 @@ class FakeSlack:
 
     def _users_lookup_by_email(self, params: JSONDict) -> JSONDict:
         email = str(params.get("email", "")).lower()
-        for user in self._users.values():
-            if str(user["profile"].get("email", "")).lower() == email and email:
-                return {"user": copy.deepcopy(user)}
-        raise _SlackError("users_not_found")  # sic: Slack's error name for this method
+        if not email:
+            raise _SlackError("invalid_arguments")
+        if self._email_index_size != len(self._users):
+            self._email_index = {str(u["profile"].get("email", "")).lower(): uid for uid, u in self._users.items()}
+            self._email_index_size = len(self._users)
+        user = self._users.get(self._email_index.get(email, ""))
+        if user is None or str(user["profile"].get("email", "")).lower() != email or user.get("deleted"):
+            raise _SlackError("users_not_found")  # sic: Slack's error name for this method
+        return {"user": copy.deepcopy(user)}
+
+    def _users_list(self, params: JSONDict) -> JSONDict:
+        """Members in pages, as Slack pages them: at most ``limit`` (capped at 1,000) per page, a cursor to the
+        next in ``response_metadata.next_cursor`` ("" at the end); profiles carry ``email`` (the app has
+        users:read.email); ``locale`` only with ``include_locale``."""
+        limit = min(int(params.get("limit") or 0) or 1000, 1000, self.users_list_page_cap)
+        offset = _decode_cursor(str(params.get("cursor") or ""))
+        ids = list(self._users)
+        page = []
+        for user_id in ids[offset : offset + limit]:
+            user = copy.deepcopy(self._users[user_id])
+            if str(params.get("include_locale", "")).lower() not in ("true", "1"):
+                user.pop("locale", None)
+            page.append(user)
+        next_cursor = _encode_cursor(offset + limit) if offset + limit < len(ids) else ""
+        return {"members": page, "cache_ts": 0, "response_metadata": {"next_cursor": next_cursor}}
 
     def _usergroups_users_list(self, params: JSONDict) -> JSONDict:
         users = self._usergroups.get(str(params.get("usergroup", "")))

@@ -1,6 +1,6 @@
 """A fake Microsoft Bot Connector on loopback, like ``fake_slack.py``: the OpenID metadata and JWKS that inbound
 tokens are checked against (a test RSA key whose private half signs the test's requests), the token endpoint for
-outbound tokens, and ``/v3/conversations`` (create, send, reply, update, delete, members), recording every call.
+outbound tokens, and ``/v3/conversations`` (create, send, reply, update, delete, members, pagedMembers), recording every call.
 Faults are injected per path: 429 with Retry-After, 403 MessageWritesBlocked, 413, 503.
 """
 
@@ -107,6 +107,21 @@ class FakeBotConnector:
         with self._lock:
             self.calls.clear()
             self.faults.clear()
+            self.members.clear()
+
+    def add_member(self, conversation: str, *, user_id: str, name: str, aad: str, email: str | None = None,
+                   upn: str | None = None, tenant: str = "") -> dict:  # fmt: skip
+        """A member of a conversation or team, as the connector's member lookup and roster answer: a
+        TeamsChannelAccount with the email and userPrincipalName (either may be missing in real tenants)."""
+        record = {"id": user_id, "name": name, "aadObjectId": aad, "givenName": name.split(" ")[0],
+                  "surname": name.split(" ")[-1], "userRole": "user", "tenantId": tenant}  # fmt: skip
+        if email is not None:
+            record["email"] = email
+        if upn is not None:
+            record["userPrincipalName"] = upn
+        with self._lock:
+            self.members.setdefault(conversation, []).append(record)
+        return record
 
     # --- faults -----------------------------------------------------------------------------------------
 
@@ -170,6 +185,15 @@ class FakeBotConnector:
             return 401, {"error": {"code": "Unauthorized"}}, {}
         if path == "/teams/v3/conversations" and method == "POST":
             return self._create_conversation(body)
+        m = re.match(r"^/teams/v3/conversations/([^/?]+)/pagedMembers(?:\?.*)?$", path)
+        if m:  # the roster in pages, as the connector gives it: pageSize (at most 500), continuationToken
+            members = self.members.get(urllib.parse.unquote(m.group(1)), [])
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+            size = min(int((query.get("pageSize") or ["500"])[0]), 500)
+            start = int((query.get("continuationToken") or ["0"])[0])
+            page = members[start : start + size]
+            token = str(start + size) if start + size < len(members) else None
+            return 200, {"members": page, **({"continuationToken": token} if token else {})}, {}
         m = re.match(r"^/teams/v3/conversations/([^/]+)/(activities|members)(?:/([^/]+))?$", path)
         if m:
             if m.group(2) == "members":

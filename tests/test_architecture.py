@@ -123,6 +123,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("agenda", ("bot.agenda",)),
     ("reminders", ("bot.reminders",)),
     ("partnering", ("bot.partnering",)),
+    ("people", ("bot.people",)),
     ("announcements", ("bot.announcements",)),
     ("dashboard", ("bot.dashboard",)),
     ("privacy", ("bot.privacy",)),

@@ -152,3 +152,24 @@ def test_response_url_views_and_file_upload(fake: FakeSlack, client: WebClient) 
     file_id = uploaded["file"]["id"]
     assert fake.uploads[file_id] == b"a,b\n1,2\n"
     assert fake.calls("files.completeUploadExternal")[0].params["files"] == [{"id": file_id, "title": "Pairs"}]
+
+
+def test_users_list_pages_with_emails_and_lookup_by_email(fake: FakeSlack, client: WebClient) -> None:
+    for n in range(5):
+        fake.add_user(f"U{n}", real_name=f"Person {n}", email=f"Person{n}@Example.com")
+    fake.users_list_page_cap = 2
+    members, sizes = {}, []
+    for page in client.users_list(limit=1000):  # slack_sdk follows next_cursor (one response object, refilled)
+        sizes.append(len(page["members"]))
+        members.update({m["id"]: m for m in page["members"]})
+    assert max(sizes) == 2 and len(sizes) == 3 and sum(sizes) == len(members)
+    assert {f"U{n}" for n in range(5)} <= set(members)  # every member once, across the pages
+    assert members["U0"]["profile"]["email"] == "Person0@Example.com" and "locale" not in members["U0"]
+    assert client.users_lookupByEmail(email="person3@example.com")["user"]["id"] == "U3"
+    with pytest.raises(SlackApiError) as missing:
+        client.users_lookupByEmail(email="nobody@example.com")
+    assert missing.value.response["error"] == "users_not_found"
+    fake.add_user("U3", real_name="Person 3", email="new3@example.com")  # changed address: the old one is gone
+    with pytest.raises(SlackApiError):
+        client.users_lookupByEmail(email="person3@example.com")
+    assert client.users_lookupByEmail(email="NEW3@example.com")["user"]["id"] == "U3"

@@ -8,21 +8,7 @@ import json
 import pytest
 
 from bot.assistant import Assistant
-from tests.fake_teams import FakeBotConnector
 from tests.teams_harness import APP_ID, TeamsHttpApp, button, card_text
-
-
-@pytest.fixture(scope="session")
-def _fake_connector():
-    fake = FakeBotConnector()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def fake_teams(_fake_connector: FakeBotConnector) -> FakeBotConnector:
-    _fake_connector.reset()
-    return _fake_connector
 
 
 @pytest.fixture

@@ -12,25 +12,11 @@ from sqlalchemy import select
 from bot.assistant import Assistant
 from handlers.teams.cards import buttons_of
 from storage.models import Bookmark, MeetingRequest
-from tests.fake_teams import FakeBotConnector
 from tests.partnering_helpers import give_profile
 from tests.teams_harness import TeamsHttpApp, button, card_text
 
 CARD = "application/vnd.microsoft.card.adaptive"
 MESSAGE = "application/vnd.microsoft.activity.message"
-
-
-@pytest.fixture(scope="session")
-def _fake_connector():
-    fake = FakeBotConnector()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def fake_teams(_fake_connector: FakeBotConnector) -> FakeBotConnector:
-    _fake_connector.reset()
-    return _fake_connector
 
 
 @pytest.fixture

@@ -5,27 +5,12 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
 from sqlalchemy import select
 
 from bot.assistant import Assistant
 from storage.models import Meeting
-from tests.fake_teams import FakeBotConnector
 from tests.partnering_helpers import give_profile
 from tests.teams_harness import TeamsHttpApp, button, card_text, request
-
-
-@pytest.fixture(scope="session")
-def _fake_connector():
-    fake = FakeBotConnector()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def fake_teams(_fake_connector: FakeBotConnector) -> FakeBotConnector:
-    _fake_connector.reset()
-    return _fake_connector
 
 
 def wait_for_cards(person, count: int, timeout: float = 10.0) -> list[dict]:

@@ -22,19 +22,6 @@ TEAM = "19:event-team@thread.tacv2"
 CHANNEL = {"id": "19:general@thread.tacv2", "conversationType": "channel", "tenantId": TENANT}
 
 
-@pytest.fixture(scope="session")
-def _fake_connector():
-    fake = FakeBotConnector()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def fake_teams(_fake_connector: FakeBotConnector) -> FakeBotConnector:
-    _fake_connector.reset()
-    return _fake_connector
-
-
 @pytest.fixture
 def teams(event_db, clock, fake_teams):
     app = TeamsHttpApp(Assistant(db=event_db, clock=clock, send_now=True, organisers=frozenset({ORGANISER})), fake_teams)

@@ -13,6 +13,7 @@ from bot.assistant.dashboard import DashboardDesk
 from bot.assistant.imports import ImportsDesk
 from bot.assistant.organisers import OrganisersDesk
 from bot.assistant.partnering import PartneringDesk
+from bot.assistant.people import PeopleDesk
 from bot.assistant.privacy import PrivacyDesk
 from bot.assistant.questions import QuestionsDesk
 from bot.assistant.reminders import RemindersDesk
@@ -29,6 +30,7 @@ class Assistant(
     OrganisersDesk,
     DashboardDesk,
     PrivacyDesk,
+    PeopleDesk,
     ButtonsDesk,
     ImportsDesk,
 ):

@@ -64,6 +64,7 @@ class AgendaDesk:
                 reply.parts[1:1] = [Divider(), *summary.parts, self.dashboard_note()]
             if actor:
                 reply.add(Divider(), *self.privacy_home(actor))
+                reply.parts[1:1] = self.registration_notice(actor)
             return reply
 
         return self.with_bookmarks(self._with_event(build), actor)

@@ -19,6 +19,7 @@ from bot.partnering.directory import PartnerDirectory
 from bot.partnering.floor import FloorPlan
 from bot.partnering.participants import Participants, PersonInfo, Profile
 from bot.partnering.requests import Limits, Partnering
+from bot.people.roster import People
 from bot.reminders.bookmarks import REMINDER_KINDS, Reminders
 from bot.replies import Paragraph, Reply
 from storage.db import Database
@@ -78,6 +79,8 @@ class AssistantBase:
             Deliverer(db=db, clock=clock, notifiers=notifiers, renderers=RENDERERS) if notifiers is not None else None
         )
         self.send_now = send_now
+        self.people = People(db=db, clock=clock)
+        self.account_finders: dict = {}  # platform -> bot.people.accounts.AccountFinder (see PeopleDesk)
 
     def add_notifier(self, platform: str, notifier: Notifier) -> None:
         """Let this process send direct messages to ``platform``'s users."""
@@ -101,7 +104,18 @@ class AssistantBase:
         Raises:
             bot.errors.NotFound: the platform does not know the user.
         """
-        return self.participants.ensure(platform=platform, external_id=external_id, lookup=lookup, now=self.clock.now())
+        met: list[PersonInfo] = []
+
+        def remembered() -> PersonInfo | None:
+            info = lookup()
+            if info is not None:
+                met.append(info)
+            return info
+
+        me = self.participants.ensure(platform=platform, external_id=external_id, lookup=remembered, now=self.clock.now())
+        if met and met[0].email:  # a new face whose platform gave an email: their registration, if one waits
+            self.people.claim(participant_id=me, email=met[0].email)
+        return me
 
     def is_organiser(self, external_id: str) -> bool:
         """``"*"`` in the organiser set makes everyone one (the local console); an adapter may add

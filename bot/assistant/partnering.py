@@ -23,9 +23,13 @@ class PartneringDesk:
     """Profiles, the partner directory, meeting requests and meetings. Mixed into :class:`bot.assistant.Assistant`, whose state it uses."""
 
     def profile(self, *, actor: int, person: int | None = None) -> Reply:
-        return friendly(
-            lambda: meeting_replies.profile_reply(self.participants.get(person or actor), mine=person in (None, actor))
-        )
+        def run() -> Reply:
+            reply = meeting_replies.profile_reply(self.participants.get(person or actor), mine=person in (None, actor))
+            if person in (None, actor):
+                reply.parts[0:0] = self.registration_notice(actor)
+            return reply
+
+        return friendly(run)
 
     def save_profile(self, *, actor: int, update: ProfileUpdate) -> Reply:
         def run() -> Reply:
@@ -38,10 +42,13 @@ class PartneringDesk:
         def run() -> Reply:
             me = self.participants.get(actor)
             if tokens(clean_input(text)):
-                return meeting_replies.partners_reply(
+                reply = meeting_replies.partners_reply(
                     self.directory.search(text, exclude=actor), suggestions=False, me_complete=me.complete
                 )
-            return meeting_replies.partners_reply(self.directory.suggestions(me), suggestions=True, me_complete=me.complete)
+            else:
+                reply = meeting_replies.partners_reply(self.directory.suggestions(me), suggestions=True, me_complete=me.complete)
+            reply.parts[0:0] = self.registration_notice(actor)
+            return reply
 
         return friendly(run)
 

@@ -30,6 +30,7 @@ from storage.models import (
     MeetingSlot,
     MeetingTable,
     Participant,
+    Registration,
     Venue,
 )
 
@@ -86,6 +87,7 @@ class Numbers:
     by_type: dict[tuple[str, str], int]  # (requester's organisation type, invitee's) -> requests
     sending: list[Sending]
     per_hour: list[tuple[str, int, int]]  # (hour label in the event's zone, sent, failed)
+    registrants: dict[str, int] = field(default_factory=dict)  # the registration list: linked, unlinked, opted_out
 
     @property
     def without_meeting(self) -> int:
@@ -275,6 +277,9 @@ class Dashboard:
             }
             sending = self._sending(session)
             per_hour = self._per_hour(session, zone)
+            registrants = dict(
+                session.execute(select(Registration.status, func.count()).group_by(Registration.status)).all()
+            )
         return Numbers(
             event_key=event.key,
             event_name=event.name,
@@ -289,6 +294,7 @@ class Dashboard:
             by_type=by_type,
             sending=sending,
             per_hour=per_hour,
+            registrants={status: registrants.get(status, 0) for status in ("linked", "unlinked", "opted_out")},
         )
 
     @staticmethod

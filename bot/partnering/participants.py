@@ -47,6 +47,7 @@ class PersonInfo:
     is_bot: bool = False
     deleted: bool = False
     locale: str = ""  # the platform's language setting, e.g. Slack's "nb-NO"
+    email: str = field(default="", repr=False)  # only to find the person's registration; never stored on the participant
 
 
 @dataclass(frozen=True)
@@ -254,10 +255,12 @@ class Participants:
             row = session.get(Participant, participant_id)
             if row is None:
                 raise NotFound("That person is not known here.")
-            for name, value in values.items():
+            sources = dict(row.profile_sources or {})
+            for name, value in {**values, "org_type": update.org_type, "interests": interests}.items():
+                if getattr(row, name) != value:
+                    sources[name] = "chat"  # the person's own words: a re-import of the registration list keeps them
                 setattr(row, name, value)
-            row.org_type = update.org_type
-            row.interests = interests
+            row.profile_sources = sources
             row.updated_at = now
             session.flush()
             return profile_of(row)

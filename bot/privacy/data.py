@@ -36,6 +36,7 @@ from storage.models import (
     Participant,
     ParticipantAddress,
     PublishedFile,
+    Registration,
     Unavailability,
     Venue,
 )
@@ -49,6 +50,8 @@ EXPLANATION = [
     "and the event organisers can see them. For the other person only their name and organisation are given.",
     "meetings: your booked and cancelled 1:1 meetings (time and table). Organisers see these to run the floor.",
     "unavailable_blocks, bookmarks, settings: what you set in /meetings, /agenda and /reminders; only you see them.",
+    "registration: what the organisers' registration list said about you, if they imported one; profile_field_sources "
+    "says which profile fields came from it (import) and which you typed (chat). Your email address is not kept.",
     "messages_sent_to_you: which messages the bot sent or queued for you, and when (their wording is not stored).",
     "Delete all of this with /privacy. Whatever is left is deleted automatically some time after the event.",
 ]
@@ -159,6 +162,8 @@ def export(session: OrmSession, participant_id: int, *, now: datetime) -> dict:
             "first_seen": _iso(me.created_at),
             "last_changed": _iso(me.updated_at),
         },
+        "profile_field_sources": dict(me.profile_sources or {}),
+        "registration": _registration(session, me.id),
         "settings": {
             "reminder_minutes_before": me.reminder_minutes,
             "meeting_reminders": me.meeting_reminders,
@@ -183,6 +188,27 @@ def export(session: OrmSession, participant_id: int, *, now: datetime) -> dict:
             for d in deliveries
         ],
     }
+
+
+def _registration(session: OrmSession, participant_id: int) -> dict | None:
+    """What the organisers' registration list said about the person (``import-people``), and where it came from."""
+    row = session.scalar(select(Registration).where(Registration.participant_id == participant_id))
+    if row is None:
+        return None
+    fields = {k: v for k, v in (row.fields or {}).items() if k in REGISTRATION_EXPORT_FIELDS}
+    return {
+        "name": row.name,
+        **fields,
+        "imported_from": row.source_file,
+        "row": row.source_row,
+        "imported_at": _iso(row.imported_at),
+        "last_updated": _iso(row.updated_at),
+        "linked_to_this_account_at": _iso(row.linked_at),
+        "email": "not kept: used only to find your chat account, then removed",
+    }
+
+
+REGISTRATION_EXPORT_FIELDS = ("organisation", "org_type", "role", "offers", "seeks", "interests", "blocks", "language")
 
 
 def export_json(data: dict) -> bytes:
@@ -241,6 +267,14 @@ def erase_many(session: OrmSession, ids: list[int], *, now: datetime) -> tuple[i
         session.execute(delete(ParticipantAddress).where(ParticipantAddress.participant_id.in_(chunk)))
         session.execute(delete(PublishedFile).where(PublishedFile.participant_id.in_(chunk)))
         session.execute(delete(DashboardToken).where(DashboardToken.participant_id.in_(chunk)))
+        # The registration list's row: emptied, keeping only the address's hash, so a re-import does not bring
+        # the person back (they are counted as opted out).
+        session.execute(
+            update(Registration)
+            .where(Registration.participant_id.in_(chunk))
+            .values(status="opted_out", email=None, name="", fields={}, source_file="", source_row=0, participant_id=None,
+                    updated_at=now)
+        )  # fmt: skip
         session.execute(update(Intake).where(Intake.external_id.in_(external_ids)).values(external_id=DELETED_NAME[:64]))
         session.execute(
             update(Participant)
@@ -265,6 +299,7 @@ class PurgeReport:
     requests: int = 0
     bookmarks: int = 0
     messages: int = 0
+    registrations: int = 0
     dry_run: bool = False
 
     def lines(self) -> list[str]:
@@ -277,7 +312,7 @@ class PurgeReport:
             f"the topics and messages of {self.requests} meeting request(s),",
             f"{self.bookmarks} bookmark(s) and the details of {self.messages} sent message(s).",
             "Counts for the organisers' reports are kept.",
-        ]
+        ] + ([f"Deleted the registration list ({self.registrations} row(s))."] if self.registrations else [])
 
 
 def last_day(event: Event) -> date | None:
@@ -414,6 +449,8 @@ class Privacy:
             )
             session.execute(delete(Bookmark).where(Bookmark.session_id.in_(expired_sessions)))
             erase_many(session, people, now=now)
+            if not live_exists:  # the registration list (and opt-out hashes) served the expired event only
+                report.registrations = session.execute(delete(Registration)).rowcount
         for person in people:
             self.participants.forget(person)
         log.info(

@@ -25,8 +25,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.assistant import Assistant
-from handlers.slack import actions, commands, door, events, messages, views
+from handlers.slack import actions, commands, door, events, messages, people, views
 from handlers.slack.notifier import SlackNotifier
+from handlers.slack.people import SlackAccounts
 
 log = logging.getLogger(__name__)
 QUIET_WAIT = 1.0  # at most this long a placement waits for the web threads to finish their answers first
@@ -178,6 +179,8 @@ def build_app(
     events.register(app)
     messages.register(app)
     views.register(app)
+    people.register(app)
+    assistant.add_account_finder(SlackAccounts(app.client))
     door.register_fallbacks(app)
     return app
 

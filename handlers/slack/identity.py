@@ -29,6 +29,7 @@ def slack_person(client: WebClient, user_id: str) -> PersonInfo | None:
         is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
         deleted=bool(user.get("deleted")),
         locale=str(user.get("locale") or ""),
+        email=str(profile.get("email") or "").lower(),  # with users:read.email: finds their registration, never stored
     )
 
 

@@ -63,6 +63,8 @@ def answer(door, activity, text: str) -> tuple[Reply, tuple[tuple[str, str], ...
             return meetings(door, me, activity, rest), ()
         case "profile":
             reply = a.profile(actor=me)
+            if any(isinstance(p, Actions) and p.buttons[0].action == PROFILE_EDIT for p in reply.parts):
+                return reply, ()  # the "filled in from your registration" notice brings its own Edit
             return reply.add(Actions((Button("Edit profile", PROFILE_EDIT, "", "primary"),))), ()
         case "reminders":
             return a.reminders_overview(actor=me), ()
@@ -76,6 +78,9 @@ def answer(door, activity, text: str) -> tuple[Reply, tuple[tuple[str, str], ...
                 return a.organiser_summary(external_id=external_id(activity)), ()
             if words == ["dashboard"]:
                 return dashboard_link(door, me, activity), ()
+            if words == ["people"]:  # the registration list: counts, the unlinked as a download link
+                reply, csv_text = a.people_report(external_id=external_id(activity))
+                return reply, csv_link(door, me, "people-not-linked.csv", csv_text)
             reply, csv_text = a.report_csv(external_id=external_id(activity), kind=words[0])
             return reply, csv_link(door, me, f"{words[0]}.csv", csv_text)
         case "announce":

@@ -1,5 +1,6 @@
-"""Install and lifecycle events in Teams: the welcome when the app is added, forgetting the address when it is
-removed. The Teams counterpart of handlers/slack/events."""
+"""Install and lifecycle events in Teams: the welcome when the app is added, the team's roster read when the bot
+joins a team (reach, and registrants linked), forgetting the address when it is removed. The Teams counterpart of
+handlers/slack/events."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from bot.assistant import say
 from bot.partnering.participants import PersonInfo
 from bot.replies import Reply
 from handlers.teams.identity import PLATFORM, address_of, channel_tenant, external_id, identify
+from handlers.teams.people import TeamsRoster
 from handlers.teams.render import message
 from handlers.teams.sdk import ActivityContext
 
 log = logging.getLogger(__name__)
+ROSTER_PAGE = 500  # pagedMembers' largest page
 _LEARNING: set[asyncio.Task] = set()  # roster reads under way (kept so they are not garbage-collected)
 WELCOME = (
     "Hi, I'm PartnerUp, the event assistant. Type agenda, agenda day 2, agenda now, venue, partners, profile, "
@@ -37,12 +40,13 @@ def register(door) -> None:
         added = ctx.activity.members_added or []
         if any(m.id == ctx.activity.recipient.id for m in added):
             await welcome(door, ctx)
-            # A big team's roster takes a while: acknowledged at once, learnt in the background.
+            # A big team's roster takes a while: acknowledged at once, learnt in the background (one read for
+            # reach and for linking registrants).
             task = asyncio.get_running_loop().create_task(learn_roster(door, ctx.activity))
             _LEARNING.add(task)
             task.add_done_callback(_LEARNING.discard)
         elif added and _team_id(ctx.activity):
-            await asyncio.to_thread(remember_members, door, ctx.activity, added)
+            await asyncio.to_thread(take_roster, door, ctx.activity, added)
 
 
 async def welcome(door, ctx) -> None:
@@ -68,21 +72,43 @@ def _team_id(activity) -> str:
 
 
 async def learn_roster(door, activity) -> None:
-    """The bot was added to a team: everyone on the team's roster becomes someone PartnerUp can message (a 1:1
-    chat is created on the first message), so announcements and reminders reach people who never wrote to it."""
+    """The bot was added to a team: its roster is read once, page by page. Registrants on it are linked to their
+    registration by email or UPN (docs/import-people.md), and everyone on it becomes someone PartnerUp can message
+    (a 1:1 chat is created on the first message), so announcements and reminders reach people who never wrote to it."""
     team = _team_id(activity)
     if not team:
         return
-    api = door.sdk.api.from_service_url(activity.service_url.rstrip("/")).conversations
     try:
-        members = await api.get_members(team)
+        members = await read_roster(door, activity, team)
     except Exception as error:  # the welcome went out; people are learnt one by one as they write instead
         log.warning("could not read the team's roster (%s)", type(error).__name__)
         return
     try:
-        await asyncio.to_thread(remember_members, door, activity, members)
+        await asyncio.to_thread(take_roster, door, activity, members)
     except Exception:
         log.exception("learning the team's roster failed part-way; people are learnt as they write instead")
+
+
+async def read_roster(door, activity, conversation: str) -> list:
+    """Every member of a team (``pagedMembers``, up to 500 a page, as a big team needs)."""
+    api = door.sdk.api.from_service_url(activity.service_url.rstrip("/")).conversations
+    members: list = []
+    token = None
+    while True:
+        page = await api.get_paged_members(conversation, ROSTER_PAGE, token)
+        members.extend(page.members or [])
+        token = page.continuation_token
+        if not token:
+            return members
+
+
+def take_roster(door, activity, members) -> int:
+    """Members of a team, from its roster or added later: registrants among them are linked first (one pass, by
+    email or UPN; a member added later usually carries neither), then everyone gets a participant and an address."""
+    linked, _ = door.assistant.people.link_all(TeamsRoster(members))
+    count = remember_members(door, activity, members)
+    log.info("team roster: %s member(s), %s registrant(s) linked", count, linked)
+    return count
 
 
 def remember_members(door, activity, members) -> int:

@@ -19,7 +19,7 @@ def identify(door, activity) -> int:
     external_id = (person.aad_object_id or person.id).lower()
     me = assistant.identify(
         platform=PLATFORM, external_id=external_id,
-        lookup=lambda: PersonInfo(display_name=(person.name or member_name(door, activity) or "Teams user")[:200]),
+        lookup=lambda: member_person(door, activity),  # with the email or UPN: finds their registration
     )  # fmt: skip
     conversation = activity.conversation
     personal = (conversation.conversation_type or "personal") == "personal"
@@ -56,17 +56,33 @@ def channel_tenant(activity) -> str:
     return (data.tenant.id if data is not None and data.tenant is not None else "") or ""
 
 
-def member_name(door, activity) -> str:
-    """The name from the connector's member lookup, for an activity that carries none (called off the loop)."""
+def member_person(door, activity) -> PersonInfo:
+    """Who wrote, for a first contact: the name from the activity (or the member lookup) and the email or UPN the
+    member lookup gives, so a registrant is linked to their registration (docs/import-people.md)."""
+    member = member_record(door, activity)
+    name = activity.from_.name or (getattr(member, "name", None) if member is not None else "") or "Teams user"
+    return PersonInfo(display_name=name[:200], email=member_email(member))
+
+
+def member_record(door, activity):
+    """The connector's record of the sender (GET /v3/conversations/{id}/members/{userId}), called off the loop;
+    None when it fails."""
     if door.loop is None:
-        return ""
+        return None
     api = door.sdk.api.from_service_url(activity.service_url.rstrip("/")).conversations
     lookup = api.get_member_by_id(activity.conversation.id, activity.from_.id)
     try:
-        return asyncio.run_coroutine_threadsafe(lookup, door.loop).result(timeout=3).name or ""
+        return asyncio.run_coroutine_threadsafe(lookup, door.loop).result(timeout=3)
     except Exception:
-        log.info("could not look up a Teams member's name")
+        log.info("could not look up a Teams member")
+        return None
+
+
+def member_email(member) -> str:
+    """The member's email, else their user principal name (in many tenants the same), lower-cased; never logged."""
+    if member is None:
         return ""
+    return str(getattr(member, "email", None) or getattr(member, "user_principal_name", None) or "").strip().lower()
 
 
 def external_id(activity) -> str:

@@ -12,6 +12,7 @@ from bot.errors import UserError
 from bot.text import clean_input, tokens
 from handlers.slack import blocks, modals
 from handlers.slack.identity import participant
+from handlers.slack.people import with_registration_notice
 from handlers.slack.uploads import send_csv
 
 MENTION = re.compile(r"^\s*<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>\s*(.*)$", re.DOTALL)
@@ -30,10 +31,8 @@ def profile_callback(ack: Ack, command: dict, client: WebClient, context: BoltCo
     ack()
     profile = assistant.profile_of(me)
     partnering = assistant.partnering
-    client.views_open(
-        trigger_id=command["trigger_id"],
-        view=modals.profile_modal(profile, partnering.blocks(participant_id=me), partnering.timezone()),
-    )
+    view = modals.profile_modal(profile, partnering.blocks(participant_id=me), partnering.timezone())
+    client.views_open(trigger_id=command["trigger_id"], view=with_registration_notice(view, bool(assistant.registration_notice(me))))
 
 
 def partners_callback(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
