@@ -116,6 +116,7 @@ def load_event(session: OrmSession, event_file: EventFile, *, now: datetime) -> 
     event.revision = (event.revision or 0) + 1
     event.loaded_at = now
     event.slot_minutes = event_file.partnering.slot_minutes
+    event.partnering_rules = event_file.partnering.rules()
     session.flush()
     report = LoadReport(event_key=info.key, event_id=event.id, created=created)
 

@@ -82,6 +82,7 @@ class AcceptResult:
 class ScheduleAllReport:
     placed: int
     unplaced: list[tuple[RequestView, str]]
+    run: object | None = None  # bot.partnering.scheduling.RunResult: bound, least-served, people at zero
 
 
 def current_event(session: OrmSession) -> Event:
