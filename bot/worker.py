@@ -28,6 +28,7 @@ from bot.announcements import replies as announcement_replies
 from bot.announcements.broadcasts import Announcements
 from bot.delivery.notifier import Recipient
 from bot.delivery.outbox import Deliverer, RunReport
+from bot.partnering.floor import FloorPlan
 from bot.partnering.requests import Partnering
 from bot.privacy.data import Privacy
 from bot.reminders.bookmarks import Reminders
@@ -139,6 +140,7 @@ class Worker:
         self._stop = threading.Event()
         self.privacy = privacy
         self._purged_on: str | None = None
+        self.floor = FloorPlan(db=deliverer.db, clock=deliverer.clock)  # scheduling runs at partnering.schedule_at
 
     def lookahead(self) -> timedelta:
         """How early to start on reminders: the time it takes to send those due within the next quarter hour
@@ -169,6 +171,10 @@ class Worker:
         except Exception:
             log.exception("planning nudges, digests and announcements failed; sending goes on")
         self.purge_daily()
+        try:
+            self.floor.run_due_schedules()
+        except Exception:
+            log.exception("a scheduling run failed; it is tried again on the next tick")
         lookahead = self.lookahead()
         claim = max(1, min(self.batch, int((self.rate or 100) * self.deliverer.lease.total_seconds() / 4)))
         while not self._stop.is_set():

@@ -16,9 +16,11 @@ from sqlalchemy.orm import aliased
 from bot.clock import Clock
 from bot.errors import UserError
 from bot.partnering import scheduling
+from bot.partnering.held import due_runs
+from bot.partnering.rules import Rules
 from bot.partnering.views import ScheduleAllReport, current_event, request_view
 from storage.db import Database
-from storage.models import Meeting, MeetingRequest, MeetingSlot, MeetingTable, Participant, ScheduleRun, Venue
+from storage.models import Event, Meeting, MeetingRequest, MeetingSlot, MeetingTable, Participant, ScheduleRun, Venue
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,23 @@ class FloorPlan:
             except IntegrityError:
                 log.warning("a booking was made during scheduling run %s; running it again", attempt + 1)
         raise UserError("Meetings kept being booked while scheduling; try again in a minute.")
+
+    def run_due_schedules(self) -> int:
+        """The worker's share: each ``partnering.schedule_at`` time that has come runs once (``trigger`` "at:<time>")."""
+        with self.db.transaction() as session:
+            event = session.scalars(select(Event).order_by(Event.loaded_at.desc(), Event.id.desc()).limit(1)).first()
+            if event is None:
+                return 0
+            rules = Rules.of(event)
+            if not rules.schedule_at:
+                return 0
+            done = set(session.scalars(select(ScheduleRun.trigger_key).where(ScheduleRun.event_id == event.id)))
+        ran = 0
+        for text in due_runs(rules, self.clock.now()):
+            if f"at:{text}" not in done:
+                self.schedule_all(trigger=f"at:{text}")
+                ran += 1
+        return ran
 
     def last_run(self) -> ScheduleRun | None:
         """The latest finished scheduling run of the current event, for /report and the dashboard."""

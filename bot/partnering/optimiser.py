@@ -123,7 +123,9 @@ class Checker:
         return True
 
     def fits(self, request: Request, index: int) -> bool:
-        return self.load[index] < self.slots[index].capacity and self.allows(request.a, index) and self.allows(request.b, index)
+        return (
+            self.load[index] < self.slots[index].capacity and self.allows(request.a, index) and self.allows(request.b, index)
+        )
 
     def add(self, request: Request, index: int) -> None:
         self.taken[request.a].add(index)

@@ -20,6 +20,7 @@ from bot.delivery import intake
 from bot.delivery.outbox import enqueue
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.partnering import placement as scheduling
+from bot.partnering.held import hold_for_run
 from bot.partnering.participants import Participants
 from bot.partnering.placement import announce_placement
 from bot.partnering.views import (
@@ -280,6 +281,9 @@ class Partnering:
             request = self._answerable(session, request_id, actor_id, verb="accept", done="accepted")
             request.status = "accepted"
             request.responded_at = now
+            held = hold_for_run(session, request=request, event=event, now=now)  # placement: scheduled
+            if held is not None:
+                return AcceptResult(request_view(request, event), None, held_until=held)
             day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
             meeting = scheduling.place(session, request=request, event=event, now=now, day=day)
             announce_placement(session, request, meeting, now)

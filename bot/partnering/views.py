@@ -76,6 +76,7 @@ class Overview:
 class AcceptResult:
     request: RequestView
     meeting: MeetingView | None
+    held_until: str | None = None  # placement: scheduled; when the next scheduling run is, in words
 
 
 @dataclass(frozen=True)
