@@ -327,3 +327,20 @@ def test_the_rules_reach_the_database(db: Database, clock: FixedClock, tmp_path:
         event = session.scalars(select(Event)).one()
         assert event.partnering_rules == {"placement": "instant", "schedule_at": [], "max_per_day": 4,
                                           "max_in_a_row": 3, "venue_change_slots": 0}  # fmt: skip
+
+
+def test_the_decomposed_model_for_large_events_finds_the_same_fair_schedule(
+    db: Database, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The late-requester instance again, forced through stage A (which requests), B (their slots) and the fill."""
+    load_event_file(db, event_file(tmp_path, [("b1", 1, "11:00", "12:00", "hall")]), clock=clock)
+    bot = make_bot(db, clock, RecordingNotifier())
+    ann, bo, cai, dag = people(bot, "Ann", "Bo", "Cai", "Dag")
+    r1, r2 = ask(bot, ann, bo), ask(bot, ann, dag)
+    clock.advance(minutes=20)
+    r3 = ask(bot, cai, bo)
+    _accept_all(bot, [r1, r2, r3])
+    monkeypatch.setattr(optimiser, "FULL_MODEL_LIMIT", 0)
+    report = bot.floor.schedule_all(time_limit=10)
+    assert sorted(bookings(db)) == [r2, r3]
+    assert (report.run.bound, report.run.least, report.run.at_zero) == (2, 1, 0)

@@ -164,25 +164,28 @@ def _keep_current(instance: Instance, checker: Checker) -> dict[int, int]:
     return placed
 
 
-def fair_greedy(instance: Instance) -> dict[int, int]:
+def fair_greedy(
+    instance: Instance, requests: list[Request] | None = None, placed: dict[int, int] | None = None
+) -> dict[int, int]:
     """Serve the least served first: always place next the request whose two people have the fewest meetings
     (the smaller count first, then the larger), so everyone gets a first meeting before anyone gets many where
     the floor allows. The solver's hint, and the fallback's second opinion."""
     checker = Checker(instance)
-    count: dict[int, int] = defaultdict(int)
-    for person, indexes in instance.fixed.items():
-        count[person] = len(indexes)
+    if placed is None:
+        placed = _keep_current(instance, checker)
+    else:  # carry on from a partial schedule
+        placed = dict(placed)
+        by_id = {r.id: r for r in instance.requests}
+        for rid, index in placed.items():
+            checker.add(by_id[rid], index)
+    count = meetings_per_person(instance, placed)
 
     def key(r: Request) -> tuple[int, int]:
         low, high = sorted((count[r.a], count[r.b]))
         return low, high
 
-    placed = _keep_current(instance, checker)
-    for r in instance.requests:
-        if r.id in placed:
-            count[r.a] += 1
-            count[r.b] += 1
-    heap = [(key(r), len(r.allowed), r.rank, r) for r in instance.requests if r.allowed and r.id not in placed]
+    pool = instance.requests if requests is None else requests
+    heap = [(key(r), len(r.allowed), r.rank, r) for r in pool if r.allowed and r.id not in placed]
     heapq.heapify(heap)
     while heap:
         old, options, rank, request = heapq.heappop(heap)
@@ -200,6 +203,18 @@ def fair_greedy(instance: Instance) -> dict[int, int]:
                 break
         # a request that fits nowhere now never will (the floor only fills up): dropped
     return placed
+
+
+def meetings_per_person(instance: Instance, placed: dict[int, int]) -> dict[int, int]:
+    """Each person's meetings in a schedule, the fixed ones included."""
+    count: dict[int, int] = defaultdict(int)
+    for person, indexes in instance.fixed.items():
+        count[person] = len(indexes)
+    for r in instance.requests:
+        if r.id in placed:
+            count[r.a] += 1
+            count[r.b] += 1
+    return count
 
 
 def _score(instance: Instance, placed: dict[int, int]) -> tuple[int, int, int]:
@@ -297,6 +312,7 @@ class _Model:
         self.instance = instance
         self.requests = requests
         self.x: dict[tuple[int, int], object] = {}
+        self.aux: list[tuple[object, object]] = []  # (helper variable, its value from meetings per person)
         by_slot: dict[int, list] = defaultdict(list)
         self.by_person_slot: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
         self.per_request: dict[int, list] = {}
@@ -360,9 +376,14 @@ class _Model:
         return sum(self.x.values())
 
     def hint(self, placed: dict[int, int]) -> None:
+        """A complete hint: every x and every helper variable (CP-SAT drops a partial one quickly)."""
         self.model.clear_hints()
         for (rid, s), var in self.x.items():
             self.model.add_hint(var, placed.get(rid) == s)
+        if self.aux:
+            count = meetings_per_person(self.instance, placed)
+            for var, value in self.aux:
+                self.model.add_hint(var, value(count))
 
     def run(self, seconds: float, workers: int):
         solver = self.cp.CpSolver()
@@ -379,6 +400,7 @@ def _fairness(model: _Model, people: set[int], fixed: dict[int, list[int]]):
     """t (the least-served person's count) weighted above the number of people with at least one meeting."""
     m = model.model
     least = m.new_int_var(0, len(model.instance.slots), "least")
+    model.aux.append((least, lambda count: min((count[p] for p in people), default=0)))
     served = []
     for person in people:
         mine = [v for vs in model.by_person_slot[person].values() for v in vs] if person in model.by_person_slot else []
@@ -387,6 +409,7 @@ def _fairness(model: _Model, people: set[int], fixed: dict[int, list[int]]):
         if not fixed.get(person):
             some = m.new_bool_var("")
             m.add(some <= sum(mine)) if mine else m.add(some == 0)
+            model.aux.append((some, lambda count, person=person: count[person] > 0))
             served.append(some)
         else:
             served.append(1)
@@ -480,40 +503,55 @@ def _solve_decomposed(instance: Instance, hint: dict[int, int], *, time_limit: f
         model.add_hint(z[r.id], r.id in hint)
         if r.current is not None:
             model.add(z[r.id] == 1)
-    model.maximize(total)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
-    solver.parameters.max_time_in_seconds = max(0.5, (deadline - time.monotonic()) * 0.15)
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # nothing in time: the greedy hint stands
-        stages.append(f"A: {solver.status_name(status)} in time; greedy hint kept")
-        return Solution(hint, len(candidates), "feasible", stages=stages)
-    bound = int(round(solver.best_objective_bound))
-    chosen = {rid for rid, var in z.items() if solver.boolean_value(var)}
-    stages.append(f"A: {len(chosen)} chosen of at most {bound}")
+    simple = simple_bound(instance)
+    if len(hint) >= simple:  # the greedy hint already places as many as the simple bound allows: (a) is proven
+        bound, chosen = simple, set(hint)
+        stages.append(f"A: greedy at the bound {bound}")
+    else:
+        model.maximize(total)
+        solver.parameters.max_time_in_seconds = max(0.5, (deadline - time.monotonic()) * 0.3)
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # nothing in time: the greedy hint stands
+            stages.append(f"A: {solver.status_name(status)} in time; greedy hint kept")
+            return Solution(hint, simple, "feasible", stages=stages)
+        bound = min(simple, int(round(solver.best_objective_bound)))
+        chosen = {rid for rid, var in z.items() if solver.boolean_value(var)}
+        stages.append(f"A: {len(chosen)} chosen of at most {bound}")
     # Fairness within the count: nobody at zero who could have one, the least-served as high as it goes.
     model.add(total >= len(chosen))
     least = model.new_int_var(0, len(instance.slots), "least")
     served = []
+    model.clear_hints()
+    count = meetings_per_person(instance, {rid: 0 for rid in chosen})
+    for rid, var in z.items():
+        model.add_hint(var, rid in chosen)
+    lowest = len(instance.slots)
     for person, variables in mine.items():
         if caps.get(person, 0) > 0:
             model.add(least <= sum(variables) + len(instance.fixed.get(person, ())))
+            lowest = min(lowest, count[person])
             some = model.new_bool_var("")
             model.add(some <= sum(variables))
+            model.add_hint(some, count[person] > 0)
             served.append(some)
-    model.clear_hints()
-    for rid, var in z.items():
-        model.add_hint(var, rid in chosen)
-    model.maximize(least * (len(mine) + 1) + sum(served))
-    solver.parameters.max_time_in_seconds = max(0.5, (deadline - time.monotonic()) * 0.15)
+    model.add_hint(least, lowest if served else 0)
+    most = model.new_int_var(0, len(instance.slots), "most")  # a tie-break: nobody hoards meetings
+    for variables in mine.values():
+        model.add(most >= sum(variables))
+    model.add_hint(most, max(count.values(), default=0))
+    scale = len(instance.slots) + 1
+    model.maximize((least * (len(mine) + 1) + sum(served)) * scale - most)
+    solver.parameters.max_time_in_seconds = max(0.5, (deadline - time.monotonic()) * 0.5)
     status = solver.solve(model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = {rid for rid, var in z.items() if solver.boolean_value(var)}
-        stages.append(f"A fair: least-served {int(solver.value(least))}")
+        unserved = len(served) - int(solver.value(sum(served)))
+        stages.append(f"A fair: least-served {int(solver.value(least))}, {unserved} at zero")
     # Stage B: slots for the chosen requests, hinted by a greedy pass over them (the fewest options first).
     picked = [r for r in candidates if r.id in chosen]
-    order = sorted(picked, key=lambda r: (len(r.allowed), r.rank))
-    first = greedy(instance, order)
+    first = fair_greedy(instance, picked)
     placed = first
     if len(first) < len(picked) and sum(len(r.allowed) for r in picked) <= STAGE_B_LIMIT:
         sub = _Model(instance, picked)
@@ -523,20 +561,8 @@ def _solve_decomposed(instance: Instance, hint: dict[int, int], *, time_limit: f
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and len(sub.placed(solver_b)) >= len(first):
             placed = sub.placed(solver_b)
     stages.append(f"B: {len(placed)} of {len(picked)} chosen placed")
-    # Fill: the rest greedily, oldest first, into what is left.
-    checker = Checker(instance)
-    by_id = {r.id: r for r in instance.requests}
-    for rid, s in placed.items():
-        checker.add(by_id[rid], s)
-    for r in sorted(instance.requests, key=lambda r: r.rank):
-        if r.id in placed:
-            continue
-        choices = [i for i in r.allowed if i in r.preferred] or r.allowed if r.preferred else r.allowed
-        for s in choices:
-            if checker.fits(r, s):
-                checker.add(r, s)
-                placed[r.id] = s
-                break
+    # Fill: the rest, least served first, into what is left.
+    placed = fair_greedy(instance, placed=placed)
     stages.append(f"fill: {len(placed)} placed")
     return Solution(placed, bound, "feasible", stages=stages)
 
@@ -552,5 +578,6 @@ def _served_bonus(model: _Model, requests: list[Request], instance: Instance):
         if mine:
             some = model.model.new_bool_var("")
             model.model.add(some <= sum(mine))
+            model.aux.append((some, lambda count, person=person: count[person] > 0))
             bonus.append(some)
     return sum(bonus)
