@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bot.__main__ import main
 from bot.assistant import Assistant
 from bot.clock import FixedClock
+from bot.dashboard.views import Dashboard
 from bot.event_setup import load_event_file
 from bot.partnering import optimiser, scheduling
 from bot.partnering.floor import FloorPlan
@@ -123,6 +124,8 @@ def test_a_late_requester_the_greedy_rule_leaves_at_zero_gets_a_meeting(
         assert schedule.reply.text == f"Your partnering schedule: {count} meeting(s)."
     summary = render(bot.organiser_summary(external_id="organiser"))[0]
     assert "Last scheduling run" in summary and "Meetings booked: 2 of at most 2" in summary
+    board = Dashboard(db=db, clock=clock).numbers().schedule_run
+    assert "Meetings booked: 2 of at most 2 (100%)" in board and "people with none: 0" in board
 
 
 def _four_partners(bot: Assistant) -> tuple[int, list[int]]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from bot import timefmt
 from bot.clock import Clock
+from bot.partnering.replies import run_summary
 from bot.text import fold
 from storage.db import Database
 from storage.models import (
@@ -30,6 +31,7 @@ from storage.models import (
     MeetingSlot,
     MeetingTable,
     Participant,
+    ScheduleRun,
     Venue,
 )
 
@@ -86,6 +88,7 @@ class Numbers:
     by_type: dict[tuple[str, str], int]  # (requester's organisation type, invitee's) -> requests
     sending: list[Sending]
     per_hour: list[tuple[str, int, int]]  # (hour label in the event's zone, sent, failed)
+    schedule_run: str = ""  # the last scheduling run: placed vs bound, least-served, people at zero and why
 
     @property
     def without_meeting(self) -> int:
@@ -275,7 +278,13 @@ class Dashboard:
             }
             sending = self._sending(session)
             per_hour = self._per_hour(session, zone)
+            last_run = session.scalars(
+                select(ScheduleRun).where(ScheduleRun.event_id == event.id, ScheduleRun.finished_at.is_not(None))
+                .order_by(ScheduleRun.id.desc()).limit(1)
+            ).first()  # fmt: skip
+            schedule_run = run_summary(last_run) if last_run is not None else ""
         return Numbers(
+            schedule_run=schedule_run,
             event_key=event.key,
             event_name=event.name,
             timezone=zone,
