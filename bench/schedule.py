@@ -34,10 +34,10 @@ from bot.partnering.rules import Rules  # noqa: E402
 SLOT_MINUTES = 30
 
 
-def generate(people: int, *, seed: int = 7, rules: Rules | None = None) -> optimiser.Instance:
-    """A two-sided event: 3 accepted requests per person, 400 tables per 20,000 people, 32 slots over 4 blocks."""
+def generate(people: int, *, seed: int = 7, rules: Rules | None = None, tables: int = 400) -> optimiser.Instance:
+    """A two-sided event: 3 accepted requests per person, ``tables`` per 20,000 people, 32 slots over 4 blocks."""
     rng = random.Random(seed)
-    tables = max(10, people * 400 // 20_000)
+    tables = max(10, people * tables // 20_000)
     slots = []
     for block in range(4):
         day, start = divmod(block, 2)
@@ -102,9 +102,9 @@ def check(instance: optimiser.Instance, placed: dict[int, int]) -> None:
         checker.add(by_id[rid], s)
 
 
-def one(people: int, method: str, time_limit: float, with_rules: bool) -> dict:
+def one(people: int, method: str, time_limit: float, with_rules: bool, tables: int) -> dict:
     rules = Rules(slot_minutes=SLOT_MINUTES, max_per_day=6, max_in_a_row=3, venue_change_slots=1) if with_rules else None
-    instance = generate(people, rules=rules)
+    instance = generate(people, rules=rules, tables=tables)
     started = time.monotonic()
     if method == "greedy":
         placed = optimiser.greedy(instance)
@@ -126,16 +126,18 @@ def main() -> None:
     parser.add_argument("--people", type=int, nargs="*", default=[1000, 5000, 20000])
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--rules", action="store_true", help="max_per_day 6, max_in_a_row 3, venue_change_slots 1")
+    parser.add_argument("--tables", type=int, default=400, help="tables per 20,000 people (default 400: BIO)")
     parser.add_argument("--one", nargs=2, metavar=("PEOPLE", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(int(args.one[0]), args.one[1], args.time_limit, args.rules)))
+        print(json.dumps(one(int(args.one[0]), args.one[1], args.time_limit, args.rules, args.tables)))
         return
     print("| people | requests | tables | method | placed | bound | % of bound | least | at zero | Jain | wall s | MB |")
     print("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for people in args.people:
         for method in ("greedy", "optimiser"):
-            command = [sys.executable, __file__, "--one", str(people), method, "--time-limit", str(args.time_limit)]
+            command = [sys.executable, __file__, "--one", str(people), method, "--time-limit", str(args.time_limit),
+                       "--tables", str(args.tables)]  # fmt: skip
             out = subprocess.run(command + (["--rules"] if args.rules else []), capture_output=True, text=True, check=True)
             r = json.loads(out.stdout.strip().splitlines()[-1])
             share = r["placed"] / r["bound"] if r["bound"] else 1.0

@@ -543,7 +543,7 @@ def _solve_decomposed(instance: Instance, hint: dict[int, int], *, time_limit: f
     model.add_hint(most, max(count.values(), default=0))
     scale = len(instance.slots) + 1
     model.maximize((least * (len(mine) + 1) + sum(served)) * scale - most)
-    solver.parameters.max_time_in_seconds = max(0.5, (deadline - time.monotonic()) * 0.5)
+    solver.parameters.max_time_in_seconds = max(0.5, (deadline - time.monotonic()) * 0.35)
     status = solver.solve(model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = {rid for rid, var in z.items() if solver.boolean_value(var)}
