@@ -417,14 +417,16 @@ def _fairness(model: _Model, people: set[int], fixed: dict[int, list[int]]):
 
 
 def _preferences(instance: Instance, requests: list[Request], model: _Model):
+    """Weights: keeping a movable meeting's slot above the preferred day above "older requests, and earlier
+    slots for older requests" (the product, so two requests never tie by swapping their slots)."""
     slots = len(instance.slots)
     count = len(instance.requests) + 1
-    stay = (count * slots + slots + 1) * 2
-    day = count * slots + slots + 1
+    day = count * (slots + 1) + 1
+    stay = 2 * day
     terms = []
     for r in requests:
         for s in r.allowed:
-            weight = (slots - s) + (count - r.rank) * slots
+            weight = (count - r.rank) * (slots + 1 - s)
             if not r.preferred or s in r.preferred:
                 weight += day
             if r.current == s:
