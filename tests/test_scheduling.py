@@ -347,3 +347,14 @@ def test_the_decomposed_model_for_large_events_finds_the_same_fair_schedule(
     report = bot.floor.schedule_all(time_limit=10)
     assert sorted(bookings(db)) == [r2, r3]
     assert (report.run.bound, report.run.least, report.run.at_zero) == (2, 1, 0)
+
+
+def test_repair_moves_a_meeting_that_blocks_the_only_slot_of_another() -> None:
+    """Ann-Bo sits in slot 0 though it could be in slot 1; Ann-Cai can only meet in slot 0: move, then place."""
+    slots = [optimiser.Slot(index=i, id=i + 1, day=0, venue_id=1, starts_min=30 * i, ends_min=30 * i + 30, capacity=2)
+             for i in range(2)]  # fmt: skip
+    slots[0].after = 1
+    ann_bo = optimiser.Request(id=1, a=1, b=2, allowed=[0, 1])
+    ann_cai = optimiser.Request(id=2, a=1, b=3, allowed=[0], rank=1)
+    instance = optimiser.Instance(slots=slots, requests=[ann_bo, ann_cai])
+    assert optimiser.repair(instance, {1: 0}, [ann_cai], deadline=float("inf")) == {1: 1, 2: 0}

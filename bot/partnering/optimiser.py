@@ -132,6 +132,57 @@ class Checker:
         self.taken[request.b].add(index)
         self.load[index] += 1
 
+    def remove(self, request: Request, index: int) -> None:
+        self.taken[request.a].discard(index)
+        self.taken[request.b].discard(index)
+        self.load[index] -= 1
+
+
+def repair(instance: Instance, placed: dict[int, int], waiting: list[Request], deadline: float) -> dict[int, int]:
+    """Place more of ``waiting`` by moving what blocks them: for a slot where a table is free but one of the two
+    people is in another meeting, move that meeting to a slot that fits it (one step of an augmenting path)."""
+    placed = dict(placed)
+    checker = Checker(instance)
+    by_id = {r.id: r for r in instance.requests}
+    at: dict[tuple[int, int], int] = {}  # (person, slot) -> request id of their meeting there
+    for rid, index in placed.items():
+        r = by_id[rid]
+        checker.add(r, index)
+        at[r.a, index] = at[r.b, index] = rid
+    for request in waiting:
+        if request.id in placed or time.monotonic() > deadline:
+            continue
+        for index in request.allowed:
+            if checker.load[index] >= checker.slots[index].capacity:
+                continue
+            blockers = {at[p, index] for p in (request.a, request.b) if (p, index) in at}
+            if not blockers:
+                continue
+            moves, ok = [], True
+            for rid in blockers:
+                blocker = by_id[rid]
+                checker.remove(blocker, index)
+                target = next((t for t in blocker.allowed if t != index and checker.fits(blocker, t)), None)
+                if target is None:
+                    checker.add(blocker, index)
+                    ok = False
+                    break
+                checker.add(blocker, target)
+                moves.append((blocker, target))
+            if ok and checker.fits(request, index):
+                for blocker, target in moves:
+                    del at[blocker.a, index], at[blocker.b, index]
+                    at[blocker.a, target] = at[blocker.b, target] = blocker.id
+                    placed[blocker.id] = target
+                checker.add(request, index)
+                at[request.a, index] = at[request.b, index] = request.id
+                placed[request.id] = index
+                break
+            for blocker, target in reversed(moves):  # undo
+                checker.remove(blocker, target)
+                checker.add(blocker, index)
+    return placed
+
 
 def conflict(one: Slot, other: Slot, gap: int) -> bool:
     """Two slots at different venues too close for the walk between them."""
@@ -562,6 +613,8 @@ def _solve_decomposed(instance: Instance, hint: dict[int, int], *, time_limit: f
         solver_b, status = sub.run((deadline - time.monotonic()) * 0.8, workers)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and len(sub.placed(solver_b)) >= len(first):
             placed = sub.placed(solver_b)
+    if len(placed) < len(picked):
+        placed = repair(instance, placed, picked, deadline)
     stages.append(f"B: {len(placed)} of {len(picked)} chosen placed")
     # Fill: the rest, least served first, into what is left.
     placed = fair_greedy(instance, placed=placed)
