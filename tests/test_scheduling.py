@@ -222,7 +222,7 @@ def test_confirmed_meetings_stay_unless_reoptimised_then_both_hear_once(
 
     reply = bot.schedule_all(external_id="organiser", reoptimise=True)
     assert reply.text == "Scheduled 1 meeting(s); 0 could not be placed."
-    assert "Since the last run: 1 new meeting(s), 1 moved; +1 booked since the last run (1 then)" in render(reply)[0]
+    assert "Changes: 1 new meeting(s), 1 moved; +1 booked since the last run (1 then)" in render(reply)[0]
     assert bookings(db) == {r2: ("Thu 11:00", "Table 1", "Hall"), r1: ("Thu 11:30", "Table 1", "Hall")}
     assert sorted(m.name for m in notifier.sent) == ["Ann", "Bo", "Cai", "Dag"]
     [moved] = notifier.texts("Ann")

@@ -244,17 +244,22 @@ def run_summary(run) -> str:
     """What a scheduling run achieved, for organisers (the run result, or a stored ScheduleRun's detail)."""
     detail = run.detail if hasattr(run, "detail") else {
         "least": run.least, "at_zero": run.at_zero, "zero_reasons": run.zero_reasons, "changes": run.changes,
-        "moved": run.moved, "seconds": round(run.seconds, 1)}  # fmt: skip
+        "moved": run.moved, "seconds": round(run.seconds, 1), "waiting": run.waiting}  # fmt: skip
     total = run.placed if hasattr(run, "detail") else run.total
     share = f" ({total / run.bound:.0%})" if run.bound else ""
     lines = [
         f"Meetings booked: {total:,} of at most {run.bound:,}{share} ({run.method}, {detail.get('seconds', 0)} s)",
-        f"Least-served person: {detail.get('least', 0)} meeting(s); people with none: {detail.get('at_zero', 0):,}",
     ]
+    if detail.get("waiting", 1):
+        lines.append(
+            f"Least-served person: {detail.get('least', 0)} meeting(s); people with none: {detail.get('at_zero', 0):,}"
+        )
+    else:
+        lines.append("Nobody was waiting for a slot.")
     for why, n in sorted(detail.get("zero_reasons", {}).items(), key=lambda item: -item[1]):
         lines.append(f"  {n:,} with none because: {why}")
     if detail.get("changes"):
-        lines.append(f"Since the last run: {detail['changes']}")
+        lines.append(f"Changes: {detail['changes']}")
     return "\n".join(lines)
 
 

@@ -69,6 +69,7 @@ class RunResult:
     seconds: float
     unplaced: list[tuple[int, str]]  # (request id, why)
     changes: str
+    waiting: int = 0  # requests the run considered
 
 
 def read_floor(session: OrmSession, *, event: Event, now: datetime, reoptimise: bool) -> Floor:
@@ -180,6 +181,7 @@ def run(
     record.detail = {"new": len(new), "moved": len(moved), "least": result.least, "at_zero": result.at_zero,
                      "zero_reasons": result.zero_reasons, "seconds": round(solution.seconds, 2),
                      "stages": solution.stages, "unplaced": len(result.unplaced), "changes": result.changes,
+                     "waiting": result.waiting,
                      "trigger": trigger}  # fmt: skip
     log.info("scheduling run %s: %s new, %s moved, %s of at most %s (%s)", trigger, len(new), len(moved), result.total,
              result.bound, solution.method)  # fmt: skip
@@ -275,6 +277,7 @@ def _summarise(session, event, floor: Floor, solution: optimiser.Solution, recor
         run_id=record.id, placed=len(new), moved=len(moved), total=total, bound=fixed_meetings + solution.bound,
         least=min((count[p] for p in involved), default=0), at_zero=len(zero), zero_reasons=dict(reasons),
         method=solution.method, seconds=solution.seconds, unplaced=unplaced, changes=changes,
+        waiting=len(instance.requests),
     )  # fmt: skip
 
 
