@@ -259,8 +259,13 @@ def cmd_schedule(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.time_limit <= 0:
         return _fail("--time-limit must be a positive number of seconds")
+    from bot.errors import UserError
+
     assistant = _assistant(settings)
-    report = assistant.floor.schedule_all(time_limit=args.time_limit, reoptimise=args.reoptimise)
+    try:
+        report = assistant.floor.schedule_all(time_limit=args.time_limit, reoptimise=args.reoptimise)
+    except UserError as error:  # no event loaded, or bookings kept racing the run
+        return _fail(str(error))
     print(render(schedule_all_reply(report), with_share=False)[0])
     return 0
 
