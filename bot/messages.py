@@ -233,9 +233,12 @@ def schedule_ready(session: OrmSession, delivery: Delivery, person: Participant,
     ).all()  # fmt: skip
     if not meetings:
         return Skip("no meetings left in the schedule")
-    return Outgoing(
-        meeting_replies.schedule_ready([meeting_view(session, m, me_id=person.id, event=event) for m in meetings])
-    )
+    views = [meeting_view(session, m, me_id=person.id, event=event) for m in meetings]
+    files = tuple(
+        calendar_file(m, view, event_name=event.name, stamp=delivery.created_at)
+        for m, view in zip(meetings, views, strict=True)
+    )  # one calendar file per meeting, as "meeting booked" sends
+    return Outgoing(meeting_replies.schedule_ready(views), files)
 
 
 # What each kind of outbox row says. A kind with no renderer is recorded as skipped, never sent blank.

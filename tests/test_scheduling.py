@@ -122,6 +122,7 @@ def test_a_late_requester_the_greedy_rule_leaves_at_zero_gets_a_meeting(
     for name, count in (("Ann", 1), ("Bo", 1), ("Cai", 1), ("Dag", 1)):
         [schedule] = notifier.to(name)
         assert schedule.reply.text == f"Your partnering schedule: {count} meeting(s)."
+        assert [a.filename for a in schedule.attachments] == [f"meeting-{r2 if name in ('Ann', 'Dag') else r3}.ics"]
     summary = render(bot.organiser_summary(external_id="organiser"))[0]
     assert "Last scheduling run" in summary and "Meetings booked: 2 of at most 2" in summary
     board = Dashboard(db=db, clock=clock).numbers().schedule_run

@@ -152,7 +152,7 @@ def schedule_ready(meetings: list[MeetingView]) -> Reply:
     reply = Reply(text=text).add(Heading("Your partnering schedule"), Paragraph(text))
     for meeting in meetings[:40]:
         reply.add(MeetingCard(meeting))
-    reply.add(Note("See /meetings for buttons to reschedule or cancel, and calendar files."))
+    reply.add(Note("A calendar file for each meeting is attached; /meetings has the buttons to reschedule or cancel."))
     return reply
 
 
