@@ -127,6 +127,7 @@ class Worker:
         pacer: Pacer | None = None,
         progress_every: float = 2.0,
         privacy: Privacy | None = None,
+        agenda_sync=None,
     ) -> None:
         self.deliverer = deliverer
         self.partnering = partnering
@@ -141,6 +142,7 @@ class Worker:
         self.privacy = privacy
         self._purged_on: str | None = None
         self.floor = FloorPlan(db=deliverer.db, clock=deliverer.clock)  # scheduling runs at partnering.schedule_at
+        self.agenda_sync = agenda_sync  # bot.agenda_sync.AgendaSync: a live programme, followed in its own job
 
     def lookahead(self) -> timedelta:
         """How early to start on reminders: the time it takes to send those due within the next quarter hour
@@ -247,6 +249,9 @@ class Worker:
         scheduler = BlockingScheduler(timezone="UTC")
         scheduler.add_job(self.tick, "interval", seconds=interval_seconds, id="tick", max_instances=1, coalesce=True,
                           next_run_time=datetime.now(UTC))  # fmt: skip
+        if self.agenda_sync is not None:  # its own job: a slow source never holds up reminders
+            scheduler.add_job(self.agenda_sync.run_due, "interval", seconds=30, id="agenda_sync", max_instances=1,
+                              coalesce=True, next_run_time=datetime.now(UTC))  # fmt: skip
 
         def shutdown(signum, _frame) -> None:
             log.info("worker stopping (signal %s)", signum)
