@@ -272,6 +272,24 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schedule(settings: Settings, args: argparse.Namespace) -> int:
+    """A scheduling run from the command line: the optimiser places every accepted, unplaced request."""
+    from bot.partnering.replies import schedule_all_reply
+    from handlers.console.render import render
+
+    if args.time_limit <= 0:
+        return _fail("--time-limit must be a positive number of seconds")
+    from bot.errors import UserError
+
+    assistant = _assistant(settings)
+    try:
+        report = assistant.floor.schedule_all(time_limit=args.time_limit, reoptimise=args.reoptimise)
+    except UserError as error:  # no event loaded, or bookings kept racing the run
+        return _fail(str(error))
+    print(render(schedule_all_reply(report), with_share=False)[0])
+    return 0
+
+
 def _assistant(settings: Settings) -> Assistant:
     db, _ = open_database(settings)
     assistant = Assistant(db=db, clock=SystemClock(), organisers=settings.organiser_ids, limits=limits_from(settings))
@@ -386,6 +404,7 @@ COMMANDS = {
     "purge": cmd_purge,
     "privacy": cmd_privacy,
     "teams-package": cmd_teams_package,
+    "schedule": cmd_schedule,
     "import-agenda": cmd_import_agenda,
     "import-people": cmd_import_people,
 }
@@ -405,6 +424,10 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("file")
     load.add_argument("--start-on", type=_iso_day, metavar="DATE",
                       help="move the event by whole days so that day 1 is DATE (YYYY-MM-DD), e.g. for a rehearsal")  # fmt: skip
+    schedule = sub.add_parser("schedule", help="place every accepted, unplaced meeting with the schedule optimiser")
+    schedule.add_argument("--time-limit", type=float, default=60.0, help="seconds for the solver (default 60)")
+    schedule.add_argument("--reoptimise", action="store_true",
+                          help="let confirmed meetings move too (both people are told once)")  # fmt: skip
     add_import_parser(sub)
     purge = sub.add_parser("purge", help="delete the personal data of events past EVENT_RETENTION_DAYS")
     purge.add_argument("--dry-run", action="store_true", help="only show what would be deleted")

@@ -210,6 +210,38 @@ def data_export(session: OrmSession, delivery: Delivery, person: Participant, no
     return Outgoing(privacy_replies.download_message(), (attachment,))
 
 
+def meeting_held(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
+    """Placement "scheduled": the requester hears the request was accepted and when the schedule comes."""
+    from bot.partnering.held import when_words
+    from bot.partnering.rules import Rules
+
+    request, event = _request(session, delivery)
+    if request is None or request.status != "accepted":
+        return Skip("the request is no longer accepted")
+    held = when_words(Rules.of(event), now)
+    return Outgoing(meeting_replies.held_for_scheduling(request_view(request, event), held, viewer=person.id))
+
+
+def schedule_ready(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
+    """After a scheduling run: the person's whole schedule (as it is when sent) in one message."""
+    event = current_event(session)
+    meetings = session.scalars(
+        select(Meeting).join(MeetingSeat, MeetingSeat.meeting_id == Meeting.id)
+        .join(MeetingSlot, MeetingSlot.id == Meeting.slot_id)
+        .where(MeetingSeat.participant_id == person.id, MeetingSeat.active.is_(True), Meeting.status == "booked",
+               Meeting.event_id == event.id)
+        .order_by(MeetingSlot.starts_at)
+    ).all()  # fmt: skip
+    if not meetings:
+        return Skip("no meetings left in the schedule")
+    views = [meeting_view(session, m, me_id=person.id, event=event) for m in meetings]
+    files = tuple(
+        calendar_file(m, view, event_name=event.name, stamp=delivery.created_at)
+        for m, view in zip(meetings, views, strict=True)
+    )  # one calendar file per meeting, as "meeting booked" sends
+    return Outgoing(meeting_replies.schedule_ready(views), files)
+
+
 def agenda_sync_notice(session: OrmSession, delivery: Delivery, _person: Participant, now: datetime) -> Outgoing | Skip:
     """The live agenda source is broken, or works again (bot.agenda_sync): the text was written when it happened."""
     return Outgoing(Reply(text=str(delivery.payload.get("text", ""))[:2000]))
@@ -224,6 +256,8 @@ RENDERERS: dict[str, Renderer] = {
     "request_withdrawn": request_withdrawn,
     "no_slot": no_slot,
     "meeting_confirmed": meeting_confirmed,
+    "meeting_held": meeting_held,
+    "schedule_ready": schedule_ready,
     "meeting_cancelled": meeting_cancelled,
     "session_reminder": session_reminder,
     "meeting_reminder": meeting_reminder,

@@ -28,6 +28,7 @@ from bot.announcements import replies as announcement_replies
 from bot.announcements.broadcasts import Announcements
 from bot.delivery.notifier import Recipient
 from bot.delivery.outbox import Deliverer, RunReport
+from bot.partnering.floor import FloorPlan
 from bot.partnering.requests import Partnering
 from bot.privacy.data import Privacy
 from bot.reminders.bookmarks import Reminders
@@ -141,6 +142,7 @@ class Worker:
         self.privacy = privacy
         self._purged_on: str | None = None
         self.link_retries = None  # bot.people.retries.LinkRetries: registrants looked up again (set by the entry point)
+        self.floor = FloorPlan(db=deliverer.db, clock=deliverer.clock)  # scheduling runs at partnering.schedule_at
         self.agenda_sync = agenda_sync  # bot.agenda_sync.AgendaSync: a live programme, followed in its own job
 
     def lookahead(self) -> timedelta:
@@ -177,6 +179,10 @@ class Worker:
                 self.link_retries.run()
             except Exception:
                 log.exception("looking registrants up again failed; tried again later")
+        try:
+            self.floor.run_due_schedules()
+        except Exception:
+            log.exception("a scheduling run failed; it is tried again on the next tick")
         lookahead = self.lookahead()
         claim = max(1, min(self.batch, int((self.rate or 100) * self.deliverer.lease.total_seconds() / 4)))
         while not self._stop.is_set():

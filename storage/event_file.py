@@ -161,6 +161,55 @@ class PartneringInfo(_Strict):
     slot_minutes: int = Field(default=30, ge=5, le=240)
     blocks: list[BlockInfo] = Field(default_factory=list)
     tables: list[TablesInfo] = Field(default_factory=list)
+    # How accepted requests get a slot: at once (instant) or in scheduling runs (scheduled); see docs/scheduling.md.
+    placement: Literal["instant", "scheduled"] = "instant"
+    schedule_at: list[str] = Field(default_factory=list, max_length=50)
+    # Organisers' per-person rules, honoured by instant placement and by the optimiser alike.
+    max_per_day: int | None = None
+    max_in_a_row: int | None = None
+    venue_change_slots: int = 0
+
+    @field_validator("max_per_day", "max_in_a_row")
+    @classmethod
+    def _at_least_one(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError(f"must be at least 1 ({value} would allow no meeting at all); leave it out for no limit")
+        if value is not None and value > 1000:
+            raise ValueError("must be at most 1000")
+        return value
+
+    @field_validator("venue_change_slots")
+    @classmethod
+    def _free_slots(cls, value: int) -> int:
+        if not 0 <= value <= 20:
+            raise ValueError("must be a number of free slots from 0 to 20")
+        return value
+
+    @field_validator("schedule_at")
+    @classmethod
+    def _local_times(cls, value: list[str]) -> list[str]:
+        for text in value:
+            try:
+                datetime.strptime(str(text).strip(), "%Y-%m-%d %H:%M")
+            except ValueError:
+                raise ValueError(f'{str(text)[:40]!r} is not a local date and time like "2026-12-02 18:00"') from None
+        return [str(text).strip() for text in value]
+
+    @model_validator(mode="after")
+    def _scheduled_times(self) -> PartneringInfo:
+        if self.schedule_at and self.placement != "scheduled":
+            raise ValueError("schedule_at needs `placement: scheduled` (instant placement has no scheduling runs)")
+        return self
+
+    def rules(self) -> dict:
+        """What the database keeps of this section for placement (events.partnering_rules)."""
+        return {
+            "placement": self.placement,
+            "schedule_at": list(self.schedule_at),
+            "max_per_day": self.max_per_day,
+            "max_in_a_row": self.max_in_a_row,
+            "venue_change_slots": self.venue_change_slots,
+        }
 
 
 class EventFile(_Strict):

@@ -122,6 +122,7 @@ def load_event(session: OrmSession, event_file: EventFile, *, now: datetime, imp
     event.loaded_at = now
     if not imported or created:
         event.slot_minutes = event_file.partnering.slot_minutes
+        event.partnering_rules = event_file.partnering.rules()  # an import keeps the organisers' rules
     session.flush()
     report = LoadReport(event_key=info.key, event_id=event.id, created=created)
 

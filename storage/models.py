@@ -65,6 +65,8 @@ class Event(Base):
     dates: Mapped[list[str]] = mapped_column(JSON)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     slot_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # The event file's placement mode and per-person rules (storage.event_file.PartneringInfo.rules).
+    partnering_rules: Mapped[dict] = mapped_column(JSON, default=dict)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     organisers: Mapped[list[Organiser]] = relationship(
@@ -331,6 +333,25 @@ class Meeting(Base):
     request: Mapped[MeetingRequest] = relationship()
     slot: Mapped[MeetingSlot] = relationship()
     table: Mapped[MeetingTable] = relationship()
+
+
+class ScheduleRun(Base):
+    """One scheduling run (``/meetings schedule all``, ``python -m bot schedule`` or a ``schedule_at`` time): what it
+    placed against the upper bound, and how fair it was, for /report and the dashboard. ``trigger_key`` makes a
+    ``schedule_at`` time run once even with two workers."""
+
+    __tablename__ = "schedule_runs"
+    __table_args__ = (UniqueConstraint("event_id", "trigger_key", name="uq_schedule_runs_event_trigger"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    trigger_key: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    method: Mapped[str] = mapped_column(String(40), default="")
+    placed: Mapped[int] = mapped_column(Integer, default=0)
+    bound: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class MeetingSeat(Base):

@@ -176,7 +176,7 @@ def test_partnering_blocks_and_tables_survive_an_import_into_the_same_event(db: 
         "event: {key: 38c3, name: 38C3, timezone: Europe/Berlin, dates: [2024-12-27, 2024-12-28]}\n"
         "venues: [{key: cch, name: CCH, rooms: [Hall H]}]\n"
         "partnering:\n  blocks: [{key: b1, title: Meet, day: 2, start: '14:00', end: '15:00', venue: cch}]\n"
-        "  tables: [{venue: cch, count: 3}]\n",
+        "  tables: [{venue: cch, count: 3}]\n  max_per_day: 2\n",
         encoding="utf-8",
     )
     load_event_file(db, own, clock=clock)
@@ -185,6 +185,8 @@ def test_partnering_blocks_and_tables_survive_an_import_into_the_same_event(db: 
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(MeetingBlock)) == 1
         assert session.scalar(select(func.count()).select_from(MeetingTable)) == 3
+        # and so do the organisers' partnering rules (docs/scheduling.md): the import knows nothing of them
+        assert session.scalars(select(Event.partnering_rules)).one()["max_per_day"] == 2
 
 
 def test_command_line_import_dry_run_then_real_then_nothing_changed(tmp_path: Path) -> None:

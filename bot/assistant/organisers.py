@@ -124,7 +124,11 @@ class OrganisersDesk:
     def organiser_summary(self, *, external_id: str) -> Reply:
         def run() -> Reply:
             self.check_organiser(external_id)
-            return announcement_replies.summary_reply(reports.summary(self.db)).add(self.dashboard_note())
+            reply = announcement_replies.summary_reply(reports.summary(self.db))
+            last = self.floor.last_run()
+            if last is not None:  # the latest scheduling run: placed vs bound, fairness, what changed
+                reply.add(Paragraph("Last scheduling run\n" + meeting_replies.run_summary(last)))
+            return reply.add(self.dashboard_note())
 
         return friendly(run)
 
@@ -150,8 +154,10 @@ class OrganisersDesk:
             return say(self.not_organiser(external_id))
         return self._changing(action)
 
-    def schedule_all(self, *, external_id: str) -> Reply:
-        return self._organiser_only(external_id, lambda: meeting_replies.schedule_all_reply(self.floor.schedule_all()))
+    def schedule_all(self, *, external_id: str, reoptimise: bool = False) -> Reply:
+        return self._organiser_only(
+            external_id, lambda: meeting_replies.schedule_all_reply(self.floor.schedule_all(reoptimise=reoptimise))
+        )
 
     def export_meetings(self, *, external_id: str) -> tuple[Reply, str | None]:
         if not self.is_organiser(external_id):

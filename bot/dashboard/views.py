@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from bot import timefmt
 from bot.clock import Clock
+from bot.partnering.replies import run_summary
 from bot.text import fold
 from storage.db import Database
 from storage.models import (
@@ -31,6 +32,7 @@ from storage.models import (
     MeetingTable,
     Participant,
     Registration,
+    ScheduleRun,
     Venue,
 )
 
@@ -88,6 +90,7 @@ class Numbers:
     sending: list[Sending]
     per_hour: list[tuple[str, int, int]]  # (hour label in the event's zone, sent, failed)
     registrants: dict[str, int] = field(default_factory=dict)  # the registration list: linked, unlinked, opted_out
+    schedule_run: str = ""  # the last scheduling run: placed vs bound, least-served, people at zero and why
 
     @property
     def without_meeting(self) -> int:
@@ -280,7 +283,13 @@ class Dashboard:
             registrants = dict(
                 session.execute(select(Registration.status, func.count()).group_by(Registration.status)).all()
             )
+            last_run = session.scalars(
+                select(ScheduleRun).where(ScheduleRun.event_id == event.id, ScheduleRun.finished_at.is_not(None))
+                .order_by(ScheduleRun.id.desc()).limit(1)
+            ).first()  # fmt: skip
+            schedule_run = run_summary(last_run) if last_run is not None else ""
         return Numbers(
+            schedule_run=schedule_run,
             event_key=event.key,
             event_name=event.name,
             timezone=zone,

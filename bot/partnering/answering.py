@@ -13,6 +13,7 @@ from bot.delivery.outbox import enqueue
 from bot.errors import NotAllowed, UserError
 from bot.partnering import placement as scheduling
 from bot.partnering.base import REASON_LIMIT, PartneringBase, clean_multiline
+from bot.partnering.held import hold_for_run
 from bot.partnering.placement import announce_placement
 from bot.partnering.views import AcceptResult, RequestView, current_event, meeting_view, request_view
 from storage.models import MeetingRequest, Participant
@@ -43,6 +44,9 @@ class Answering(PartneringBase):
             request = self._answerable(session, request_id, actor_id, verb="accept", done="accepted")
             request.status = "accepted"
             request.responded_at = now
+            held = hold_for_run(session, request=request, event=event, now=now)  # placement: scheduled
+            if held is not None:
+                return AcceptResult(request_view(request, event), None, held_until=held)
             day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
             meeting = scheduling.place(session, request=request, event=event, now=now, day=day)
             announce_placement(session, request, meeting, now)

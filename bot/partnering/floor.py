@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+import logging
+import uuid
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
-from bot.delivery.outbox import enqueue_many
-from bot.partnering import placement
-from bot.partnering.calendar import meeting_uid
-from bot.partnering.placement import announce_placement, confirmations
+from bot.errors import UserError
+from bot.partnering import scheduling
+from bot.partnering.held import due_runs
+from bot.partnering.rules import Rules
 from bot.partnering.views import ScheduleAllReport, current_event, request_view
-from bot.reminders.bookmarks import queue_meeting_reminders
 from storage.db import Database
-from storage.models import Event, Meeting, MeetingRequest, MeetingSeat, MeetingSlot, MeetingTable, Participant, Venue
+from storage.models import Event, Meeting, MeetingRequest, MeetingSlot, MeetingTable, Participant, ScheduleRun, Venue
+
+log = logging.getLogger(__name__)
 
 
 class FloorPlan:
@@ -30,65 +32,57 @@ class FloorPlan:
         self.db = db
         self.clock = clock
 
-    def schedule_all(self) -> ScheduleAllReport:
-        """Place every accepted but unplaced request, oldest request first; say why the rest could not be."""
-        now = self.clock.now()
-        with self.db.transaction(write=True) as session:
-            event = current_event(session)
-            booked = select(Meeting.request_id).where(Meeting.status == "booked")
-            requests = session.scalars(
-                select(MeetingRequest)
-                .where(
-                    MeetingRequest.event_id == event.id,
-                    MeetingRequest.status == "accepted",
-                    MeetingRequest.id.not_in(booked),
-                )
-                .order_by(MeetingRequest.created_at, MeetingRequest.id)
-            ).all()
-            plan = placement.plan_all(session, event=event, requests=list(requests), now=now)
-            by_id = {r.id: r for r in requests}
+    def schedule_all(
+        self, *, time_limit: float = 60.0, reoptimise: bool = False, trigger: str | None = None
+    ) -> ScheduleAllReport:
+        """A scheduling run (:mod:`bot.partnering.scheduling`): every accepted but unplaced request placed by the
+        optimiser in one transaction; says why the rest could not be. ``trigger`` names a ``schedule_at`` time so
+        that it runs once; a run that meets a booking made meanwhile is rolled back whole and run again."""
+        for attempt in range(3):
+            now = self.clock.now()
             try:
-                with session.begin_nested():
-                    self._book_plan(session, event, plan, by_id, now)
-                placed = len(plan.placed)
+                with self.db.transaction(write=True) as session:
+                    event = current_event(session)
+                    result = scheduling.run(session, event=event, now=now, time_limit=time_limit, reoptimise=reoptimise,
+                                            trigger=trigger or f"manual:{uuid.uuid4().hex}")  # fmt: skip
+                    if result is None:
+                        return ScheduleAllReport(0, [])
+                    by_id = {r.id: r for r in session.scalars(
+                        select(MeetingRequest).where(MeetingRequest.id.in_([rid for rid, _ in result.unplaced] or [-1])))}  # fmt: skip
+                    unplaced = [(request_view(by_id[rid], event), why) for rid, why in result.unplaced]
+                    return ScheduleAllReport(result.placed, unplaced, run=result)
             except IntegrityError:
-                # Someone booked meanwhile: place one by one, each checked by the database.
-                placed = 0
-                for request_id, _, _ in plan.placed:
-                    request = by_id[request_id]
-                    day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
-                    meeting = placement.place(session, request=request, event=event, now=now, day=day)
-                    if meeting is None:
-                        plan.unplaced.append((request_id, "no slot left in which both are free"))
-                    else:
-                        placed += 1
-                        announce_placement(session, by_id[request_id], meeting, now)
-            return ScheduleAllReport(placed, [(request_view(by_id[rid], event), why) for rid, why in plan.unplaced])
+                log.warning("a booking was made during scheduling run %s; running it again", attempt + 1)
+        raise UserError("Meetings kept being booked while scheduling; try again in a minute.")
 
-    def _book_plan(self, session: OrmSession, event: Event, plan: placement.PlanResult, by_id: dict, now: datetime) -> None:
-        sequences = dict(
-            session.execute(
-                select(Meeting.request_id, func.max(Meeting.sequence))
-                .where(Meeting.request_id.in_([rid for rid, _, _ in plan.placed]))
-                .group_by(Meeting.request_id)
-            ).all()
-        )
-        meetings = []
-        for request_id, slot_id, table_id in plan.placed:
-            meeting = Meeting(
-                event_id=event.id, request_id=request_id, slot_id=slot_id, table_id=table_id, status="booked",
-                ics_uid=meeting_uid(request_id, event.key), sequence=sequences.get(request_id, -1) + 1, created_at=now,
-            )  # fmt: skip
-            meetings.append(meeting)
-        session.add_all(meetings)
-        session.flush()
-        for meeting in meetings:
-            request = by_id[meeting.request_id]
-            for person in (request.requester_id, request.invitee_id):
-                session.add(MeetingSeat(meeting_id=meeting.id, participant_id=person, slot_id=meeting.slot_id, active=True))
-        session.flush()
-        enqueue_many(session, [row for m in meetings for row in confirmations(by_id[m.request_id], m.id, now)])
-        queue_meeting_reminders(session, now=now, meeting_ids=[m.id for m in meetings])
+    def run_due_schedules(self) -> int:
+        """The worker's share: each ``partnering.schedule_at`` time that has come runs once (``trigger`` "at:<time>")."""
+        with self.db.transaction() as session:
+            event = session.scalars(select(Event).order_by(Event.loaded_at.desc(), Event.id.desc()).limit(1)).first()
+            if event is None:
+                return 0
+            rules = Rules.of(event)
+            if not rules.schedule_at:
+                return 0
+            done = set(session.scalars(select(ScheduleRun.trigger_key).where(ScheduleRun.event_id == event.id)))
+        ran = 0
+        for text in due_runs(rules, self.clock.now()):
+            if f"at:{text}" not in done:
+                self.schedule_all(trigger=f"at:{text}")
+                ran += 1
+        return ran
+
+    def last_run(self) -> ScheduleRun | None:
+        """The latest finished scheduling run of the current event, for /report and the dashboard."""
+        with self.db.transaction() as session:
+            event = current_event(session)
+            run = session.scalars(
+                select(ScheduleRun).where(ScheduleRun.event_id == event.id, ScheduleRun.finished_at.is_not(None))
+                .order_by(ScheduleRun.id.desc()).limit(1)
+            ).first()  # fmt: skip
+            if run is not None:
+                session.expunge(run)
+            return run
 
     def export_csv(self) -> str:
         """Every meeting as CSV: time, table, both people, their organisations, status."""

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
 from bot.delivery.outbox import enqueue, enqueue_many, message
+from bot.partnering import rules
 from bot.partnering.calendar import meeting_uid
 from bot.reminders.bookmarks import queue_meeting_reminders
 from storage.models import (
@@ -190,6 +191,7 @@ def place(
     candidates = [
         c for c in candidates if c.block_id not in unavailable and not any(c.overlaps(start, end) for start, end in busy)
     ]
+    candidates = rules.permitted(session, event=event, people=people, candidates=candidates)  # the event's limits
     if not candidates:
         return None
     tables = tables_by_venue(session, event)

@@ -135,7 +135,30 @@ def no_slot(request: RequestView, *, viewer: int | None = None) -> Reply:
     return reply
 
 
+def held_for_scheduling(request: RequestView, held_until: str, *, viewer: int | None = None) -> Reply:
+    """Placement "scheduled": accepted requests wait for a scheduling run; told to both people."""
+    if viewer == request.requester.id:
+        lead = f"{request.invitee.name} accepted your request ({request.topic})."
+    else:
+        lead = f"Accepted ({request.topic})."
+    text = (f"{lead} This event schedules meetings together: the time and table come {held_until}, "
+            "and you'll get your whole schedule in one message.")  # fmt: skip
+    return Reply(text=text).add(Paragraph(text))
+
+
+def schedule_ready(meetings: list[MeetingView]) -> Reply:
+    """After a scheduling run: one person's whole schedule in one message."""
+    text = f"Your partnering schedule: {len(meetings)} meeting(s)."
+    reply = Reply(text=text).add(Heading("Your partnering schedule"), Paragraph(text))
+    for meeting in meetings[:40]:
+        reply.add(MeetingCard(meeting))
+    reply.add(Note("A calendar file for each meeting is attached; /meetings has the buttons to reschedule or cancel."))
+    return reply
+
+
 def accept_reply(result: AcceptResult, *, viewer: int | None = None, proposed: bool = False) -> Reply:
+    if result.held_until is not None:
+        return held_for_scheduling(result.request, result.held_until, viewer=viewer)
     if result.meeting is not None:
         meeting = result.meeting
         lead = "Booked for the new time." if proposed else "Accepted."
@@ -208,11 +231,36 @@ def overview_reply(overview: Overview, *, timezone: str) -> Reply:
 def schedule_all_reply(report: ScheduleAllReport) -> Reply:
     text = f"Scheduled {report.placed} meeting(s); {len(report.unplaced)} could not be placed."
     reply = Reply(text=text).add(Heading("Schedule all"), Paragraph(text))
+    if report.run is not None:
+        reply.add(Paragraph(run_summary(report.run)))
     for request, why in report.unplaced[:40]:
         reply.add(Note(f"#{request.id} {request.requester.name} → {request.invitee.name}: {why}"))
     if len(report.unplaced) > 40:
         reply.add(Note(f"…and {len(report.unplaced) - 40} more; export the meetings for the full list."))
     return reply
+
+
+def run_summary(run) -> str:
+    """What a scheduling run achieved, for organisers (the run result, or a stored ScheduleRun's detail)."""
+    detail = run.detail if hasattr(run, "detail") else {
+        "least": run.least, "at_zero": run.at_zero, "zero_reasons": run.zero_reasons, "changes": run.changes,
+        "moved": run.moved, "seconds": round(run.seconds, 1), "waiting": run.waiting}  # fmt: skip
+    total = run.placed if hasattr(run, "detail") else run.total
+    share = f" ({total / run.bound:.0%})" if run.bound else ""
+    lines = [
+        f"Meetings booked: {total:,} of at most {run.bound:,}{share} ({run.method}, {detail.get('seconds', 0)} s)",
+    ]
+    if detail.get("waiting", 1):
+        lines.append(
+            f"Least-served person: {detail.get('least', 0)} meeting(s); people with none: {detail.get('at_zero', 0):,}"
+        )
+    else:
+        lines.append("Nobody was waiting for a slot.")
+    for why, n in sorted(detail.get("zero_reasons", {}).items(), key=lambda item: -item[1]):
+        lines.append(f"  {n:,} with none because: {why}")
+    if detail.get("changes"):
+        lines.append(f"Changes: {detail['changes']}")
+    return "\n".join(lines)
 
 
 def meeting_reminder(meeting: MeetingView, now: datetime) -> Reply:

@@ -76,12 +76,14 @@ class Overview:
 class AcceptResult:
     request: RequestView
     meeting: MeetingView | None
+    held_until: str | None = None  # placement: scheduled; when the next scheduling run is, in words
 
 
 @dataclass(frozen=True)
 class ScheduleAllReport:
     placed: int
     unplaced: list[tuple[RequestView, str]]
+    run: object | None = None  # bot.partnering.scheduling.RunResult: bound, least-served, people at zero
 
 
 def current_event(session: OrmSession) -> Event:

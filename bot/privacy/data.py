@@ -63,6 +63,8 @@ MESSAGE_KINDS = {
     "request_withdrawn": "a meeting request was withdrawn",
     "no_slot": "no common free slot for an accepted meeting",
     "meeting_confirmed": "a meeting was booked (with a calendar file)",
+    "meeting_held": "an accepted request waits for the scheduling run",
+    "schedule_ready": "your partnering schedule after a scheduling run",
     "meeting_cancelled": "a meeting was cancelled (with a calendar file)",
     "session_reminder": "a reminder of a session you bookmarked",
     "meeting_reminder": "a reminder of a meeting",

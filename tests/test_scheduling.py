@@ -1,0 +1,361 @@
+"""Scheduling runs with the optimiser, on small events whose best schedule is known by hand: a late requester
+gets a meeting, the organisers' limits hold (instant placement too), confirmed meetings stay unless
+reoptimised, a failing solver falls back to greedy, and the event file refuses impossible limits."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.__main__ import main
+from bot.assistant import Assistant
+from bot.clock import FixedClock
+from bot.dashboard.views import Dashboard
+from bot.event_setup import load_event_file
+from bot.partnering import optimiser, scheduling
+from bot.partnering.floor import FloorPlan
+from bot.replies import RequestCard
+from handlers.console.render import render
+from storage.db import Database
+from storage.event_file import EventFileError, parse_event_text
+from storage.models import Event, Meeting, MeetingSlot, MeetingTable, ScheduleRun, Venue
+from tests.conftest import OSLO, oslo
+from tests.partnering_helpers import RecordingNotifier, people
+
+EVENT = """\
+event:
+  key: scheduling-test-2026
+  name: Scheduling test
+  timezone: Europe/Oslo
+  dates: [2026-12-03, 2026-12-04]
+venues:
+  - key: hall
+    name: Hall
+  - key: annex
+    name: Annex
+partnering:
+  slot_minutes: 30
+{rules}  blocks:
+{blocks}  tables:
+    - venue: hall
+      count: {hall}
+    - venue: annex
+      count: {annex}
+"""
+
+
+def event_file(tmp_path: Path, blocks: list[tuple[str, int, str, str, str]], *, hall: int = 1, annex: int = 1,
+               rules: str = "") -> Path:  # fmt: skip
+    """An event on 3-4 Dec 2026 with the given blocks (key, day, start, end, venue) and rule lines."""
+    text = "".join(
+        f'    - {{key: {key}, title: Partnering, day: {day}, start: "{start}", end: "{end}", venue: {venue}}}\n'
+        for key, day, start, end, venue in blocks
+    )
+    path = tmp_path / "event.yml"
+    lines = "".join(f"  {line}\n" for line in rules.splitlines() if line.strip())
+    path.write_text(EVENT.format(rules=lines, blocks=text, hall=hall, annex=annex), encoding="utf-8")
+    return path
+
+
+def make_bot(db: Database, clock: FixedClock, notifier: RecordingNotifier) -> Assistant:
+    bot = Assistant(db=db, clock=clock, send_now=True, organisers=frozenset({"organiser"}))
+    bot.add_notifier("console", notifier)
+    return bot
+
+
+def ask(bot: Assistant, requester: int, invitee: int) -> int:
+    reply = bot.request_meeting(actor=requester, invitee=invitee, topic="Licensing")
+    [card] = [part for part in reply.parts if isinstance(part, RequestCard)]
+    return card.request.id
+
+
+def bookings(db: Database) -> dict[int, tuple[str, str, str]]:
+    """Booked meetings: request id -> (local start "Thu 11:00", table, venue)."""
+    with db.transaction() as session:
+        rows = session.execute(
+            select(Meeting.request_id, MeetingSlot.starts_at, MeetingTable.name, Venue.name)
+            .join(MeetingSlot, MeetingSlot.id == Meeting.slot_id)
+            .join(MeetingTable, MeetingTable.id == Meeting.table_id)
+            .join(Venue, Venue.id == MeetingTable.venue_id)
+            .where(Meeting.status == "booked")
+        ).all()
+    return {rid: (f"{start.astimezone(OSLO):%a %H:%M}", table, venue) for rid, start, table, venue in rows}
+
+
+def test_a_late_requester_the_greedy_rule_leaves_at_zero_gets_a_meeting(
+    db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    """1 table, 2 slots. Ann asks Bo and Dag early, Cai asks Bo late. Oldest-first gives Ann both slots and Cai
+    nothing; the one schedule that serves everyone is Ann-Dag and Cai-Bo."""
+    load_event_file(db, event_file(tmp_path, [("b1", 1, "11:00", "12:00", "hall")], rules="placement: scheduled"),
+                    clock=clock)  # fmt: skip
+    notifier = RecordingNotifier()
+    bot = make_bot(db, clock, notifier)
+    ann, bo, cai, dag = people(bot, "Ann", "Bo", "Cai", "Dag")
+    r1, r2 = ask(bot, ann, bo), ask(bot, ann, dag)
+    clock.advance(minutes=20)
+    r3 = ask(bot, cai, bo)
+    notifier.clear()
+    first = bot.accept(actor=bo, request_id=r1)
+    assert first.text == ("Accepted (Licensing). This event schedules meetings together: the time and table come when "
+                          "the organisers run the schedule, and you'll get your whole schedule in one message.")  # fmt: skip
+    bot.accept(actor=dag, request_id=r2)
+    bot.accept(actor=bo, request_id=r3)
+    assert bookings(db) == {}
+    assert notifier.texts("Ann")[0].startswith("Bo accepted your request (Licensing). This event schedules meetings")
+    with db.transaction() as session:  # what today's rule would have done
+        event = session.scalars(select(Event)).one()
+        floor = scheduling.read_floor(session, event=event, now=clock.now(), reoptimise=False)
+    assert set(optimiser.greedy(floor.instance)) == {r1, r2}
+    notifier.clear()
+
+    reply = bot.schedule_all(external_id="organiser")
+
+    assert reply.text == "Scheduled 2 meeting(s); 1 could not be placed."
+    drawn = render(reply)[0]
+    assert "Meetings booked: 2 of at most 2 (100%)" in drawn
+    assert "Least-served person: 1 meeting(s); people with none: 0" in drawn
+    assert bookings(db) == {r2: ("Thu 11:00", "Table 1", "Hall"), r3: ("Thu 11:30", "Table 1", "Hall")}
+    for name, count in (("Ann", 1), ("Bo", 1), ("Cai", 1), ("Dag", 1)):
+        [schedule] = notifier.to(name)
+        assert schedule.reply.text == f"Your partnering schedule: {count} meeting(s)."
+        assert [a.filename for a in schedule.attachments] == [f"meeting-{r2 if name in ('Ann', 'Dag') else r3}.ics"]
+    summary = render(bot.organiser_summary(external_id="organiser"))[0]
+    assert "Last scheduling run" in summary and "Meetings booked: 2 of at most 2" in summary
+    board = Dashboard(db=db, clock=clock).numbers().schedule_run
+    assert "Meetings booked: 2 of at most 2 (100%)" in board and "people with none: 0" in board
+
+
+def _four_partners(bot: Assistant) -> tuple[int, list[int]]:
+    ann, *others = people(bot, "Ann", "Bo", "Cai", "Dag", "Eli")
+    return ann, [ask(bot, ann, other) for other in others]
+
+
+def _accept_all(bot: Assistant, requests: list[int]) -> None:
+    with bot.db.transaction(write=True) as session:  # accepted while the floor was closed: waiting for a run
+        from storage.models import MeetingRequest
+
+        for rid in requests:
+            session.get(MeetingRequest, rid).status = "accepted"
+
+
+def test_max_in_a_row_gives_a_break_after_the_run_in_runs_and_instantly(
+    db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    """4 slots, 2 tables, at most 2 in a row: Ann can have 3 of her 4 meetings (11:00, 11:30, break, 12:30)."""
+    load_event_file(db, event_file(tmp_path, [("b1", 1, "11:00", "13:00", "hall")], hall=2, rules="max_in_a_row: 2"),
+                    clock=clock)  # fmt: skip
+    bot = make_bot(db, clock, RecordingNotifier())
+    ann, requests = _four_partners(bot)
+    _accept_all(bot, requests)
+    report = bot.floor.schedule_all()
+    assert report.placed == 3
+    assert sorted(when for when, _, _ in bookings(db).values()) == ["Thu 11:00", "Thu 11:30", "Thu 12:30"]
+    [(_, why)] = report.unplaced
+    assert why == "the event's limits (meetings a day, in a row, venue changes) leave no slot"
+    assert (report.run.bound, report.run.at_zero) == (3, 1)  # one of the four partners cannot meet Ann
+
+
+def test_instant_placement_keeps_the_in_a_row_limit(db: Database, clock: FixedClock, tmp_path: Path) -> None:
+    load_event_file(db, event_file(tmp_path, [("b1", 1, "11:00", "13:00", "hall")], hall=2, rules="max_in_a_row: 2"),
+                    clock=clock)  # fmt: skip
+    notifier = RecordingNotifier()
+    bot = make_bot(db, clock, notifier)
+    ann, (r1, r2, r3, r4) = _four_partners(bot)
+    bo, cai, dag, eli = people(bot, "Bo", "Cai", "Dag", "Eli")
+    for invitee, rid in zip((bo, cai, dag, eli), (r1, r2, r3, r4), strict=True):
+        bot.accept(actor=invitee, request_id=rid)
+    assert bookings(db) == {r1: ("Thu 11:00", "Table 1", "Hall"), r2: ("Thu 11:30", "Table 1", "Hall"),
+                            r3: ("Thu 12:30", "Table 1", "Hall")}  # fmt: skip
+    assert notifier.texts("Eli")[-1].startswith("Accepted, but there is no slot")
+
+
+def test_max_per_day_spreads_meetings_over_the_days(db: Database, clock: FixedClock, tmp_path: Path) -> None:
+    blocks = [("d1", 1, "11:00", "12:00", "hall"), ("d2", 2, "11:00", "12:00", "hall")]
+    load_event_file(db, event_file(tmp_path, blocks, hall=2, rules="max_per_day: 1"), clock=clock)
+    bot = make_bot(db, clock, RecordingNotifier())
+    ann, requests = _four_partners(bot)
+    _accept_all(bot, requests)
+    report = bot.floor.schedule_all()
+    assert report.placed == 2
+    assert sorted(when[:3] for when, _, _ in bookings(db).values()) == ["Fri", "Thu"]
+
+
+def test_venue_changes_get_free_slots_between(db: Database, clock: FixedClock, tmp_path: Path) -> None:
+    """Hall 11:00-12:00, Annex 12:00-13:00, one table each. Without the rule Ann meets all 4; with one free slot
+    to change venue, a meeting at 11:30 in the Hall and at 12:00 in the Annex cannot both be hers: 3."""
+    blocks = [("hall-block", 1, "11:00", "12:00", "hall"), ("annex-block", 1, "12:00", "13:00", "annex")]
+    load_event_file(db, event_file(tmp_path, blocks, rules="venue_change_slots: 1"), clock=clock)
+    bot = make_bot(db, clock, RecordingNotifier())
+    ann, requests = _four_partners(bot)
+    _accept_all(bot, requests)
+    report = bot.floor.schedule_all()
+    assert report.placed == 3
+    placed = sorted(bookings(db).values())
+    times = {(when, venue) for when, _, venue in placed}
+    assert not ({("Thu 11:30", "Hall"), ("Thu 12:00", "Annex")} <= times)
+
+
+def test_confirmed_meetings_stay_unless_reoptimised_then_both_hear_once(
+    db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    """Two 1-slot blocks, one table. Ann-Bo took 11:00 at once; Cai (away 11:30) and Dag then find nothing.
+    A run keeps Ann-Bo; a reoptimising run moves it to 11:30 so Cai-Dag can have 11:00."""
+    blocks = [("early", 1, "11:00", "11:30", "hall"), ("late", 1, "11:30", "12:00", "hall")]
+    load_event_file(db, event_file(tmp_path, blocks), clock=clock)
+    notifier = RecordingNotifier()
+    bot = make_bot(db, clock, notifier)
+    ann, bo, cai, dag = people(bot, "Ann", "Bo", "Cai", "Dag")
+    r1 = ask(bot, ann, bo)
+    bot.accept(actor=bo, request_id=r1)
+    late = next(b for b in bot.partnering.blocks() if b.key == "late")
+    bot.set_unavailable(actor=cai, block_id=late.id, unavailable=True)
+    r2 = ask(bot, cai, dag)
+    assert bot.accept(actor=dag, request_id=r2).text.startswith("Accepted, but there is no slot")
+    notifier.clear()
+
+    assert bot.schedule_all(external_id="organiser").text == "Scheduled 0 meeting(s); 1 could not be placed."
+    assert bookings(db) == {r1: ("Thu 11:00", "Table 1", "Hall")}
+    assert notifier.sent == []
+
+    reply = bot.schedule_all(external_id="organiser", reoptimise=True)
+    assert reply.text == "Scheduled 1 meeting(s); 0 could not be placed."
+    assert "Changes: 1 new meeting(s), 1 moved; +1 booked since the last run (1 then)" in render(reply)[0]
+    assert bookings(db) == {r2: ("Thu 11:00", "Table 1", "Hall"), r1: ("Thu 11:30", "Table 1", "Hall")}
+    assert sorted(m.name for m in notifier.sent) == ["Ann", "Bo", "Cai", "Dag"]
+    [moved] = notifier.texts("Ann")
+    assert moved.startswith("Meeting booked with Bo") and "11:30" in moved
+    with db.transaction() as session:
+        sequences = sorted(session.scalars(select(Meeting.sequence).where(Meeting.request_id == r1)))
+    assert sequences == [0, 1]
+
+
+def test_a_failing_solver_falls_back_to_greedy_with_a_warning(
+    db: Database, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    load_event_file(db, event_file(tmp_path, [("b1", 1, "11:00", "12:00", "hall")]), clock=clock)
+    bot = make_bot(db, clock, RecordingNotifier())
+    ann, requests = _four_partners(bot)
+    _accept_all(bot, requests)
+
+    def crash(*_args, **_kwargs):
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr(optimiser, "_solve_full", crash)
+    with caplog.at_level(logging.WARNING, logger="bot.partnering.optimiser"):
+        report = bot.floor.schedule_all()
+    assert "the schedule optimiser failed (out of memory); using the greedy schedule instead" in caplog.text
+    assert report.placed == 2 and report.run.method.startswith("greedy (solver failed")
+    assert sorted(bookings(db)) == requests[:2]
+
+
+def test_a_run_that_fails_while_booking_leaves_nothing_half_placed(
+    db: Database, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_event_file(db, event_file(tmp_path, [("b1", 1, "11:00", "12:00", "hall")]), clock=clock)
+    bot = make_bot(db, clock, RecordingNotifier())
+    _, requests = _four_partners(bot)
+    _accept_all(bot, requests)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("outbox down")
+
+    monkeypatch.setattr(scheduling, "_tell", broken)
+    with pytest.raises(RuntimeError):
+        bot.floor.schedule_all()
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Meeting)) == 0
+        assert session.scalar(select(func.count()).select_from(ScheduleRun)) == 0
+
+
+def test_schedule_at_runs_once_from_the_worker(db: Database, clock: FixedClock, tmp_path: Path) -> None:
+    rules = 'placement: scheduled\nschedule_at: ["2026-12-03 10:45"]'
+    load_event_file(db, event_file(tmp_path, [("b1", 1, "11:00", "12:00", "hall")], rules=rules), clock=clock)
+    notifier = RecordingNotifier()
+    bot = make_bot(db, clock, notifier)
+    ann, bo = people(bot, "Ann", "Bo")
+    rid = ask(bot, ann, bo)
+    reply = bot.accept(actor=bo, request_id=rid)
+    assert "the time and table come at the scheduling run on Thu 3 Dec at 10:45" in reply.text
+    floor = FloorPlan(db=db, clock=clock)
+    assert floor.run_due_schedules() == 0
+    clock.set(oslo(3, 10, 45))
+    assert floor.run_due_schedules() == 1
+    assert floor.run_due_schedules() == 0
+    assert bookings(db) == {rid: ("Thu 11:00", "Table 1", "Hall")}
+
+
+def test_python_m_bot_schedule_runs_the_optimiser(
+    db: Database, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    load_event_file(db, event_file(tmp_path, [("b1", 1, "11:00", "12:00", "hall")]), clock=clock)
+    bot = make_bot(db, clock, RecordingNotifier())
+    _, requests = _four_partners(bot)
+    _accept_all(bot, requests)
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    import bot.__main__ as entry
+
+    monkeypatch.setattr(entry, "SystemClock", lambda: clock)
+    assert main(["schedule", "--time-limit", "0"]) == 2
+    assert main(["schedule", "--time-limit", "5"]) == 0
+    out = capsys.readouterr()
+    assert "Scheduled 2 meeting(s); 2 could not be placed." in out.out
+    assert "--time-limit must be a positive number of seconds" in out.err
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ("max_in_a_row: 0", "partnering.max_in_a_row: must be at least 1 (0 would allow no meeting at all)"),
+        ("max_per_day: -2", "partnering.max_per_day: must be at least 1 (-2 would allow no meeting at all)"),
+        ("venue_change_slots: 99", "partnering.venue_change_slots: must be a number of free slots from 0 to 20"),
+        ('schedule_at: ["2026-12-02 18:00"]', "partnering: schedule_at needs `placement: scheduled`"),
+        ("placement: scheduled\nschedule_at: [tomorrow]", "partnering.schedule_at: 'tomorrow' is not a local date"),
+        ("placement: later", "partnering.placement: Input should be 'instant' or 'scheduled'"),
+    ],
+)
+def test_impossible_rules_are_refused_when_the_file_loads_naming_the_field(tmp_path: Path, rules: str, message: str) -> None:
+    text = event_file(tmp_path, [("b1", 1, "11:00", "12:00", "hall")], rules=rules).read_text(encoding="utf-8")
+    with pytest.raises(EventFileError) as error:
+        parse_event_text(text)
+    assert message in str(error.value)
+
+
+def test_the_rules_reach_the_database(db: Database, clock: FixedClock, tmp_path: Path) -> None:
+    path = event_file(tmp_path, [("b1", 1, "11:00", "12:00", "hall")], rules="max_per_day: 4\nmax_in_a_row: 3")
+    load_event_file(db, path, clock=clock)
+    with db.transaction() as session:
+        event = session.scalars(select(Event)).one()
+        assert event.partnering_rules == {"placement": "instant", "schedule_at": [], "max_per_day": 4,
+                                          "max_in_a_row": 3, "venue_change_slots": 0}  # fmt: skip
+
+
+def test_the_decomposed_model_for_large_events_finds_the_same_fair_schedule(
+    db: Database, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The late-requester instance again, forced through stage A (which requests), B (their slots) and the fill."""
+    load_event_file(db, event_file(tmp_path, [("b1", 1, "11:00", "12:00", "hall")]), clock=clock)
+    bot = make_bot(db, clock, RecordingNotifier())
+    ann, bo, cai, dag = people(bot, "Ann", "Bo", "Cai", "Dag")
+    r1, r2 = ask(bot, ann, bo), ask(bot, ann, dag)
+    clock.advance(minutes=20)
+    r3 = ask(bot, cai, bo)
+    _accept_all(bot, [r1, r2, r3])
+    monkeypatch.setattr(optimiser, "FULL_MODEL_LIMIT", 0)
+    report = bot.floor.schedule_all(time_limit=10)
+    assert sorted(bookings(db)) == [r2, r3]
+    assert (report.run.bound, report.run.least, report.run.at_zero) == (2, 1, 0)
+
+
+def test_repair_moves_a_meeting_that_blocks_the_only_slot_of_another() -> None:
+    """Ann-Bo sits in slot 0 though it could be in slot 1; Ann-Cai can only meet in slot 0: move, then place."""
+    slots = [optimiser.Slot(index=i, id=i + 1, day=0, venue_id=1, starts_min=30 * i, ends_min=30 * i + 30, capacity=2)
+             for i in range(2)]  # fmt: skip
+    slots[0].after = 1
+    ann_bo = optimiser.Request(id=1, a=1, b=2, allowed=[0, 1])
+    ann_cai = optimiser.Request(id=2, a=1, b=3, allowed=[0], rank=1)
+    instance = optimiser.Instance(slots=slots, requests=[ann_bo, ann_cai])
+    assert optimiser.repair(instance, {1: 0}, [ann_cai], deadline=float("inf")) == {1: 1, 2: 0}
