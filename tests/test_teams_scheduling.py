@@ -9,9 +9,7 @@ from bot.assistant import Assistant
 from storage.models import Event, Meeting
 from tests.partnering_helpers import give_profile
 from tests.teams_harness import TeamsHttpApp, button, card_text
-from tests.test_teams_partnering import (  # noqa: F401
-    _fake_connector,
-    fake_teams,
+from tests.test_teams_partnering import (
     participant,
     request_through_dialog,
     teams_texts,
@@ -19,7 +17,7 @@ from tests.test_teams_partnering import (  # noqa: F401
 )
 
 
-def test_teams_scheduled_event_holds_accepts_until_schedule_all(event_db, clock, fake_teams):  # noqa: F811
+def test_teams_scheduled_event_holds_accepts_until_schedule_all(event_db, clock, fake_teams):
     with event_db.transaction(write=True) as session:
         event = session.scalars(select(Event)).one()
         event.partnering_rules = {**(event.partnering_rules or {}), "placement": "scheduled"}
