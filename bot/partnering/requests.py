@@ -51,8 +51,6 @@ TOPIC_LIMIT = 200
 MESSAGE_LIMIT = 1500
 REASON_LIMIT = 500
 ACCEPT_PRESS = "accept"  # the intake kind of an Accept press (see accept_presses_left)
-# A recorded press its web process has not carried out after this long is the worker's (the process died).
-TAKE_OVER_AFTER = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -275,41 +273,30 @@ class Partnering:
         now = self.clock.now()
         with self.db.transaction(write=True) as session:
             event = current_event(session)
-            if intake_id is not None and not intake.close(session, intake_id, now=now, detail="accepted"):
-                raise UserError("That press was already handled; see /meetings.")
-            request = self._answerable(session, request_id, actor_id, verb="accept", done="accepted")
-            request.status = "accepted"
-            request.responded_at = now
-            day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
-            meeting = scheduling.place(session, request=request, event=event, now=now, day=day)
-            announce_placement(session, request, meeting, now)
-            view = meeting_view(session, meeting, me_id=actor_id, event=event) if meeting else None
-            return AcceptResult(request_view(request, event, placed=meeting is not None), view)
+            return self.accept_in(session, event=event, request_id=request_id, actor_id=actor_id, intake_id=intake_id,
+                                  now=now)  # fmt: skip
+
+    def accept_in(
+        self, session: OrmSession, *, event: Event, request_id: int, actor_id: int, intake_id: int | None, now: datetime
+    ) -> AcceptResult:
+        """:meth:`accept` inside the caller's transaction (a burst places many in one, :mod:`bot.partnering.instant`)."""
+        if intake_id is not None and not intake.close(session, intake_id, now=now, detail="accepted"):
+            raise UserError("That press was already handled; see /meetings.")
+        request = self._answerable(session, request_id, actor_id, verb="accept", done="accepted")
+        request.status = "accepted"
+        request.responded_at = now
+        day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
+        meeting = scheduling.place(session, request=request, event=event, now=now, day=day)
+        announce_placement(session, request, meeting, now)
+        view = meeting_view(session, meeting, me_id=actor_id, event=event) if meeting else None
+        return AcceptResult(request_view(request, event, placed=meeting is not None), view)
 
     def accept_presses_left(self) -> int:
-        """The worker's share of the intake: carry out Accept presses whose web process died after answering.
-        Both people hear the outcome from the outbox as usual; a refused press is closed with the reason."""
-        now = self.clock.now()
-        done = 0
-        for press in intake.leftovers(self.db, kind=ACCEPT_PRESS, now=now, older_than=TAKE_OVER_AFTER):
-            with self.db.transaction() as session:
-                actor = session.scalar(
-                    select(Participant.id).where(Participant.platform == press.platform,
-                                                 Participant.external_id == press.external_id)
-                )  # fmt: skip
-            try:
-                if actor is None:
-                    raise UserError("unknown person")
-                self.accept(request_id=press.ref_id, actor_id=actor, intake_id=press.id)
-                done += 1
-            except UserError as error:
-                with self.db.transaction(write=True) as session:
-                    intake.close(session, press.id, now=now, detail=f"refused: {error}")
-            except Exception:
-                log.exception("carrying out accept press %s failed; will try again", press.id)
-        if done:
-            log.info("carried out %s accept press(es) a web process had left", done)
-        return done
+        """The worker's share of the intake: carry out Accept presses whose web process died after answering
+        (its lease ran out), in one transaction (:func:`bot.partnering.instant.take_over`)."""
+        from bot.partnering.instant import take_over  # instant builds on this module
+
+        return take_over(self)
 
     def decline(self, *, request_id: int, actor_id: int, reason: str = "") -> RequestView:
         now = self.clock.now()
