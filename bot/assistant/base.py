@@ -88,6 +88,8 @@ class AssistantBase:
         if self.deliverer is None:
             self.deliverer = Deliverer(db=self.db, clock=self.clock, notifiers={}, renderers=RENDERERS, holder=self.holder)
         self.deliverer.notifiers[platform] = notifier
+        if not self.send_now:  # DMs sent in the background step aside while a burst is placed
+            self.deliverer.yield_to = self.placer.wait_idle
 
     def event(self) -> EventView:
         return self.catalog.current()

@@ -169,6 +169,7 @@ class Deliverer:
         self._kick_ids: list[int] = []
         self._kick_thread: threading.Thread | None = None
         self._claims = threading.local()
+        self.yield_to: Callable[[], None] | None = None  # called before each send of what this process produced
 
     def claim(
         self,
@@ -253,7 +254,11 @@ class Deliverer:
         """Send the rows this process just produced (and only those), now, in this thread."""
         total = RunReport()
         for start in range(0, len(ids), 100):
-            total.merge(self.run_once(limit=100, exclude_kinds=exclude_kinds, ids=ids[start : start + 100]))
+            total.merge(
+                self.run_once(
+                    limit=100, exclude_kinds=exclude_kinds, ids=ids[start : start + 100], before_send=self.yield_to
+                )
+            )
         return total
 
     def kick(self, ids: list[int], *, exclude_kinds: tuple[str, ...] = ()) -> None:

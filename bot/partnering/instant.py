@@ -20,27 +20,48 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session as OrmSession
 
 from bot.delivery import intake
 from bot.delivery.intake import IntakeLog
-from bot.delivery.outbox import producing
+from bot.delivery.outbox import enqueue_many, producing
 from bot.errors import UserError
+from bot.partnering import placement
 from bot.partnering import replies as meeting_replies
+from bot.partnering.calendar import meeting_uid
+from bot.partnering.placement import announce_placement, confirmations
 from bot.partnering.requests import ACCEPT_PRESS, Partnering
-from bot.partnering.views import current_event
+from bot.partnering.views import AcceptResult, current_event, meeting_view, request_view
+from bot.reminders.bookmarks import queue_meeting_reminders
 from bot.replies import Paragraph, Reply
-from storage.models import Participant
+from storage.models import (
+    Event,
+    Intake,
+    Meeting,
+    MeetingRequest,
+    MeetingSeat,
+    MeetingSlot,
+    MeetingTable,
+    Participant,
+    Unavailability,
+    Venue,
+)
 
 log = logging.getLogger(__name__)
-LULL = 0.02  # seconds without a new press before a batch is taken (presses of one burst arrive within ms)
-MOST_WAIT = 0.25  # never hold the first press of a batch longer than this for more to arrive
+LULL = 0.04  # seconds without a new press before a batch is taken (presses of one burst arrive within ms)
+MOST_WAIT = 0.3  # never hold the first press of a batch longer than this for more to arrive
+IDLE_WAIT = 2.0  # at most this long other background work (sending DMs) steps aside for placements
+GRACE = 0.3  # and for this long after a batch, while the doors send its replies
 MAX_BATCH = 500
 MAX_TRIES = 3  # a batch the database refused (a deadlock between processes) is tried press by press, this often
 SORRY = "Sorry, something went wrong on my side; your press is kept and will be carried out shortly."
 UNKNOWN = "I can't find you in this workspace."
+HANDLED = "That press was already handled; see /meetings."
 
 
 def _say(text: str) -> Reply:
@@ -64,30 +85,162 @@ def carry_out(partnering: Partnering, presses: list[Press]) -> tuple[dict[int, R
     database refused the batch: a deadlock or a lost connection), and the IDs of the outbox rows queued."""
     now = partnering.clock.now()
     replies: dict[int, Reply] = {}
-    again: list[Press] = []
     with producing() as produced:
         try:
             with partnering.db.transaction(write=True) as session:
                 event = current_event(session)
+                # Close the batch's records in one statement: one that is closed already was carried out by someone
+                # else (the worker took over a slow press), and must not be again.
+                mine = set(
+                    session.scalars(
+                        update(Intake)
+                        .where(Intake.id.in_([p.intake_id for p in presses]), Intake.status == "pending")
+                        .values(status="done", done_at=now, detail="accepted")
+                        .returning(Intake.id)
+                        .execution_options(synchronize_session=False)
+                    ).all()
+                )
+                refused: dict[int, str] = {}
+                accepted: list[tuple[Press, MeetingRequest]] = []
+                loaded = partnering.requests_for_update(session, [p.request_id for p in presses])
                 for press in presses:
-                    if press.actor is None:
-                        intake.close(session, press.intake_id, now=now, detail="refused: unknown person")
+                    if press.intake_id not in mine:
+                        replies[press.intake_id] = _say(HANDLED)
+                    elif press.actor is None:
+                        refused[press.intake_id] = "refused: unknown person"
                         replies[press.intake_id] = _say(press.unknown)
-                        continue
-                    try:
-                        with session.begin_nested():
-                            result = partnering.accept_in(session, event=event, request_id=press.request_id,
-                                                          actor_id=press.actor, intake_id=press.intake_id, now=now)  # fmt: skip
-                        replies[press.intake_id] = meeting_replies.accept_reply(result, viewer=press.actor)
-                    except UserError as error:
-                        intake.close(session, press.intake_id, now=now, detail=f"refused: {error}"[:1000])
-                        replies[press.intake_id] = _say(str(error))
+                    else:
+                        try:  # checks before it changes anything: no savepoint needed
+                            request = partnering.take_accept(session, request_id=press.request_id, actor_id=press.actor,
+                                                             intake_id=None, now=now, loaded=loaded)  # fmt: skip
+                            accepted.append((press, request))
+                        except UserError as error:
+                            refused[press.intake_id] = f"refused: {error}"[:1000]
+                            replies[press.intake_id] = _say(str(error))
+                for intake_id, detail in refused.items():
+                    session.execute(
+                        update(Intake).where(Intake.id == intake_id).values(detail=detail)
+                        .execution_options(synchronize_session=False)
+                    )  # fmt: skip
+                meetings = place_burst(session, event=event, requests=[r for _, r in accepted], now=now)
+                announce_burst(session, [r for _, r in accepted], meetings, now)
+                for press, request in accepted:
+                    meeting = meetings.get(request.id)
+                    view = meeting_view(session, meeting, me_id=press.actor, event=event) if meeting else None
+                    result = AcceptResult(request_view(request, event, placed=meeting is not None), view)
+                    replies[press.intake_id] = meeting_replies.accept_reply(result, viewer=press.actor)
         except DBAPIError:
             log.warning("placing a batch of %s presses failed; trying them again one by one", len(presses), exc_info=True)
             return {}, presses, []
         except UserError as error:  # no event loaded
             return {p.intake_id: _say(str(error)) for p in presses}, [], []
-    return replies, again, list(produced)
+    return replies, [], list(produced)
+
+
+def place_burst(
+    session: OrmSession, *, event: Event, requests: list[MeetingRequest], now: datetime
+) -> dict[int, Meeting | None]:
+    """Place many accepted requests together, in the order given, each at the earliest slot where both people
+    and a table are free (the rule :func:`bot.partnering.placement.place` applies to one): the floor is read
+    once for the batch, the choices made in memory, and the meetings written in two statements. The database
+    still has the last word: if another process took a table or a person meanwhile, the batch's insert fails,
+    and each request is booked on its own (:func:`~bot.partnering.placement.place` reads the floor again)."""
+    if not requests:
+        return {}
+    zone = ZoneInfo(event.timezone)
+    candidates = placement.candidate_slots(session, event=event, now=now)
+    tables = placement.tables_by_venue(session, event)
+    used = placement.used_tables(session, [c.slot_id for c in candidates])
+    for table, start, end in placement.tables_in_retired_slots(session, event):
+        for candidate in candidates:
+            if candidate.overlaps(start, end):
+                used[candidate.slot_id].add(table)
+    people = sorted({pid for r in requests for pid in (r.requester_id, r.invitee_id)})
+    busy = placement.busy_times(session, people)
+    blocked: dict[int, set[int]] = {}
+    for person, block_id in session.execute(
+        select(Unavailability.participant_id, Unavailability.block_id).where(Unavailability.participant_id.in_(people))
+    ):
+        blocked.setdefault(person, set()).add(block_id)
+    # What the replies show, read once: held here, as the session's identity map keeps only what is referenced.
+    keep: list = list(session.scalars(select(Participant).where(Participant.id.in_(people))).all())
+    keep += session.scalars(select(MeetingTable).where(MeetingTable.event_id == event.id)).all()
+    keep += session.scalars(select(Venue).where(Venue.event_id == event.id)).all()
+    keep += session.scalars(select(MeetingSlot).where(MeetingSlot.id.in_([c.slot_id for c in candidates]))).all()
+    session.info.setdefault("partnerup_keep", []).extend(keep)
+    days = {c.slot_id: c.starts_at.astimezone(zone).date().isoformat() for c in candidates}
+    plan: list[tuple[MeetingRequest, placement.Candidate, int]] = []
+    for request in requests:
+        a, b = request.requester_id, request.invitee_id
+        off = blocked.get(a, set()) | blocked.get(b, set())
+        spans = busy.get(a, []) + busy.get(b, [])
+        for candidate in candidates:
+            if request.preferred_day and days[candidate.slot_id] != request.preferred_day:
+                continue
+            if candidate.block_id in off or any(candidate.overlaps(start, end) for start, end in spans):
+                continue
+            free = [t for t in tables.get(candidate.venue_id or -1, []) if t not in used[candidate.slot_id]]
+            if free:
+                used[candidate.slot_id].add(free[0])
+                for person in (a, b):
+                    busy.setdefault(person, []).append((candidate.starts_at, candidate.ends_at))
+                plan.append((request, candidate, free[0]))
+                break
+    placed: dict[int, Meeting | None] = {r.id: None for r in requests}
+    try:
+        with session.begin_nested():
+            placed.update(_book_all(session, event=event, plan=plan, now=now))
+        return placed
+    except IntegrityError:  # another process got there first: one by one, each reading the floor again
+        log.info("a burst of %s placements met a concurrent booking; placing them one by one", len(plan))
+    for request in requests:
+        day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
+        placed[request.id] = placement.place(session, request=request, event=event, now=now, day=day)
+    return placed
+
+
+def _book_all(
+    session: OrmSession, *, event: Event, plan: list[tuple[MeetingRequest, placement.Candidate, int]], now: datetime
+) -> dict[int, Meeting]:
+    """Insert the planned meetings and their seats (two INSERTs; IntegrityError when a place was taken)."""
+    if not plan:
+        return {}
+    ids = [request.id for request, _, _ in plan]
+    latest = dict(
+        session.execute(
+            select(Meeting.request_id, func.max(Meeting.sequence))
+            .where(Meeting.request_id.in_(ids))
+            .group_by(Meeting.request_id)
+        ).all()
+    )
+    rows = [
+        dict(event_id=event.id, request_id=request.id, slot_id=candidate.slot_id, table_id=table_id, status="booked",
+             ics_uid=meeting_uid(request.id, event.key), sequence=latest.get(request.id, -1) + 1, created_at=now)
+        for request, candidate, table_id in plan
+    ]  # fmt: skip
+    made = dict(session.execute(insert(Meeting).returning(Meeting.request_id, Meeting.id), rows).all())
+    session.execute(
+        insert(MeetingSeat),
+        [
+            dict(meeting_id=made[request.id], participant_id=person, slot_id=candidate.slot_id, active=True)
+            for request, candidate, _ in plan
+            for person in (request.requester_id, request.invitee_id)
+        ],
+    )
+    meetings = session.scalars(select(Meeting).where(Meeting.id.in_(made.values()))).all()
+    return {meeting.request_id: meeting for meeting in meetings}
+
+
+def announce_burst(
+    session: OrmSession, requests: list[MeetingRequest], meetings: dict[int, Meeting | None], now: datetime
+) -> None:
+    """What the placements mean for both people of each: "Meeting booked" and reminders, or "no slot"."""
+    booked = [(r, meetings[r.id]) for r in requests if meetings.get(r.id) is not None]
+    enqueue_many(session, [row for request, meeting in booked for row in confirmations(request, meeting.id, now)])
+    queue_meeting_reminders(session, now=now, meeting_ids=[meeting.id for _, meeting in booked])
+    for request in requests:
+        if meetings.get(request.id) is None:
+            announce_placement(session, request, None, now)
 
 
 class InstantPlacer:
@@ -101,6 +254,8 @@ class InstantPlacer:
         self._cond = threading.Condition()
         self._queue: list[Press] = []
         self._last = 0.0
+        self._placing = False
+        self._placed = 0.0
         self._thread: threading.Thread | None = None
 
     def press(self, *, platform: str, external_id: str, request_id: int, resolve: Callable[[], int | None]) -> Future:
@@ -120,6 +275,19 @@ class InstantPlacer:
             self._cond.notify()
         return press.future
 
+    def busy(self) -> bool:
+        """Presses wait or are being placed."""
+        with self._cond:
+            return bool(self._queue) or self._placing
+
+    def wait_idle(self) -> None:
+        """Let placements go first (at most ``IDLE_WAIT``): a web process calls this before each message it sends
+        in the background, so that a burst's confirmations are not held up by the DMs of the one before."""
+        deadline = time.monotonic() + IDLE_WAIT
+        with self._cond:
+            while time.monotonic() < deadline and (self._queue or self._placing or time.monotonic() - self._placed < GRACE):
+                self._cond.wait(0.01)
+
     def _take(self) -> list[Press]:
         with self._cond:
             self._cond.wait_for(lambda: bool(self._queue))
@@ -128,6 +296,7 @@ class InstantPlacer:
             while time.monotonic() - first < MOST_WAIT and (self.intake.busy() or time.monotonic() - self._last < LULL):
                 self._cond.wait(0.005)
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            self._placing = True
             return batch
 
     def _run(self) -> None:
@@ -140,6 +309,11 @@ class InstantPlacer:
                 for press in batch:
                     if not press.future.done():
                         press.future.set_result(_say(SORRY))
+            finally:
+                with self._cond:
+                    self._placing = False
+                    self._placed = time.monotonic()
+                    self._cond.notify_all()
 
     def _place(self, batch: list[Press]) -> None:
         for press in batch:
@@ -147,8 +321,11 @@ class InstantPlacer:
                 press.actor = press.resolve()
             except UserError as error:
                 press.actor, press.unknown = None, str(error)
+        t0 = time.monotonic()
         replies, again, produced = carry_out(self.partnering, batch)
+        t1 = time.monotonic()
         self._answer(batch, replies, produced)
+        log.debug("placed %s presses in %.3f s, answered in %.3f s", len(batch), t1 - t0, time.monotonic() - t1)
         for press in again:  # the batch was refused as a whole: one by one, so one bad press does not sink the rest
             for _ in range(MAX_TRIES):
                 replies, failed, produced = carry_out(self.partnering, [press])

@@ -279,17 +279,36 @@ class Partnering:
     def accept_in(
         self, session: OrmSession, *, event: Event, request_id: int, actor_id: int, intake_id: int | None, now: datetime
     ) -> AcceptResult:
-        """:meth:`accept` inside the caller's transaction (a burst places many in one, :mod:`bot.partnering.instant`)."""
-        if intake_id is not None and not intake.close(session, intake_id, now=now, detail="accepted"):
-            raise UserError("That press was already handled; see /meetings.")
-        request = self._answerable(session, request_id, actor_id, verb="accept", done="accepted")
-        request.status = "accepted"
-        request.responded_at = now
+        """:meth:`accept` inside the caller's transaction."""
+        request = self.take_accept(session, request_id=request_id, actor_id=actor_id, intake_id=intake_id, now=now)
         day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
         meeting = scheduling.place(session, request=request, event=event, now=now, day=day)
         announce_placement(session, request, meeting, now)
         view = meeting_view(session, meeting, me_id=actor_id, event=event) if meeting else None
         return AcceptResult(request_view(request, event, placed=meeting is not None), view)
+
+    def take_accept(
+        self,
+        session: OrmSession,
+        *,
+        request_id: int,
+        actor_id: int,
+        intake_id: int | None,
+        now: datetime,
+        loaded: dict[int, MeetingRequest] | None = None,
+    ) -> MeetingRequest:
+        """The invitee's accept, recorded in the caller's transaction, before the meeting is placed (a burst places
+        many together, :mod:`bot.partnering.instant`); the press is closed in the same transaction.
+
+        Raises:
+            NotAllowed, UserError: not the invitee's, no longer open, or the press was already carried out.
+        """
+        if intake_id is not None and not intake.close(session, intake_id, now=now, detail="accepted"):
+            raise UserError("That press was already handled; see /meetings.")
+        request = self._answerable(session, request_id, actor_id, verb="accept", done="accepted", loaded=loaded)
+        request.status = "accepted"
+        request.responded_at = now
+        return request
 
     def accept_presses_left(self) -> int:
         """The worker's share of the intake: carry out Accept presses whose web process died after answering
@@ -409,14 +428,23 @@ class Partnering:
             session.flush()
             return next(b for b in self._blocks(session, event, participant_id) if b.id == block_id)
 
-    def _answerable(self, session: OrmSession, request_id: int, actor_id: int, *, verb: str, done: str) -> MeetingRequest:
+    def _answerable(
+        self, session: OrmSession, request_id: int, actor_id: int, *, verb: str, done: str,
+        loaded: dict[int, MeetingRequest] | None = None,
+    ) -> MeetingRequest:  # fmt: skip
         """The request, locked, if ``actor_id`` is its invitee and it still waits for an answer.
+        ``loaded``: requests already read and locked (:meth:`requests_for_update`).
 
         Raises:
             NotAllowed: someone else pressed the invitee's button (logged).
             UserError: already answered (a double click) or no longer open.
         """
-        request = self._request_for_update(session, request_id)
+        if loaded is not None:
+            request = loaded.get(request_id)
+            if request is None:
+                raise NotFound("That meeting request no longer exists.")
+        else:
+            request = self._request_for_update(session, request_id)
         if request.invitee_id != actor_id:
             log.warning("participant %s tried to %s request %s, which is not theirs", actor_id, verb, request_id)
             raise NotAllowed(f"Only the person who was asked can {verb} this request.")
@@ -425,6 +453,14 @@ class Partnering:
         if request.status != "pending":
             raise UserError(f"This request can't be {done} any more: it was {request.status}.")
         return request
+
+    @staticmethod
+    def requests_for_update(session: OrmSession, request_ids: list[int]) -> dict[int, MeetingRequest]:
+        """Many requests read and locked in one statement (in ID order, so two processes lock alike)."""
+        query = select(MeetingRequest).where(MeetingRequest.id.in_(sorted(set(request_ids)))).order_by(MeetingRequest.id)
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        return {request.id: request for request in session.scalars(query)}
 
     def _request_for_update(self, session: OrmSession, request_id: int) -> MeetingRequest:
         query = select(MeetingRequest).where(MeetingRequest.id == request_id)
