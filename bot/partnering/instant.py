@@ -62,6 +62,7 @@ MAX_TRIES = 3  # a batch the database refused (a deadlock between processes) is 
 SORRY = "Sorry, something went wrong on my side; your press is kept and will be carried out shortly."
 UNKNOWN = "I can't find you in this workspace."
 HANDLED = "That press was already handled; see /meetings."
+KEEP = "partnerup_keep"  # session.info key: rows read for a batch's replies, held until the transaction ends
 
 
 def _say(text: str) -> Reply:
@@ -150,11 +151,16 @@ def place_burst(
     zone = ZoneInfo(event.timezone)
     candidates = placement.candidate_slots(session, event=event, now=now)
     tables = placement.tables_by_venue(session, event)
-    used = placement.used_tables(session, [c.slot_id for c in candidates])
-    for table, start, end in placement.tables_in_retired_slots(session, event):
-        for candidate in candidates:
-            if candidate.overlaps(start, end):
-                used[candidate.slot_id].add(table)
+    full = placement.booked_counts(session, [c.slot_id for c in candidates])  # one count per slot, not every row
+    retired = placement.tables_in_retired_slots(session, event)
+    used: dict[int, set[int]] = {}
+
+    def taken(candidate: placement.Candidate) -> set[int]:
+        """The tables in use in a slot, read the first time the batch looks at it."""
+        if candidate.slot_id not in used:
+            used[candidate.slot_id] = placement.used_tables(session, [candidate.slot_id])[candidate.slot_id]
+            used[candidate.slot_id] |= {table for table, start, end in retired if candidate.overlaps(start, end)}
+        return used[candidate.slot_id]
     people = sorted({pid for r in requests for pid in (r.requester_id, r.invitee_id)})
     busy = placement.busy_times(session, people)
     blocked: dict[int, set[int]] = {}
@@ -163,11 +169,7 @@ def place_burst(
     ):
         blocked.setdefault(person, set()).add(block_id)
     # What the replies show, read once: held here, as the session's identity map keeps only what is referenced.
-    keep: list = list(session.scalars(select(Participant).where(Participant.id.in_(people))).all())
-    keep += session.scalars(select(MeetingTable).where(MeetingTable.event_id == event.id)).all()
-    keep += session.scalars(select(Venue).where(Venue.event_id == event.id)).all()
-    keep += session.scalars(select(MeetingSlot).where(MeetingSlot.id.in_([c.slot_id for c in candidates]))).all()
-    session.info.setdefault("partnerup_keep", []).extend(keep)
+    session.info.setdefault(KEEP, []).extend(session.scalars(select(Participant).where(Participant.id.in_(people))))
     days = {c.slot_id: c.starts_at.astimezone(zone).date().isoformat() for c in candidates}
     plan: list[tuple[MeetingRequest, placement.Candidate, int]] = []
     for request in requests:
@@ -179,7 +181,10 @@ def place_burst(
                 continue
             if candidate.block_id in off or any(candidate.overlaps(start, end) for start, end in spans):
                 continue
-            free = [t for t in tables.get(candidate.venue_id or -1, []) if t not in used[candidate.slot_id]]
+            venue_tables = tables.get(candidate.venue_id or -1, [])
+            if candidate.slot_id not in used and full.get(candidate.slot_id, 0) >= len(venue_tables):
+                continue  # every table taken: skip without reading which
+            free = [t for t in venue_tables if t not in taken(candidate)]
             if free:
                 used[candidate.slot_id].add(free[0])
                 for person in (a, b):
@@ -228,6 +233,12 @@ def _book_all(
         ],
     )
     meetings = session.scalars(select(Meeting).where(Meeting.id.in_(made.values()))).all()
+    # What the replies show, read once: held, as the session's identity map keeps only what is referenced.
+    keep = session.info.setdefault(KEEP, [])
+    keep += session.scalars(select(MeetingSlot).where(MeetingSlot.id.in_({c.slot_id for _, c, _ in plan})))
+    tables = session.scalars(select(MeetingTable).where(MeetingTable.id.in_({t for _, _, t in plan}))).all()
+    keep += tables
+    keep += session.scalars(select(Venue).where(Venue.id.in_({t.venue_id for t in tables})))
     return {meeting.request_id: meeting for meeting in meetings}
 
 
@@ -342,7 +353,7 @@ class InstantPlacer:
         except Exception:
             log.exception("sending confirmations failed; the worker sends them")
         for press in presses:
-            if press.intake_id in replies:
+            if press.intake_id in replies and not press.future.done():
                 press.future.set_result(replies[press.intake_id])
 
 

@@ -35,6 +35,7 @@ from bot.reminders import replies as rr
 from bot.replies import Actions, Button, Reply
 from bot.text import clean_input, fold, tokens
 from handlers.teams import cards, dialogs
+from handlers.teams.accept import accept_pressed
 from handlers.teams.sdk import ActivityContext, HttpRequest, InboundActivityTokenValidator, build_sdk_app
 
 PLATFORM = "teams"
@@ -182,9 +183,12 @@ class TeamsDoor:
         @sdk.on_card_action_execute
         async def on_execute(ctx: ActivityContext):
             data = ctx.activity.value.action.data or {}
-            reply = await asyncio.to_thread(
-                self.press, ctx.activity, str(data.get("action", "")), str(data.get("value", ""))
-            )
+            if str(data.get("action", "")) == mr.ACCEPT:  # placed with its burst, awaited without a thread
+                reply = await accept_pressed(self, ctx.activity, str(data.get("value", "")))
+            else:
+                reply = await asyncio.to_thread(
+                    self.press, ctx.activity, str(data.get("action", "")), str(data.get("value", ""))
+                )
             return AdaptiveCardActionCardResponse(value=as_card(cards.card(reply)))
 
         @sdk.on_dialog_open
