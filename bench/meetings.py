@@ -136,7 +136,9 @@ def main() -> None:
 
         # Placing: one press at a time through the burst path (record, then place in its own transaction), next
         # to Partnering.accept (one transaction, placement.place) on other requests of the same kind.
-        assistant.placer.wait_idle()
+        deadline = time.monotonic() + 300  # let the presses above be placed and their DMs sent: nothing competes
+        while time.monotonic() < deadline and (assistant.placer.busy() or assistant.deliverer.sending()):
+            time.sleep(0.1)
         with db.transaction() as session:
             rest = session.execute(
                 select(MeetingRequest.id, MeetingRequest.invitee_id)

@@ -275,6 +275,11 @@ class Deliverer:
                                                  daemon=True)  # fmt: skip
             self._kick_thread.start()
 
+    def sending(self) -> bool:
+        """This process is sending what it produced (in the background)."""
+        with self._kick_lock:
+            return self._kick_thread is not None and self._kick_thread.is_alive()
+
     def _kicked(self, exclude_kinds: tuple[str, ...]) -> None:
         while True:
             with self._kick_lock:
