@@ -180,7 +180,8 @@ def main() -> None:
     print(f"{'accept a request: the answer (placing follows)':44} {pct(mine, 50):11.2f} ms {pct(mine, 99):6.2f} ms "
           f"{pct(base, 50):11.2f} ms {pct(base, 99):6.2f} ms")  # fmt: skip
     print(f"{'place one accepted request (burst path)':44} {pct(placed_one, 50):11.2f} ms {pct(placed_one, 99):6.2f} ms")
-    print(f"{'  the same, one transaction per accept':44} {pct(placed_before, 50):11.2f} ms {pct(placed_before, 99):6.2f} ms")
+    print(f"{'  the same, one transaction per accept':44} {pct(placed_before, 50):11.2f} ms "
+          f"{pct(placed_before, 99):6.2f} ms")  # fmt: skip
     print(f"{'place a burst of ' + str(BURST) + ' together':44} {burst_ms:11.2f} ms in all, {burst_placed} placed")
     print(f"\nschedule all: {ACCEPTED_UNPLACED:,} accepted requests in {schedule_seconds:.2f} s "
           f"({report.placed:,} placed, {len(report.unplaced):,} not placed, with reasons); {booked:,} meetings booked in all")  # fmt: skip

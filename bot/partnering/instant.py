@@ -161,6 +161,7 @@ def place_burst(
             used[candidate.slot_id] = placement.used_tables(session, [candidate.slot_id])[candidate.slot_id]
             used[candidate.slot_id] |= {table for table, start, end in retired if candidate.overlaps(start, end)}
         return used[candidate.slot_id]
+
     people = sorted({pid for r in requests for pid in (r.requester_id, r.invitee_id)})
     busy = placement.busy_times(session, people)
     blocked: dict[int, set[int]] = {}
