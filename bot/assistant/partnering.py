@@ -20,7 +20,7 @@ from bot.replies import Paragraph, Reply
 from bot.text import clean_input, tokens
 
 log = logging.getLogger(__name__)
-ACCEPT_WAIT = 3.0  # seconds a door waits for a placement before answering "placing it now" (Teams allows 5 s)
+ACCEPT_WAIT = 30.0  # seconds accept() waits for the placement (a bound for a stuck database, not a target)
 STILL_PLACING = "Accepted. I'm placing your meeting now and will message you both when it's booked."
 
 

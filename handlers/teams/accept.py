@@ -10,13 +10,14 @@ import asyncio
 import logging
 
 from bot.assistant import say
-from bot.assistant.partnering import ACCEPT_WAIT, STILL_PLACING
+from bot.assistant.partnering import STILL_PLACING
 from bot.errors import UserError
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
 OUT_OF_DATE = "That button is out of date; type meetings to see the current ones."
 SORRY = "Sorry, I couldn't take that press just now. Please press Accept again in a moment."
+TEAMS_WAIT = 3.0  # seconds the invoke waits for the placement (Teams gives an invoke 5 s)
 
 
 async def accept_pressed(door, activity, value: str) -> Reply:
@@ -37,6 +38,6 @@ async def accept_pressed(door, activity, value: str) -> Reply:
         log.warning("an Accept press could not be recorded in time")
         return say(SORRY)
     try:
-        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(placed)), ACCEPT_WAIT)
+        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(placed)), TEAMS_WAIT)
     except TimeoutError:
         return say(STILL_PLACING)
