@@ -56,7 +56,8 @@ log = logging.getLogger(__name__)
 LULL = 0.04  # seconds without a new press before a batch is taken (presses of one burst arrive within ms)
 MOST_WAIT = 0.3  # never hold the first press of a batch longer than this for more to arrive
 IDLE_WAIT = 2.0  # at most this long other background work (sending DMs) steps aside for placements
-GRACE = 0.3  # and for this long after a batch, while the doors send its replies
+GRACE = 0.3  # and for this long after a batch, while the doors send its replies,
+GRACE_PER_PRESS = 0.01  # or longer after a big one: a hundred replies take about a second to post from one process
 MAX_BATCH = 500
 MAX_TRIES = 3  # a batch the database refused (a deadlock between processes) is tried press by press, this often
 SORRY = "Sorry, something went wrong on my side; your press is kept and will be carried out shortly."
@@ -268,6 +269,7 @@ class InstantPlacer:
         self._last = 0.0
         self._placing = False
         self._placed = 0.0
+        self._grace = GRACE
         self._thread: threading.Thread | None = None
 
     def press(self, *, platform: str, external_id: str, request_id: int, resolve: Callable[[], int | None]) -> Future:
@@ -297,7 +299,9 @@ class InstantPlacer:
         in the background, so that a burst's confirmations are not held up by the DMs of the one before."""
         deadline = time.monotonic() + IDLE_WAIT
         with self._cond:
-            while time.monotonic() < deadline and (self._queue or self._placing or time.monotonic() - self._placed < GRACE):
+            while time.monotonic() < deadline and (
+                self._queue or self._placing or time.monotonic() - self._placed < self._grace
+            ):
                 self._cond.wait(0.01)
 
     def _take(self) -> list[Press]:
@@ -325,6 +329,7 @@ class InstantPlacer:
                 with self._cond:
                     self._placing = False
                     self._placed = time.monotonic()
+                    self._grace = max(GRACE, GRACE_PER_PRESS * len(batch))
                     self._cond.notify_all()
 
     def _place(self, batch: list[Press]) -> None:
