@@ -149,6 +149,10 @@ def place_burst(
     and each request is booked on its own (:func:`~bot.partnering.placement.place` reads the floor again)."""
     if not requests:
         return {}
+    if len(requests) == 1:  # a press on its own: the one-request path reads only what that request needs
+        request = requests[0]
+        day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
+        return {request.id: placement.place(session, request=request, event=event, now=now, day=day)}
     zone = ZoneInfo(event.timezone)
     candidates = placement.candidate_slots(session, event=event, now=now)
     tables = placement.tables_by_venue(session, event)
