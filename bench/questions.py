@@ -32,7 +32,7 @@ from handlers.slack.app import build_app
 from storage.db import Database
 from storage.models import Participant
 from tests.fake_slack import FakeSlack
-from tests.question_set import HELD_OUT, SHARED, load, problems
+from tests.question_set import EVERYDAY, HELD_OUT, SHARED, load, problems
 
 # The shared set's kinds of question, asked about the big event (its speakers, topics, rooms and days).
 BIG_QUESTIONS = [
@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    for label, path in (("shared set", SHARED), ("held-out set", HELD_OUT)):
+    for label, path in (("shared set", SHARED), ("held-out set", HELD_OUT), ("everyday words", EVERYDAY)):
         shares = share_answered(path)
         text = ", ".join(f"{code} {ok}/{n} ({100 * ok / n:.0f}%)" for code, (ok, n) in shares.items())
         print(f"{label} ({path.name}): {text}")

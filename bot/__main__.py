@@ -6,6 +6,7 @@ python -m bot serve           every configured door on $PORT (Slack /slack/event
 python -m bot teams-package   build the Teams app package zip
 python -m bot migrate         bring the database schema up to date
 python -m bot load-event FILE load or update an event from a YAML file (--start-on DATE moves it)
+python -m bot import-agenda SOURCE   import or re-sync the programme (schedule XML/JSON, Indico, .ics, CSV, XLSX)
 python -m bot purge [--dry-run]               delete the personal data of events past EVENT_RETENTION_DAYS
 python -m bot privacy export|delete --user U123   answer a data request for someone (even if they left Slack)
 """
@@ -22,8 +23,19 @@ from sqlalchemy.exc import IntegrityError
 from bot.agenda.catalog import NoEventLoaded
 from bot.assistant import Assistant
 from bot.clock import SystemClock
-from bot.config import ConfigError, Settings, configure_logging, load_settings
+from bot.config import (
+    DASHBOARD,
+    EVERYTHING,
+    TEAMS_SENDING,
+    ConfigError,
+    Settings,
+    check_needs,
+    configure_logging,
+    load_settings,
+)
 from bot.event_setup import demo_notice, ensure_default_event, load_event_file
+from bot.import_command import add_parser as add_import_parser
+from bot.import_command import agenda_sync_from, cmd_import_agenda
 from bot.partnering.requests import Limits
 from bot.worker import SharedPacer, Worker
 from storage.db import Database, SchemaOutOfDate
@@ -248,7 +260,8 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     assistant.retention_days = settings.event_retention_days
     worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
                     announcements=assistant.announcements, rate=settings.worker_rate,
-                    privacy=assistant.privacy, pacer=SharedPacer(db, settings.worker_rate))  # fmt: skip
+                    privacy=assistant.privacy, pacer=SharedPacer(db, settings.worker_rate),
+                    agenda_sync=agenda_sync_from(settings, db=db, clock=clock, organisers=organisers))  # fmt: skip
     worker.run()
     return 0
 
@@ -323,6 +336,16 @@ def cmd_default(settings: Settings, args: argparse.Namespace) -> int:
     return cmd_serve(settings, args) if serving else cmd_console(settings, args)
 
 
+# The secrets each command uses: only these are required (teams-package, migrate and the rest need none).
+NEEDS = {"serve": EVERYTHING, "console": frozenset({DASHBOARD}), "worker": frozenset({TEAMS_SENDING})}
+
+
+def needs_of(command: str | None, settings: Settings) -> frozenset[str]:
+    if command is None:
+        command = "serve" if settings.slack_configured or settings.teams_configured else "console"
+    return NEEDS.get(command, frozenset())
+
+
 COMMANDS = {
     None: cmd_default,
     "console": cmd_console,
@@ -333,6 +356,7 @@ COMMANDS = {
     "purge": cmd_purge,
     "privacy": cmd_privacy,
     "teams-package": cmd_teams_package,
+    "import-agenda": cmd_import_agenda,
 }
 
 
@@ -350,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("file")
     load.add_argument("--start-on", type=_iso_day, metavar="DATE",
                       help="move the event by whole days so that day 1 is DATE (YYYY-MM-DD), e.g. for a rehearsal")  # fmt: skip
+    add_import_parser(sub)
     purge = sub.add_parser("purge", help="delete the personal data of events past EVENT_RETENTION_DAYS")
     purge.add_argument("--dry-run", action="store_true", help="only show what would be deleted")
     privacy = sub.add_parser("privacy", help="export or delete one person's data (a data request)")
@@ -360,7 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     privacy.add_argument("--yes", action="store_true", help="delete: confirm")
     args = parser.parse_args(argv)
     try:
-        settings = load_settings()
+        settings = load_settings(needs=())
+        check_needs(settings, needs_of(args.command, settings))
     except ConfigError as error:
         return _fail(str(error))
     configure_logging(settings)

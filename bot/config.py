@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_SQLITE_PATH = Path("partnerup.db")
 CONSOLE_SQLITE_PATH = Path("partnerup-console.db")  # the console's own: its demo cast never reaches serve's database
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# What a command may need besides the database (see check_needs); python -m bot names them per command.
+DASHBOARD, SLACK_HTTP, TEAMS_SENDING = "dashboard", "slack http", "teams sending"
+EVERYTHING = frozenset({DASHBOARD, SLACK_HTTP, TEAMS_SENDING})
 
 
 class ConfigError(Exception):
@@ -47,6 +51,9 @@ class Settings:
     teams_organiser_ids: frozenset[str] = frozenset()
     teams_openid_metadata_url: str = "https://login.botframework.com/v1/.well-known/openidconfiguration"
     teams_login_url: str = "https://login.microsoftonline.com"
+    agenda_source_url: str | None = None  # the worker follows this programme (bot.agenda_sync)
+    agenda_source_format: str = "auto"
+    agenda_sync_minutes: float = 10.0
 
     @property
     def slack_configured(self) -> bool:
@@ -77,8 +84,12 @@ def _number(env: dict[str, str], name: str, default: str, kind: type, *, low: fl
     return value
 
 
-def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = False) -> Settings:
-    """Build :class:`Settings` from ``env`` (default: ``os.environ`` after loading ``.env``).
+def load_settings(
+    env: dict[str, str] | None = None, *, require_slack: bool = False, needs: Iterable[str] = EVERYTHING
+) -> Settings:
+    """Build :class:`Settings` from ``env`` (default: ``os.environ`` after loading ``.env``). A value that is set
+    but wrong is always refused; a secret that is missing only when ``needs`` says the command uses it (see
+    :func:`check_needs`; ``python -m bot teams-package`` needs none, ``serve`` all).
 
     Raises:
         ConfigError: naming the first variable that is missing or invalid.
@@ -118,8 +129,6 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Fa
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
     if require_slack and not bot_token:
         raise ConfigError("SLACK_BOT_TOKEN is not set (use `python -m bot console` to try the bot without Slack)")
-    if bot_token and not app_token and not signing_secret:
-        raise ConfigError("SLACK_SIGNING_SECRET is not set; HTTP mode needs it to verify requests from Slack")
 
     api_url = _clean(env, "SLACK_API_URL")
     if api_url:
@@ -151,19 +160,17 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Fa
             f"PUBLIC_URL must be the address people open, such as https://partnerup.example.com, not {public_url!r}"
         )
     dashboard_secret = _clean(env, "DASHBOARD_SECRET")
-    if public_url.startswith("https://") and not dashboard_secret:
-        raise ConfigError(
-            "DASHBOARD_SECRET is not set; it signs the dashboard's cookies and is required when PUBLIC_URL is https"
-        )
     if dashboard_secret and len(dashboard_secret) < 16:
         raise ConfigError(
             "DASHBOARD_SECRET must be at least 16 characters long (e.g. from `python -c 'import secrets; print(secrets.token_hex())'`)"
         )
 
     teams = _teams_settings(env)
+    agenda = _agenda_settings(env)
 
-    return Settings(
+    settings = Settings(
         **teams,
+        **agenda,
         public_url=public_url,
         dashboard_secret=dashboard_secret,
         organiser_usergroup=usergroup,
@@ -182,14 +189,51 @@ def load_settings(env: dict[str, str] | None = None, *, require_slack: bool = Fa
         slack_api_url=api_url,
         organiser_ids=organisers,
     )
+    check_needs(settings, needs)
+    return settings
+
+
+def check_needs(settings: Settings, needs: Iterable[str]) -> None:
+    """Refuse, naming the variable, when a command needs a secret that is not set: ``DASHBOARD`` (the dashboard's
+    cookie secret when PUBLIC_URL is https), ``SLACK_HTTP`` (the signing secret Slack's HTTP mode verifies
+    requests with), ``TEAMS_SENDING`` (the Teams app's client secret).
+
+    Raises:
+        ConfigError: the first missing one.
+    """
+    needs = set(needs)
+    if (
+        SLACK_HTTP in needs
+        and settings.slack_bot_token
+        and not settings.slack_app_token
+        and not settings.slack_signing_secret
+    ):
+        raise ConfigError("SLACK_SIGNING_SECRET is not set; HTTP mode needs it to verify requests from Slack")
+    if TEAMS_SENDING in needs and settings.teams_app_id and not settings.teams_app_password:
+        raise ConfigError("TEAMS_APP_PASSWORD is not set; the Teams app needs its client secret to send messages")
+    if DASHBOARD in needs and settings.public_url.startswith("https://") and not settings.dashboard_secret:
+        raise ConfigError(
+            "DASHBOARD_SECRET is not set; it signs the dashboard's cookies and is required when PUBLIC_URL is https"
+        )
+
+
+def _agenda_settings(env: dict[str, str]) -> dict:
+    """AGENDA_SOURCE_URL (and AGENDA_SOURCE_FORMAT, AGENDA_SYNC_MINUTES): the live programme the worker follows."""
+    url = _clean(env, "AGENDA_SOURCE_URL")
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise ConfigError(f"AGENDA_SOURCE_URL must be an http(s) URL of the programme export, not {url[:80]!r}")
+    fmt = (_clean(env, "AGENDA_SOURCE_FORMAT") or "auto").lower()
+    formats = ("auto", "schedule-xml", "schedule-json", "indico", "ics", "csv", "xlsx")
+    if fmt not in formats:
+        raise ConfigError(f"AGENDA_SOURCE_FORMAT must be one of {', '.join(formats)}, not {fmt[:40]!r}")
+    minutes = _number(env, "AGENDA_SYNC_MINUTES", "10", float, low=1, high=1440)
+    return {"agenda_source_url": url, "agenda_source_format": fmt, "agenda_sync_minutes": float(minutes)}
 
 
 def _teams_settings(env: dict[str, str]) -> dict:
     """The TEAMS_* settings; only these names are read, never the SDK's generic CLIENT_ID and friends."""
     app_id = _clean(env, "TEAMS_APP_ID")
     password = _clean(env, "TEAMS_APP_PASSWORD")
-    if app_id and not password:
-        raise ConfigError("TEAMS_APP_PASSWORD is not set; the Teams app needs its client secret to send messages")
     organisers = frozenset(
         part.strip().lower() for part in (env.get("TEAMS_ORGANISER_IDS") or "").split(",") if part.strip()
     )

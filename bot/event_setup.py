@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session as OrmSession
 
 from bot.agenda import changes as agenda_changes
 from bot.clock import Clock
@@ -28,14 +30,43 @@ def load_event_file(db: Database, path: str | Path, *, clock: Clock, start_on: d
     return load_parsed_event(db, parse_event_file(path), clock=clock, start_on=start_on)
 
 
-def load_parsed_event(db: Database, event_file: EventFile, *, clock: Clock, start_on: date | None = None) -> LoadReport:
-    """Apply a parsed event file, moved by whole days when ``start_on`` is given; reminders follow moved sessions."""
+class _DryRun(Exception):  # noqa: N818 - control flow: roll the transaction back, keep the report
+    def __init__(self, report: LoadReport) -> None:
+        self.report = report
+
+
+def load_parsed_event(
+    db: Database,
+    event_file: EventFile,
+    *,
+    clock: Clock,
+    start_on: date | None = None,
+    imported: bool = False,
+    before: Callable[[OrmSession], None] | None = None,
+    dry_run: bool = False,
+) -> LoadReport:
+    """Apply a parsed event file, moved by whole days when ``start_on`` is given; reminders follow moved sessions.
+
+    ``imported``: read from an outside programme (PartnerUp's own organisers and partnering stay). ``before`` runs
+    first in the same transaction (an import replacing the demo event). ``dry_run`` does everything, reports it,
+    and rolls it all back: the diff an import would apply, with nothing changed.
+    """
     moved_from = None
     if start_on is not None and start_on != event_file.event.dates[0]:
         moved_from, event_file = event_file.event.dates[0], event_file.starting_on(start_on)
     now = clock.now()
+    try:
+        return _apply(db, event_file, now=now, moved_from=moved_from, imported=imported, before=before, dry_run=dry_run)
+    except _DryRun as rolled_back:
+        return rolled_back.report
+
+
+def _apply(db: Database, event_file: EventFile, *, now: datetime, moved_from: date | None, imported: bool,
+           before: Callable[[OrmSession], None] | None, dry_run: bool) -> LoadReport:  # fmt: skip
     with db.transaction(write=True) as session:
-        report = load_event(session, event_file, now=now)
+        if before is not None:
+            before(session)
+        report = load_event(session, event_file, now=now, imported=imported)
         if moved_from is not None:
             report.moved_from, report.first_day = moved_from, event_file.event.dates[0]
         ids = dict(
@@ -52,6 +83,8 @@ def load_parsed_event(db: Database, event_file: EventFile, *, clock: Clock, star
             restored=[ids[k] for k in report.restored],
         )
         report.told_of_changes = agenda_changes.notify(session, report, now=now)
+        if dry_run:
+            raise _DryRun(report)
         return report
 
 

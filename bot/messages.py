@@ -22,6 +22,7 @@ from bot.privacy import replies as privacy_replies
 from bot.privacy.data import export as export_data
 from bot.privacy.data import export_json
 from bot.reminders import replies as reminder_replies
+from bot.replies import Reply
 from storage.models import (
     AgendaSession,
     Announcement,
@@ -209,6 +210,11 @@ def data_export(session: OrmSession, delivery: Delivery, person: Participant, no
     return Outgoing(privacy_replies.download_message(), (attachment,))
 
 
+def agenda_sync_notice(session: OrmSession, delivery: Delivery, _person: Participant, now: datetime) -> Outgoing | Skip:
+    """The live agenda source is broken, or works again (bot.agenda_sync): the text was written when it happened."""
+    return Outgoing(Reply(text=str(delivery.payload.get("text", ""))[:2000]))
+
+
 # What each kind of outbox row says. A kind with no renderer is recorded as skipped, never sent blank.
 RENDERERS: dict[str, Renderer] = {
     "request_received": request_received,
@@ -226,4 +232,5 @@ RENDERERS: dict[str, Renderer] = {
     "announcement": announcement,
     "announcement_progress": announcement_progress,
     "data_export": data_export,
+    "agenda_sync_notice": agenda_sync_notice,
 }

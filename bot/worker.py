@@ -126,6 +126,7 @@ class Worker:
         pacer: Pacer | None = None,
         progress_every: float = 2.0,
         privacy: Privacy | None = None,
+        agenda_sync=None,
     ) -> None:
         self.deliverer = deliverer
         self.partnering = partnering
@@ -139,6 +140,7 @@ class Worker:
         self._stop = threading.Event()
         self.privacy = privacy
         self._purged_on: str | None = None
+        self.agenda_sync = agenda_sync  # bot.agenda_sync.AgendaSync: a live programme, followed in its own job
 
     def lookahead(self) -> timedelta:
         """How early to start on reminders: the time it takes to send those due within the next quarter hour
@@ -254,6 +256,9 @@ class Worker:
         # Presses a dead web process had answered: checked every second on their own, so that a long sending
         # tick (an announcement to thousands) never holds them up; taken over once the process's lease lapsed.
         scheduler.add_job(self.take_over_presses, "interval", seconds=1.0, id="presses", max_instances=1, coalesce=True)
+        if self.agenda_sync is not None:  # its own job: a slow source never holds up reminders
+            scheduler.add_job(self.agenda_sync.run_due, "interval", seconds=30, id="agenda_sync", max_instances=1,
+                              coalesce=True, next_run_time=datetime.now(UTC))  # fmt: skip
 
         def shutdown(signum, _frame) -> None:
             log.info("worker stopping (signal %s)", signum)

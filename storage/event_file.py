@@ -99,6 +99,10 @@ class SessionInfo(_Strict):
     room: str | None = None
     description: str = Field(default="", max_length=10_000)
     speakers: list[SpeakerInfo] = Field(default_factory=list)
+    # Imported programmes only: a session the source puts on ``day`` that starts after midnight (frab's
+    # day_change), and one that ends after midnight. Both keep the real calendar date of each instant.
+    next_day: bool = False
+    ends_next_day: bool = False
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -111,7 +115,7 @@ class SessionInfo(_Strict):
 
     @model_validator(mode="after")
     def _end_after_start(self) -> SessionInfo:
-        if _parse_hhmm(self.end) <= _parse_hhmm(self.start):
+        if not self.ends_next_day and _parse_hhmm(self.end) <= _parse_hhmm(self.start):
             raise ValueError(f"end {self.end} must be after start {self.start}")
         return self
 
@@ -280,10 +284,11 @@ class EventFile(_Strict):
 
     def session_instants(self, session: SessionInfo) -> tuple[datetime, datetime]:
         """Start and end of a session as aware datetimes in the event's zone."""
-        day = self.event.dates[session.day - 1]
+        day = self.event.dates[session.day - 1] + timedelta(days=1 if session.next_day else 0)
+        end_day = day + timedelta(days=1 if session.ends_next_day else 0)
         return (
             datetime.combine(day, _parse_hhmm(session.start), tzinfo=self.zone),
-            datetime.combine(day, _parse_hhmm(session.end), tzinfo=self.zone),
+            datetime.combine(end_day, _parse_hhmm(session.end), tzinfo=self.zone),
         )
 
 

@@ -99,8 +99,13 @@ class LoadReport:
         return lines
 
 
-def load_event(session: OrmSession, event_file: EventFile, *, now: datetime) -> LoadReport:
-    """Create or update the event described by ``event_file`` inside the caller's transaction."""
+def load_event(session: OrmSession, event_file: EventFile, *, now: datetime, imported: bool = False) -> LoadReport:
+    """Create or update the event described by ``event_file`` inside the caller's transaction.
+
+    ``imported``: the file was read from an outside programme (schedule XML, a sheet...), which knows nothing of
+    PartnerUp's own parts: organisers, partnering blocks, tables and slots are kept as they are, and so are
+    venues that hold tables or blocks.
+    """
     info = event_file.event
     event = session.scalars(
         select(Event).where(Event.key == info.key).options(selectinload(Event.venues).selectinload(Venue.rooms))
@@ -115,18 +120,21 @@ def load_event(session: OrmSession, event_file: EventFile, *, now: datetime) -> 
     event.dates = [d.isoformat() for d in info.dates]
     event.revision = (event.revision or 0) + 1
     event.loaded_at = now
-    event.slot_minutes = event_file.partnering.slot_minutes
+    if not imported or created:
+        event.slot_minutes = event_file.partnering.slot_minutes
     session.flush()
     report = LoadReport(event_key=info.key, event_id=event.id, created=created)
 
-    event.organisers.clear()
-    session.flush()
-    for position, organiser in enumerate(event_file.organisers):
-        event.organisers.append(Organiser(position=position, name=organiser.name, role=organiser.role, url=organiser.url))
+    if not imported:
+        event.organisers.clear()
+        session.flush()
+        for position, organiser in enumerate(event_file.organisers):
+            event.organisers.append(Organiser(position=position, name=organiser.name, role=organiser.role, url=organiser.url))
 
-    venues = _sync_venues(session, event, event_file, report)
+    venues = _sync_venues(session, event, event_file, report, keep_partnering=imported)
     _sync_sessions(session, event, event_file, venues, report)
-    _sync_partnering(session, event, event_file, venues, report)
+    if not imported:
+        _sync_partnering(session, event, event_file, venues, report)
     session.flush()
     return report
 
@@ -235,13 +243,21 @@ def _retire_or_delete(session: OrmSession, row, in_use: bool, report: LoadReport
         session.delete(row)
 
 
-def _sync_venues(session: OrmSession, event: Event, event_file: EventFile, report: LoadReport) -> dict[str, Venue]:
+def _sync_venues(
+    session: OrmSession, event: Event, event_file: EventFile, report: LoadReport, *, keep_partnering: bool = False
+) -> dict[str, Venue]:
     existing = {venue.key: venue for venue in event.venues}
     wanted = {venue.key for venue in event_file.venues}
     with_meetings = set(
         session.scalars(select(MeetingTable.venue_id).join(Meeting, Meeting.table_id == MeetingTable.id).distinct())
     )
+    partnering_venues: set[int | None] = set()
+    if keep_partnering:
+        partnering_venues = set(session.scalars(select(MeetingTable.venue_id).where(MeetingTable.event_id == event.id)))
+        partnering_venues |= set(session.scalars(select(MeetingBlock.venue_id).where(MeetingBlock.event_id == event.id)))
     for key, venue in existing.items():
+        if key not in wanted and venue.id in partnering_venues:
+            continue  # an import knows nothing of partnering: the venue of its tables and blocks stays
         if key not in wanted:
             if venue.id in with_meetings:  # meetings (booked or past) refer to its tables: keep it
                 report.retired.append(f"venue {key} (meetings refer to its tables)")

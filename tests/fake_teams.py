@@ -33,6 +33,7 @@ class Call:
     body: Any
     headers: dict[str, str]
     refused: bool = False  # answered with an injected fault
+    answer_id: str = ""  # the activity ID a send was given (what an invoke from that message names as replyToId)
 
 
 @dataclass
@@ -49,6 +50,7 @@ class FakeBotConnector:
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
         self.members: dict[str, list[dict]] = {}
+        self.personal: dict[str, str] = {}  # user ID -> their 1:1 chat with the bot (one per person, as in Teams)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         fake = self
@@ -125,7 +127,7 @@ class FakeBotConnector:
                 and not call.refused
                 and (conversation is None or m.group(1) == conversation)
             ):
-                found.append({**call.body, "_conversation": m.group(1), "_method": call.method})
+                found.append({**call.body, "_conversation": m.group(1), "_method": call.method, "_id": call.answer_id})
         return found
 
     def token_requests(self) -> list[Call]:
@@ -146,11 +148,12 @@ class FakeBotConnector:
 
     def route(self, method: str, path: str, body: Any, headers: dict) -> tuple[int, Any, dict]:
         with self._lock:
-            self.calls.append(Call(method, path, body, headers))
+            call = Call(method, path, body, headers)
+            self.calls.append(call)
             for fault in self.faults:
                 if fault.times > 0 and re.search(fault.pattern, f"{method} {path}"):
                     fault.times -= 1
-                    self.calls[-1].refused = True
+                    call.refused = True
                     return fault.status, fault.body, fault.headers
         if path == "/v1/.well-known/openidconfiguration":
             return 200, {"issuer": ISSUER, "jwks_uri": f"{self.url}/v1/.well-known/keys",
@@ -166,7 +169,7 @@ class FakeBotConnector:
         if not headers.get("Authorization", headers.get("authorization", "")).startswith("Bearer "):
             return 401, {"error": {"code": "Unauthorized"}}, {}
         if path == "/teams/v3/conversations" and method == "POST":
-            return 201, {"id": f"a:conv-{next(self._ids)}", "serviceUrl": self.service_url}, {}
+            return self._create_conversation(body)
         m = re.match(r"^/teams/v3/conversations/([^/]+)/(activities|members)(?:/([^/]+))?$", path)
         if m:
             if m.group(2) == "members":
@@ -178,6 +181,23 @@ class FakeBotConnector:
             if method == "DELETE":
                 return 200, {}, {}
             if method == "PUT":
+                call.answer_id = urllib.parse.unquote(m.group(3) or "")
                 return 200, {"id": m.group(3)}, {}
-            return 201, {"id": f"activity-{next(self._ids)}"}, {}
+            call.answer_id = f"activity-{next(self._ids)}"
+            return 201, {"id": call.answer_id}, {}
         return 404, {"error": {"code": "NotFound"}}, {}
+
+    def _create_conversation(self, body: Any) -> tuple[int, Any, dict]:
+        """POST /v3/conversations as the Bot Connector answers it for a bot installed in the person's team: one
+        member and the tenant are required (400 BadArgument otherwise); a person's 1:1 chat with the bot is one
+        conversation, so asking again gives the same ID."""
+        body = body if isinstance(body, dict) else {}
+        members = body.get("members") or []
+        tenant = body.get("tenantId") or ((body.get("channelData") or {}).get("tenant") or {}).get("id")
+        if body.get("isGroup") or len(members) != 1 or not isinstance(members[0], dict) or not members[0].get("id"):
+            return 400, {"error": {"code": "BadArgument", "message": "a 1:1 conversation needs exactly one member"}}, {}
+        if not tenant:
+            return 400, {"error": {"code": "BadArgument", "message": "tenant ID required"}}, {}
+        with self._lock:
+            conversation = self.personal.setdefault(members[0]["id"], f"a:conv-{next(self._ids)}")
+        return 201, {"id": conversation, "serviceUrl": self.service_url}, {}

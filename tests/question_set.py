@@ -13,6 +13,7 @@ import yaml
 
 SHARED = Path(__file__).parent / "data" / "questions-default-event.yaml"
 HELD_OUT = Path(__file__).parent / "data" / "questions-held-out.yaml"
+EVERYDAY = Path(__file__).parent / "data" / "questions-everyday.yaml"
 TIME = r"\d{1,2}:\d{2}"
 
 

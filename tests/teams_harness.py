@@ -122,6 +122,7 @@ class TeamsPerson:
         self.user_id = f"29:user-{n}"
         self.aad = aad or f"aaaaaaaa-0000-4000-8000-{n:012d}"
         self.conversation = f"a:chat-{n}"
+        app.fake.personal[self.user_id] = self.conversation  # Teams gives a bot that creates it this same chat
 
     def activity(self, kind: str, **fields) -> dict:
         return {
@@ -146,11 +147,18 @@ class TeamsPerson:
                  "trigger": "manual"}  # fmt: skip
         return self.app.post(self.activity("invoke", name="adaptiveCard/action", value=value))
 
-    def open_dialog(self, action: dict) -> Response:
-        return self.app.post(self.activity("invoke", name="task/fetch", value={"data": action["data"]}))
+    def open_dialog(self, action: dict, *, reply_to: str | None = None) -> Response:
+        """A button that opens a dialog; ``reply_to``: the ID of the message the card is in (Teams sends it)."""
+        extra = {"replyToId": reply_to} if reply_to else {}
+        return self.app.post(self.activity("invoke", name="task/fetch", value={"data": action["data"]}, **extra))
 
-    def submit_dialog(self, data: dict) -> Response:
-        return self.app.post(self.activity("invoke", name="task/submit", value={"data": data}))
+    def submit_dialog(self, data: dict, *, reply_to: str | None = None) -> Response:
+        extra = {"replyToId": reply_to} if reply_to else {}
+        return self.app.post(self.activity("invoke", name="task/submit", value={"data": data}, **extra))
+
+    def messages(self) -> list[dict]:
+        """Every message the bot sent or updated in this person's chat, with its ``_id``, oldest first."""
+        return self.app.fake.activities(self.conversation)
 
     def install(self) -> Response:
         return self.app.post(self.activity("installationUpdate", action="add"))

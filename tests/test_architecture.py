@@ -118,6 +118,7 @@ def test_the_import_checker_sees_nested_imports(tmp_path: Path) -> None:
 # front door and what knows every capability (the renderer registry, the worker, App Home, event setup).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("kernel", ("bot", "bot.replies", "bot.text", "bot.timefmt", "bot.clock", "bot.errors", "bot.config", "bot.audit", "bot.lang")),
+    ("sources", ("bot.sources",)),
     ("delivery", ("bot.delivery",)),
     ("agenda", ("bot.agenda",)),
     ("reminders", ("bot.reminders",)),
@@ -127,7 +128,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("privacy", ("bot.privacy",)),
     (
         "front door",
-        ("bot.assistant", "bot.messages", "bot.worker", "bot.home", "bot.event_setup", "bot.demo", "bot.__main__"),
+        ("bot.assistant", "bot.messages", "bot.worker", "bot.home", "bot.event_setup", "bot.demo", "bot.__main__",
+         "bot.importing", "bot.import_command", "bot.agenda_sync"),
     ),
 ]
 

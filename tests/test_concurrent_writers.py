@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.announcements.broadcasts import Announcements, Draft
 from bot.assistant import Assistant
-from bot.clock import FixedClock
+from bot.clock import FixedClock, SystemClock
 from bot.partnering.participants import Participants, PersonInfo
 from bot.reminders import replies as rr
 from storage.db import Database
@@ -57,7 +57,10 @@ def test_profiles_and_buttons_while_the_worker_sends(
     with event_db.transaction() as session:
         sessions = session.scalars(select(AgendaSession.id).order_by(AgendaSession.starts_at.desc()).limit(3)).all()
 
-    worker = start_worker(database_url, fake_slack)
+    # The event's fixed dates are behind the worker's real clock: keep its daily retention run from erasing the
+    # people this test writes for, whatever today's date is.
+    days_since_event = (SystemClock().now() - clock.now()).days
+    worker = start_worker(database_url, fake_slack, EVENT_RETENTION_DAYS=str(max(90, days_since_event + 30)))
     try:
         fake_slack.wait_for("chat.postMessage", count=5, timeout=60)  # the worker is writing now
         jobs = []

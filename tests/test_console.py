@@ -6,8 +6,8 @@ import io
 import os
 import re
 import subprocess
-from datetime import date, datetime, timedelta
 import sys
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot.assistant import Assistant

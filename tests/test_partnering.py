@@ -256,7 +256,7 @@ def test_only_the_invitee_can_accept_or_decline(
     request_id = ask(bot, ann, bo)
     notifier.clear()
 
-    with caplog.at_level(logging.WARNING, logger="bot.partnering.requests"):
+    with caplog.at_level(logging.WARNING, logger="bot.partnering"):
         accepted = bot.accept(actor=eve, request_id=request_id)
         declined = bot.decline(actor=eve, request_id=request_id, reason="mine now")
         by_requester = bot.accept(actor=ann, request_id=request_id)

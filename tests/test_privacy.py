@@ -408,8 +408,12 @@ def test_console_privacy_download_hide_and_delete(assistant) -> None:
         assert session.scalar(select(func.count()).select_from(Participant).where(Participant.offers != "")) == 0
 
 
-def test_command_line_export_and_delete_for_someone_who_left(assistant, database_url: str, monkeypatch, capsys) -> None:
+def test_command_line_export_and_delete_for_someone_who_left(
+    assistant, clock, database_url: str, monkeypatch, capsys
+) -> None:
     from bot.__main__ import main
+
+    monkeypatch.setattr("bot.__main__.SystemClock", lambda: clock)  # the command line on the event's days
 
     ada, bjorn = people(assistant, "Ada Berg", "Bjørn Lund")
     give_profile(assistant, ada, organisation="Biogenix", offers="CLI offer")

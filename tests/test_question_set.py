@@ -65,8 +65,8 @@ def block_text(blocks: list[dict]) -> str:
     return "\n".join(texts).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.q for c in CASES])
-def test_slack_direct_message(slack_app: SlackHttpApp, fake_slack: FakeSlack, clock: FixedClock, case: Case) -> None:
+def asked_in_a_slack_dm(slack_app: SlackHttpApp, fake_slack: FakeSlack, clock: FixedClock, case: Case) -> list[str]:
+    """Ask the question as a direct message over signed HTTP; what is wrong with the answer (with its text last)."""
     fake_slack.add_user("U100", real_name="Ada Lovelace")
     clock.set(case.now)
 
@@ -78,4 +78,10 @@ def test_slack_direct_message(slack_app: SlackHttpApp, fake_slack: FakeSlack, cl
     [call] = fake_slack.wait_for("chat.postMessage")
     blocks = call.params["blocks"]
     blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
-    assert problems(case, block_text(blocks), session_blocks(blocks)) == [], block_text(blocks)
+    found = problems(case, block_text(blocks), session_blocks(blocks))
+    return [*found, block_text(blocks)] if found else []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.q for c in CASES])
+def test_slack_direct_message(slack_app: SlackHttpApp, fake_slack: FakeSlack, clock: FixedClock, case: Case) -> None:
+    assert asked_in_a_slack_dm(slack_app, fake_slack, clock, case) == []

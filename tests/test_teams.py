@@ -219,3 +219,24 @@ def test_the_dashboard_link_is_only_for_organisers_and_only_in_a_one_to_one_chat
     teams.assistant.organisers = frozenset({ada.aad.lower()})
     assert ada.say("report dashboard").status == 200
     assert "/dashboard/login?token=" in json.dumps(ada.last_card())
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["announce", "announce to everyone: Lunch moves to 12:30", "announce list", "report", "report interest",
+     "report dashboard", "meetings schedule all", "meetings tables", "meetings export", "session 1 cancel"],
+)  # fmt: skip
+def test_a_refused_organiser_command_names_the_teams_setting(teams, typed):
+    """Teams organisers are listed in TEAMS_ORGANISER_IDS: a refusal must not send someone to ORGANISER_IDS (Slack's)."""
+    ada = teams.person("Ada Lovelace")
+    assert ada.say(typed).status == 200
+    text = card_text(ada.last_card())
+    assert "TEAMS_ORGANISER_IDS" in text.replace("\\", "")
+    assert " ORGANISER_IDS" not in text
+
+
+def test_the_composer_refusal_names_the_teams_setting_too(teams):
+    ada = teams.person("Ada Lovelace")
+    ada.say("profile")
+    answer = ada.open_dialog({"data": {"action": "announce_compose", "value": "", "dialog_id": "announce"}}).json()
+    assert "TEAMS_ORGANISER_IDS" in json.dumps(answer)

@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def clean_env(**extra: str) -> dict[str, str]:
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "DATABASE_URL", "PORT", "PUBLIC_URL"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "TEAMS_", "DATABASE_URL", "PORT", "PUBLIC_URL", "DASHBOARD_"))
     }
     env["PYTHONPATH"] = str(ROOT)
     env.update(extra)
@@ -36,8 +38,9 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 def test_teams_package_is_a_valid_zip_with_both_icons(tmp_path: Path) -> None:
     out = tmp_path / "app.zip"
-    env = clean_env(TEAMS_APP_ID=APP_ID, TEAMS_APP_PASSWORD="x", PUBLIC_URL="https://partnerup.example.org",
-                    DASHBOARD_SECRET="a-dashboard-secret-of-enough-length",
+    # Building the package needs the app ID and the address, no secret: neither DASHBOARD_SECRET (PUBLIC_URL is
+    # https) nor TEAMS_APP_PASSWORD is set.
+    env = clean_env(TEAMS_APP_ID=APP_ID, PUBLIC_URL="https://partnerup.example.org",
                     DATABASE_URL=f"sqlite:///{tmp_path}/p.db")  # fmt: skip
     result = subprocess.run([sys.executable, "-m", "bot", "teams-package", "--out", str(out)], capture_output=True,
                             text=True, cwd=tmp_path, env=env, timeout=60)  # fmt: skip
@@ -69,6 +72,27 @@ def test_teams_package_without_an_app_id_says_so(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "bot", "teams-package"], capture_output=True, text=True,
                             cwd=tmp_path, env=clean_env(DATABASE_URL=f"sqlite:///{tmp_path}/p.db"), timeout=60)  # fmt: skip
     assert result.returncode == 2 and "TEAMS_APP_ID" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "refused"),
+    [
+        (["serve"], {"TEAMS_APP_ID": APP_ID, "TEAMS_APP_PASSWORD": "x"}, "DASHBOARD_SECRET"),
+        (["serve"], {"TEAMS_APP_ID": APP_ID, "DASHBOARD_SECRET": "s" * 32}, "TEAMS_APP_PASSWORD"),
+        (["serve"], {"SLACK_BOT_TOKEN": "xoxb-1", "DASHBOARD_SECRET": "s" * 32}, "SLACK_SIGNING_SECRET"),
+        (["worker"], {"TEAMS_APP_ID": APP_ID}, "TEAMS_APP_PASSWORD"),
+        (["migrate"], {"TEAMS_APP_ID": APP_ID, "SLACK_BOT_TOKEN": "xoxb-1"}, None),
+        (["purge", "--dry-run"], {"TEAMS_APP_ID": APP_ID}, None),
+    ],
+)
+def test_each_command_checks_only_the_secrets_it_uses(tmp_path: Path, command, env, refused) -> None:
+    env = clean_env(PUBLIC_URL="https://partnerup.example.org", DATABASE_URL=f"sqlite:///{tmp_path}/p.db", **env)
+    result = subprocess.run([sys.executable, "-m", "bot", *command], capture_output=True, text=True, cwd=tmp_path,
+                            env=env, timeout=60)  # fmt: skip
+    if refused:
+        assert result.returncode == 2 and refused in result.stderr and "Traceback" not in result.stderr
+    else:
+        assert result.returncode == 0, result.stderr
 
 
 def test_serve_with_neither_door_exits_2_naming_both(tmp_path: Path) -> None:
@@ -128,8 +152,12 @@ def test_serve_runs_slack_and_teams_on_one_port(tmp_path: Path, fake_slack) -> N
 def test_teams_settings_are_checked_and_only_teams_names_count() -> None:
     from bot.config import ConfigError, load_settings
 
-    base = {"TEAMS_APP_ID": APP_ID, "TEAMS_APP_PASSWORD": "s", "PUBLIC_URL": "https://partnerup.example.org/",
-            "DASHBOARD_SECRET": "a-test-secret-of-32-characters!!"}
+    base = {
+        "TEAMS_APP_ID": APP_ID,
+        "TEAMS_APP_PASSWORD": "s",
+        "PUBLIC_URL": "https://partnerup.example.org/",
+        "DASHBOARD_SECRET": "a-test-secret-of-32-characters!!",
+    }
     settings = load_settings({**base, "TEAMS_ORGANISER_IDS": "AAAAAAAA-0000-4000-8000-000000000001, "})
     assert settings.teams_configured and settings.public_url == "https://partnerup.example.org"
     assert settings.teams_organiser_ids == frozenset({"aaaaaaaa-0000-4000-8000-000000000001"})

@@ -51,7 +51,7 @@ def soon_event_with_people(db: Database, clock: SystemClock, tmp_path: Path) -> 
     return users, ids
 
 
-def start_worker(database_url: str, fake: FakeSlack) -> subprocess.Popen:
+def start_worker(database_url: str, fake: FakeSlack, **extra_env: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "WORKER_"))}
     env.update(
         DATABASE_URL=database_url,
@@ -61,6 +61,7 @@ def start_worker(database_url: str, fake: FakeSlack) -> subprocess.Popen:
         WORKER_MESSAGES_PER_SECOND="40",
         WORKER_LEASE_SECONDS="2",
         LOG_LEVEL="WARNING",
+        **extra_env,
     )
     return subprocess.Popen([sys.executable, "-m", "bot", "worker"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
 

@@ -146,6 +146,8 @@ class _Answer:
             if self.code == lang.DEFAULT:
                 return help_reply(self.event)
             return self.dont_know(intro=self.say("dont_know_more", event=self.event.name), lead_only=True)
+        if q.has("theme") and not q.has("directions", "address", "rooms", "where", "when", "who"):
+            return self.theme()
         if q.has("directions", "address", "rooms", "where"):
             return self.where()
         if q.has("how_long"):
@@ -188,6 +190,26 @@ class _Answer:
         more = "" if lead_only else self.say("dont_know_more", event=self.event.name)
         reply.add(Paragraph(f"{more}\n{examples}".strip()), Note(table["hint"]))
         return reply
+
+    # what the event, a day or a session is about
+    def theme(self) -> Reply:
+        """ "What is today's theme?", "what is the event about?": the event's own description (with the day's venue
+        when a day is named); "what is the Olweus talk about?": that session's description."""
+        q = self.q
+        sessions = self.matches(q.words, day=q.day, kinds=q.kinds) if (q.words or q.kinds) else []
+        if sessions and sessions[0].description:
+            first = self.pick(sessions)
+            lead = self.say("about_session", what=first.title, description=first.description, **self.moment(first))
+            return self.reply(lead, *self.cards([first]))
+        event = self.event
+        if not event.description:
+            return self.reply(self.say("no_description", event=event.name))
+        if q.day is not None and event.venues_on(q.day):
+            n = event.day_number(q.day)
+            lead = self.say("about_day", n=n, day=self.day(q.day), venue=event.venues_on(q.day)[0].name,
+                            event=event.name, description=event.description)  # fmt: skip
+            return self.reply(lead)
+        return self.reply(self.say("about_event", event=event.name, description=event.description))
 
     # where, how to get there, the address, the rooms
     def where(self) -> Reply:

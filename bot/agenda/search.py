@@ -30,6 +30,7 @@ SESSION_FIELDS = {
     "venue": 1.5,
     "room": 1.5,
     "description": 1.0,
+    "key": 2.5,  # the organisers' slug ("d1-olweus-keynote") names what the title may not, above the kind's words
 }
 KIND_WORDS = {
     "talk": "talk keynote lecture",
@@ -185,6 +186,7 @@ class SearchIndex:
                 ("kind", SESSION_FIELDS["kind"], KIND_WORDS.get(session.kind, session.kind)),
                 ("description", SESSION_FIELDS["description"], session.description),
                 ("room", SESSION_FIELDS["room"], session.room or ""),
+                ("key", SESSION_FIELDS["key"], session.key.replace("-", " ").replace("_", " ")),
             ]
             if session.venue is not None:
                 fields.append(("venue", SESSION_FIELDS["venue"], f"{session.venue.name} {session.venue.address}"))

@@ -3,7 +3,9 @@
 The parser knows no words itself: question words, day names, kinds of session and the
 Norwegian words for what the (English) agenda calls things all come from the vocabulary
 tables in ``bot/data/lang``. It only knows the shapes: phrases, a number after "day", a
-clock time, a word after "after". Typos in question words are fixed from the tables
+clock time, a word after "after". Everyday words for what the programme holds ("check-in",
+"after-party", "grab a bite") are read as the programme's own words first (each table's
+``everyday``), so the rest of the parser never sees them. Typos in question words are fixed from the tables
 (explicit slips first, then rapidfuzz against the table's words), never in names the agenda
 knows, so "olveus" still reaches the search as "olveus".
 """
@@ -56,11 +58,14 @@ class Question:
         return any(a in self.asks for a in asks)
 
 
+_Everyday = tuple[tuple[str, ...], tuple[str, ...]]  # an everyday phrase and what the programme calls it
+
+
 @dataclass(frozen=True)
 class _Phrases:
     """One language's phrase lists, tokenised once."""
 
-    asks: dict[str, list[tuple[tuple[str, ...], bool]]]
+    asks: dict[str, list[tuple[tuple[str, ...], str]]]  # phrase, and where it counts: "^" start, "$" end, "" anywhere
     kinds: dict[str, list[tuple[str, ...]]]
     org_types: dict[str, list[tuple[str, ...]]]
     today: list[tuple[str, ...]]
@@ -75,6 +80,7 @@ class _Phrases:
     typos: dict[str, str]
     stopwords: set[str]
     translate: dict[str, list[str]]
+    everyday: dict[str, list[_Everyday]]  # by first word, longest phrase first
     known: tuple[str, ...]
 
 
@@ -85,9 +91,7 @@ def _tok(text: str) -> tuple[str, ...]:
 @cache
 def phrases(code: str) -> _Phrases:
     t = lang.table(code)
-    asks = {
-        name: [(_tok(p.lstrip("^")), str(p).startswith("^")) for p in items] for name, items in t.get("asks", {}).items()
-    }
+    asks = {name: [_ask_phrase(str(p)) for p in items] for name, items in t.get("asks", {}).items()}
     days = t.get("days", {})
     known = {w for items in asks.values() for p, _ in items for w in p}
     for section in ("kinds", "org_types", "parts_of_day"):
@@ -109,8 +113,45 @@ def phrases(code: str) -> _Phrases:
         typos={fold(k): fold(v) for k, v in t.get("typos", {}).items()},
         stopwords={fold(w) for w in t.get("stopwords", [])},
         translate={fold(k): list(_tok(v)) for k, v in t.get("translate", {}).items()},
+        everyday=_by_first_word((_tok(k), _tok(v)) for k, v in t.get("everyday", {}).items()),
         known=tuple(sorted(w for w in known if len(w) >= 4)),
     )
+
+
+def _ask_phrase(phrase: str) -> tuple[tuple[str, ...], str]:
+    """An ask phrase and where it counts: "^when" only at the start of a question, "about$" only at its end."""
+    if phrase.startswith("^"):
+        return _tok(phrase[1:]), "^"
+    if phrase.endswith("$"):
+        return _tok(phrase[:-1]), "$"
+    return _tok(phrase), ""
+
+
+def _by_first_word(pairs) -> dict[str, list[_Everyday]]:
+    found: dict[str, list[_Everyday]] = {}
+    for phrase, words in sorted(pairs, key=lambda pair: -len(pair[0])):
+        if phrase:
+            found.setdefault(phrase[0], []).append((phrase, words))
+    return found
+
+
+def everyday_words(tokens: list[str]) -> list[str]:
+    """The tokens with everyday phrases replaced by what the programme calls them, from every language's table
+    ("check in" -> "registration", "etterfest" -> "networking reception"), longest phrase first."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for code in lang.LANGUAGES:
+            candidates = phrases(code).everyday.get(tokens[i], ())
+            found = next((kv for kv in candidates if tuple(tokens[i : i + len(kv[0])]) == kv[0]), None)
+            if found is not None:
+                out.extend(found[1])
+                i += len(found[0])
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
 
 
 def detect(tokens: list[str], preferred: str = lang.DEFAULT) -> str:
@@ -122,12 +163,18 @@ def detect(tokens: list[str], preferred: str = lang.DEFAULT) -> str:
     return max(scores, key=lambda code: scores[code])
 
 
-def _find(tokens: list[str], phrase: tuple[str, ...], used: list[bool], *, at_start: bool = False) -> int:
-    """Index of ``phrase`` among the unused ``tokens``, or -1."""
+def _find(tokens: list[str], phrase: tuple[str, ...], used: list[bool], *, at_start: bool | str = False) -> int:
+    """Index of ``phrase`` among the unused ``tokens``, or -1; ``at_start`` "^" (or True) only at the start, "$" only
+    at the end."""
     n = len(phrase)
     if not n:
         return -1
-    starts = [0] if at_start else range(len(tokens) - n + 1)
+    if at_start == "$":
+        starts = [len(tokens) - n] if len(tokens) >= n else []
+    elif at_start:
+        starts = [0]
+    else:
+        starts = range(len(tokens) - n + 1)
     for i in starts:
         if tuple(tokens[i : i + n]) == phrase and not any(used[i : i + n]):
             return i
@@ -268,7 +315,7 @@ def parse(text: str, *, event: EventView, now: datetime, preferred: str = lang.D
     code = detect(raw, preferred)
     table = phrases(code)
     known = event.search_index.knows
-    tokens = _fix_typos(raw, table, known)
+    tokens = everyday_words(_fix_typos(raw, table, known))
     used = [False] * len(tokens)
     question = Question(lang=code, tokens=tokens, at=at)
     question.day, question.day_problem, question.part = _days(event, now, tokens, used, iso_day)
@@ -278,8 +325,8 @@ def parse(text: str, *, event: EventView, now: datetime, preferred: str = lang.D
     ask_used = list(used)
     for name, p, start in items:
         i = _find(tokens, p, ask_used, at_start=start)
-        if i < 0 and not start:
-            i = _find(tokens, p, used, at_start=False)  # the same word may ask two things ("when ... start")
+        if i < 0 and start != "^":
+            i = _find(tokens, p, used, at_start=start)  # the same word may ask two things ("when ... start")
         if i >= 0:
             question.asks.add(name)
             firsts.append((i, name))

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from bot.audit import record
 from bot.clock import Clock
+from bot.delivery.addresses import NEVER_SEEN, unreachable
 from bot.delivery.outbox import enqueue_many, message
 from bot.errors import NotFound, UserError
 from storage.db import Database
@@ -51,6 +52,22 @@ AUDIENCE_LABELS = {
 }
 
 
+def unreachable_text(lost: tuple[tuple[str, str, int], ...]) -> str:
+    """Why people cannot be reached, e.g. "2 were never seen by PartnerUp in Teams; 1 removed the app in Teams"."""
+    parts = []
+    for platform, reason, n in lost:
+        where = platform.capitalize()
+        if reason == NEVER_SEEN:
+            parts.append(
+                f"{n} never wrote to PartnerUp in {where} and are in no team it is in, so it has no way to start a chat"
+            )
+        elif reason == "uninstalled":
+            parts.append(f"{n} removed the app in {where}")
+        else:
+            parts.append(f"{n} refused by {where} ({reason})")
+    return "; ".join(parts)
+
+
 @dataclass(frozen=True)
 class Draft:
     text: str
@@ -62,10 +79,11 @@ class Draft:
 
 @dataclass(frozen=True)
 class Preview:
-    count: int
+    count: int  # the people it will reach
     audience: str
     send_at: datetime | None
     timezone: str
+    unreachable: tuple[tuple[str, str, int], ...] = ()  # (platform, reason, how many) it cannot reach
 
 
 @dataclass(frozen=True)
@@ -106,6 +124,9 @@ class Announcements:
     def __init__(self, *, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        # Platforms whose doors reach people only at a stored address (see bot.delivery.addresses); filled as
+        # notifiers are added, so a preview counts only who can be reached.
+        self.addressed_platforms: frozenset[str] = frozenset()
 
     # --- audiences ---------------------------------------------------------------------------
 
@@ -180,10 +201,16 @@ class Announcements:
                 if problem:
                     raise UserError(problem, field="value")
                 return Preview(1, describe(session, event, "channel", draft.value), draft.send_at, event.timezone)
-            count = len(self.audience_ids(session, event, draft.audience, draft.value))
-            if count == 0:
+            ids = self.audience_ids(session, event, draft.audience, draft.value)
+            if not ids:
                 raise UserError("Nobody is in that audience yet; choose another.", field="value")
-            return Preview(count, describe(session, event, draft.audience, draft.value), draft.send_at, event.timezone)
+            missing = unreachable(session, ids, self.addressed_platforms)
+            lost = tuple((platform, reason, n) for (platform, reason), n in sorted(missing.items(), key=lambda i: -i[1]))
+            count = len(ids) - sum(missing.values())
+            if count == 0:
+                raise UserError(f"Nobody in that audience can be reached: {unreachable_text(lost)}.", field="value")
+            return Preview(count, describe(session, event, draft.audience, draft.value), draft.send_at, event.timezone,
+                           lost)  # fmt: skip
 
     def create(self, *, author_id: int, author_ref: str, draft: Draft,
                channel_problem: Callable[[str], str | None] | None = None) -> AnnouncementView:  # fmt: skip

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import timefmt
-from bot.announcements.broadcasts import AnnouncementView, Preview
+from bot.announcements.broadcasts import AnnouncementView, Preview, unreachable_text
 from bot.replies import Actions, Button, Heading, Markdown, Note, Paragraph, Reply
 
 CANCEL = "announce_cancel"
@@ -31,7 +31,12 @@ def preview(draft_text: str, summary: Preview, *, allow_broadcast: bool) -> Repl
     reach = "a channel post" if summary.audience.startswith("the channel") else people(summary.count)
     when_text = "now" if summary.send_at is None else f"at {when(summary.send_at, summary.timezone)}"
     reply = Reply(text=f"This goes to {summary.audience} ({reach}), {when_text}.")
-    reply.add(Paragraph(f"This goes to {summary.audience}: {reach}, {when_text}."), Note("Preview:"))
+    reply.add(Paragraph(f"This goes to {summary.audience}: {reach}, {when_text}."))
+    if summary.unreachable:
+        lost = sum(n for _, _, n in summary.unreachable)
+        reply.text += f" {people(lost)} cannot be reached."
+        reply.add(Paragraph(f"{people(lost)} in this audience cannot be reached: {unreachable_text(summary.unreachable)}."))
+    reply.add(Note("Preview:"))
     reply.add(Markdown(draft_text, allow_broadcast=allow_broadcast))
     if allow_broadcast:
         reply.add(Note("@channel, @here and @everyone in the text will notify people."))

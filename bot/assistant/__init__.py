@@ -10,6 +10,7 @@ from bot.assistant.agenda import AgendaDesk
 from bot.assistant.base import NO_EVENT, NOT_ORGANISER, AssistantBase, friendly, say
 from bot.assistant.buttons import ButtonsDesk
 from bot.assistant.dashboard import DashboardDesk
+from bot.assistant.imports import ImportsDesk
 from bot.assistant.organisers import OrganisersDesk
 from bot.assistant.partnering import PartneringDesk
 from bot.assistant.privacy import PrivacyDesk
@@ -29,5 +30,6 @@ class Assistant(
     DashboardDesk,
     PrivacyDesk,
     ButtonsDesk,
+    ImportsDesk,
 ):
     """One front door: state and identity from :class:`AssistantBase`, the rest from each capability's desk."""

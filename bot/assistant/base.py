@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 NO_EVENT = "No event is loaded yet. An organiser can load one with `python -m bot load-event FILE`."
 WORKER_ONLY_KINDS = (*REMINDER_KINDS, "agenda_changes", "announcement", "announcement_progress")
 NOT_ORGANISER = "Sorry, only the event's organisers can do that. If you are one, ask an admin to add you to ORGANISER_IDS."
+# The setting that lists each door's organisers: a refusal names the one for the door the person uses.
+ORGANISER_SETTINGS = {"slack": "ORGANISER_IDS", "teams": "TEAMS_ORGANISER_IDS"}
 
 
 def say(text: str) -> Reply:
@@ -90,6 +92,8 @@ class AssistantBase:
         self.deliverer.notifiers[platform] = notifier
         if not self.send_now:  # DMs sent in the background step aside while a burst is placed
             self.deliverer.yield_to = self.placer.wait_idle
+        if getattr(notifier, "needs_address", False):  # it reaches people only at a stored address
+            self.announcements.addressed_platforms |= {platform}
 
     def event(self) -> EventView:
         return self.catalog.current()
@@ -113,6 +117,13 @@ class AssistantBase:
         if "*" in self.organisers or external_id in self.organisers:
             return True
         return bool(self.organiser_check and self.organiser_check(external_id))
+
+    def not_organiser(self, external_id: str) -> str:
+        """The refusal for someone who is not an organiser, naming the setting of their own door."""
+        for platform, setting in ORGANISER_SETTINGS.items():
+            if self.participants.known(platform=platform, external_id=external_id) is not None:
+                return NOT_ORGANISER.replace("ORGANISER_IDS", setting)
+        return NOT_ORGANISER
 
     def profile_of(self, participant_id: int) -> Profile:
         return self.participants.get(participant_id)

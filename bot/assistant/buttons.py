@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from bot.announcements import replies as ar
 from bot.assistant.base import say
+from bot.assistant.imports import IMPORT_APPLY
 from bot.errors import UserError
 from bot.partnering import replies as mr
 from bot.reminders import replies as rr
@@ -35,6 +36,7 @@ class ButtonsDesk:
             ar.CONFIRM: lambda ref: self.confirm_announcement(external_id=external_id, actor=actor, draft_id=ref),
             ar.CANCEL: lambda ref: self.cancel_announcement(external_id=external_id, announcement_id=ref),
             ar.RETRY: lambda ref: self.retry_announcement(external_id=external_id, announcement_id=ref),
+            IMPORT_APPLY: lambda ref: self.apply_import(external_id=external_id, pending_id=ref),
         }
         handler = handlers.get(action)
         if handler is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from bot.announcements.broadcasts import record
-from bot.assistant.base import NOT_ORGANISER, say
+from bot.assistant.base import say
 from bot.dashboard import access
 from bot.dashboard.views import Dashboard
 from bot.replies import Heading, Note, Paragraph, Reply
@@ -38,7 +38,7 @@ class DashboardDesk:
         (None for anyone but an organiser, whose attempt is logged)."""
         if not self.is_organiser(external_id):
             log.warning("non-organiser %s asked for a dashboard link", external_id)
-            return say(NOT_ORGANISER), None
+            return say(self.not_organiser(external_id)), None
         now = self.clock.now()
         token = access.issue(self.db, participant_id=actor, external_id=external_id, now=now)
         with self.db.transaction(write=True) as session:

@@ -9,7 +9,7 @@ from bot.agenda import edits as agenda_edit
 from bot.announcements import replies as announcement_replies
 from bot.announcements import reports
 from bot.announcements.broadcasts import Draft, record
-from bot.assistant.base import NOT_ORGANISER, friendly, say
+from bot.assistant.base import friendly, say
 from bot.errors import NotAllowed
 from bot.partnering import replies as meeting_replies
 from bot.privacy.replies import PERSONAL_DATA_NOTICE
@@ -27,7 +27,7 @@ class OrganisersDesk:
         """Raises NotAllowed (and logs the attempt) unless ``external_id`` is an organiser."""
         if not self.is_organiser(external_id):
             log.warning("non-organiser %s tried an organiser action", external_id)
-            raise NotAllowed(NOT_ORGANISER)
+            raise NotAllowed(self.not_organiser(external_id))
 
     def preview_announcement(self, *, external_id: str, draft: Draft, channel_problem=None) -> Reply:
         """What the organiser confirms: who it reaches, how many, when, and the message as people will see it.
@@ -108,6 +108,9 @@ class OrganisersDesk:
     def edit_session(self, *, external_id: str, text: str) -> Reply:
         """``/session move|room|cancel|restore <key> ...``: organisers change the agenda from Slack."""
 
+        if text.split()[:1] == ["import"]:  # /session import <url>: the programme from a conference tool
+            return self.preview_import(external_id=external_id, text=text.split(None, 1)[1] if " " in text.strip() else "")
+
         def run() -> Reply:
             self.check_organiser(external_id)
             return say(
@@ -129,7 +132,7 @@ class OrganisersDesk:
         """One of the CSV exports: ``meetings``, ``interest`` or ``announcements``."""
         if not self.is_organiser(external_id):
             log.warning("non-organiser %s tried to export %s", external_id, kind)
-            return say(NOT_ORGANISER), None
+            return say(self.not_organiser(external_id)), None
         makers = {"meetings": self.floor.export_csv, "interest": lambda: reports.interest_csv(self.db),
                   "announcements": lambda: reports.announcements_csv(self.db)}  # fmt: skip
         if kind not in makers:
@@ -144,7 +147,7 @@ class OrganisersDesk:
     def _organiser_only(self, external_id: str, action: Callable[[], Reply]) -> Reply:
         if not self.is_organiser(external_id):
             log.warning("non-organiser %s tried an organiser command", external_id)
-            return say(NOT_ORGANISER)
+            return say(self.not_organiser(external_id))
         return self._changing(action)
 
     def schedule_all(self, *, external_id: str) -> Reply:
@@ -153,7 +156,7 @@ class OrganisersDesk:
     def export_meetings(self, *, external_id: str) -> tuple[Reply, str | None]:
         if not self.is_organiser(external_id):
             log.warning("non-organiser %s tried to export meetings", external_id)
-            return say(NOT_ORGANISER), None
+            return say(self.not_organiser(external_id)), None
         csv_text = self.floor.export_csv()
         count = max(0, csv_text.count("\n") - 1)
         return say(f"All {count} meeting(s) as CSV.").add(Note(PERSONAL_DATA_NOTICE)), csv_text

@@ -43,7 +43,7 @@ class QuestionsDesk:
             now = self.clock.now()
             preferred = lang.from_locale(self.participants.locale_of(actor)) if actor is not None else lang.DEFAULT
             q = agenda_questions.read(event, question=text, now=now, preferred=preferred)
-            if _personal(q):
+            if _personal(q) or self._about_someone_i_meet(q, actor):
                 return self._personal_answer(event, q, actor=actor, now=now)
             if _directory(q):
                 return self._directory_answer(event, q, actor=actor, button_lang=preferred, typed=text)
@@ -90,6 +90,16 @@ class QuestionsDesk:
         if len(meetings) > 1:
             reply.add(Note(f"+{len(meetings) - 1}: /meetings"))
         return reply
+
+    def _about_someone_i_meet(self, q: Question, actor: int | None) -> bool:
+        """ "when do I see Maya?" names someone the asker has a meeting with: about their own meeting."""
+        if actor is None or not q.has("meeting") or q.has("how_long"):
+            return False
+        name_words = [w for w in q.names if w not in _MEETING_WORDS and len(w) >= 3]
+        if not name_words:
+            return False
+        meetings = self.partnering.overview(participant_id=actor).upcoming
+        return any(_names_match(name_words, m.other.name) for m in meetings)
 
     def _bookmarks(self, event: EventView, q: Question, *, actor: int, day: date | None) -> Reply:
         code = q.lang

@@ -8,12 +8,16 @@ admin blocked it), the address is marked dead so the outbox records the failure 
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
 
 from storage.db import Database
-from storage.models import ParticipantAddress, PublishedFile
+from storage.models import Participant, ParticipantAddress, PublishedFile
+
+NEVER_SEEN = "never seen"  # an unreachable() reason: no address stored at all
 
 
 class Addresses:
@@ -42,6 +46,24 @@ class Addresses:
             row = session.get(ParticipantAddress, participant_id)
             if row is not None:
                 row.dead_reason, row.updated_at = reason[:200], now
+
+
+def unreachable(session: OrmSession, participant_ids: list[int], platforms: frozenset[str]) -> Counter[tuple[str, str]]:
+    """Who of ``participant_ids`` cannot be messaged, by (platform, reason): on a platform in ``platforms`` (whose
+    door needs an address) with none stored (``NEVER_SEEN``) or one the platform refused (its dead reason)."""
+    if not platforms or not participant_ids:
+        return Counter()
+    wanted = set(participant_ids)
+    rows = session.execute(
+        select(Participant.id, Participant.platform, ParticipantAddress.dead_reason)
+        .outerjoin(ParticipantAddress, ParticipantAddress.participant_id == Participant.id)
+        .where(Participant.platform.in_(sorted(platforms)))
+    )
+    found: Counter[tuple[str, str]] = Counter()
+    for participant_id, platform, dead in rows:
+        if participant_id in wanted and (dead is None or dead):
+            found[(platform, NEVER_SEEN if dead is None else dead)] += 1
+    return found
 
 
 class PublishedFiles:

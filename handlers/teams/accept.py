@@ -13,6 +13,7 @@ from bot.assistant import say
 from bot.assistant.partnering import STILL_PLACING
 from bot.errors import UserError
 from bot.replies import Reply
+from handlers.teams.identity import external_id, identify
 
 log = logging.getLogger(__name__)
 OUT_OF_DATE = "That button is out of date; type meetings to see the current ones."
@@ -26,8 +27,8 @@ async def accept_pressed(door, activity, value: str) -> Reply:
         return say(OUT_OF_DATE)
 
     def record():
-        me = door.identify(activity)
-        return door.assistant.press_accept(platform="teams", external_id=door.external_id(activity),
+        me = identify(door, activity)
+        return door.assistant.press_accept(platform="teams", external_id=external_id(activity),
                                            request_id=int(value), resolve=lambda: me)  # fmt: skip
 
     try:

@@ -18,13 +18,16 @@ from microsoft_teams.api import Account, CreateConversationParams
 
 from bot.delivery.notifier import Attachment, DeliveryError, Recipient
 from bot.replies import Note, Reply
-from handlers.teams.app import TeamsDoor, message
+from handlers.teams.app import TeamsDoor
+from handlers.teams.render import message
 
 log = logging.getLogger(__name__)
 SEND_TIMEOUT = 90.0
 
 
 class TeamsNotifier:
+    needs_address = True  # a person is reached only at a stored conversation reference (see identity.address_of)
+
     def __init__(self, door: TeamsDoor) -> None:
         self.door = door
 

@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from handlers.slack.actions import agenda, announce, partnering, privacy, reminders
+from handlers.slack.actions import agenda, agenda_import, announce, partnering, privacy, reminders
 
 
 def register(app: App) -> None:
@@ -11,3 +11,4 @@ def register(app: App) -> None:
     partnering.register(app)
     reminders.register(app)
     privacy.register(app)
+    agenda_import.register(app)

@@ -1,0 +1,105 @@
+"""The assistant's imports desk: organisers bring the programme in from chat (``/session import <url>`` in Slack,
+``session import <url>`` in Teams). The answer is the diff the import would apply, with an *Apply* button; the
+press applies exactly the file that was previewed. Both doors call these two methods; the import itself is
+:func:`bot.importing.import_agenda`, the same one the command line and the live sync use."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from bot.assistant.base import friendly, say
+from bot.errors import UserError
+from bot.importing import ReplaceNeeded, import_agenda
+from bot.replies import Actions, Button, Heading, Paragraph, Reply
+from bot.sources import SourceError
+from bot.sources.fetch import fetch_url, is_url
+
+log = logging.getLogger(__name__)
+
+IMPORT_APPLY = "agenda_import_apply"
+PREVIEW_MINUTES = 30
+USAGE = (
+    "Give the address of the programme export: /session import https://pretalx.example.org/conf/schedule/export/schedule.xml"
+)
+EXPIRED = "That import preview is out of date (or was applied already); run /session import with the address again."
+
+
+@dataclass(frozen=True)
+class _Pending:
+    organiser: str
+    source: str
+    data: bytes
+    made: float
+
+
+class ImportsDesk:
+    """Mixed into :class:`bot.assistant.Assistant`. Previews live in this process for 30 minutes."""
+
+    _pending_lock = threading.Lock()
+    _pending_ids = itertools.count(1)
+
+    def _pending(self) -> dict[int, _Pending]:
+        if not hasattr(self, "_pending_imports"):
+            self._pending_imports: dict[int, _Pending] = {}
+        return self._pending_imports
+
+    def preview_import(self, *, external_id: str, text: str) -> Reply:
+        """Fetch the programme at the address in ``text`` and show what importing it would change."""
+
+        def run() -> Reply:
+            self.check_organiser(external_id)
+            words = text.split()
+            address = words[0].strip("<>").split("|")[0] if words else ""  # Slack writes links as <url|label>
+            if not is_url(address):
+                return say(USAGE)
+            fetched = fetch_url(address, timeout=15.0)
+            assert fetched.data is not None
+            result = import_agenda(self.db, fetched.data, source=address, clock=self.clock, dry_run=True)
+            if result.nothing_changed:
+                return say(f"The programme {result.event_file.event.name} is already up to date: nothing changed.")
+            with self._pending_lock:
+                pending = self._pending()
+                now = time.monotonic()
+                for key in [k for k, p in pending.items() if now - p.made > PREVIEW_MINUTES * 60]:
+                    del pending[key]
+                while len(pending) >= 5:
+                    del pending[min(pending)]
+                pending_id = next(self._pending_ids)
+                pending[pending_id] = _Pending(external_id, address, fetched.data, now)
+            lines = result.lines()[1:]  # without the "Dry run" line: the button says it
+            reply = Reply(text=f"Importing {result.event_file.event.name} would change the agenda:")
+            reply.add(Heading(f"Import {result.event_file.event.name}?"), Paragraph("\n".join(lines)[:2900]))
+            return reply.add(Actions((Button("Apply", IMPORT_APPLY, str(pending_id), "primary"),)))
+
+        return friendly(lambda: self._source_problems(run))
+
+    def apply_import(self, *, external_id: str, pending_id: int) -> Reply:
+        """The *Apply* press: import the previewed file; the people affected are told once each."""
+
+        def run() -> Reply:
+            self.check_organiser(external_id)
+            with self._pending_lock:
+                pending = self._pending().get(pending_id)
+                if pending is None or time.monotonic() - pending.made > PREVIEW_MINUTES * 60:
+                    return say(EXPIRED)
+                del self._pending()[pending_id]
+            result = import_agenda(self.db, pending.data, source=pending.source, clock=self.clock)
+            log.info("organiser %s imported the programme %s", external_id, result.event_file.event.key)
+            return Reply(text="Imported.").add(Paragraph("\n".join(result.lines())[:2900]))
+
+        return self._changing(lambda: self._source_problems(run))
+
+    @staticmethod
+    def _source_problems(run) -> Reply:
+        try:
+            return run()
+        except ReplaceNeeded as error:
+            return say(
+                f"{str(error).split(': ', 1)[-1].replace('add --replace', 'run python -m bot import-agenda with --replace')}"
+            )
+        except SourceError as error:
+            raise UserError(str(error)) from None
