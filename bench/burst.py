@@ -1,11 +1,19 @@
-"""A burst of Accept presses over signed HTTP against the served app, next to a bare Bolt app served the same way.
+"""A burst of Accept presses over HTTP against the served app, in both doors, next to baselines in the same run.
 
-    python -m bench.burst [--presses 100] [--people 2000] [--tables 20] [--database-url postgresql+psycopg://...]
+    python -m bench.burst [--presses 100] [--people 2000] [--tables 20] [--doors slack,teams]
+                          [--database-url postgresql+psycopg://...]
 
-Both apps run as ``python -m bot serve`` does (waitress, 8 threads) in their own process; N client threads press
-*Accept* at the same moment, each on a different request. Printed: the HTTP answer (ack) p50/p99/max, and the
-time from the press to the booking result reaching the person's response_url (time to confirmation). Then it
-checks that nobody is double-booked and that every press got a result.
+Slack: signed requests to ``python -m bot serve`` (Slack alone: waitress, 8 threads) in its own process, next to a
+bare Bolt app served the same way; N client threads press *Accept* at the same moment, each on a different request.
+Printed: the HTTP answer (ack) p50/p99/max, and the time from the press to "Accepted. Your meeting ... is on ..."
+reaching the person's response_url (time to confirmation).
+
+Teams: ``adaptiveCard/action`` invokes (with a Bot Framework JWT from the fake connector) to ``python -m bot serve``
+with both doors (uvicorn), N at once; the invoke's answer is the card that says the meeting is booked, so the time
+to confirmation is the time to that answer.
+
+Baseline for the confirmation, in the same run and the same server: presses one at a time (nothing else going on).
+Then it checks that nobody is double-booked and that every press got a result.
 """
 
 from __future__ import annotations
@@ -18,13 +26,13 @@ import json
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -37,8 +45,11 @@ from bot.event_setup import load_event_file
 from storage.db import Database
 from storage.models import Event, Meeting, MeetingRequest, MeetingSeat, Participant
 from tests.fake_slack import FakeSlack
+from tests.fake_teams import FakeBotConnector
+from tests.teams_harness import APP_ID, TENANT
 
 SECRET = "bench-secret"
+LONE = 10  # presses one at a time: the baseline for the time to confirmation
 BARE = """
 import sys, waitress
 from slack_bolt import App
@@ -152,6 +163,92 @@ def burst(port: int, presses: list[tuple[bytes, dict[str, str]]]) -> tuple[list[
     return acks, sent, statuses
 
 
+def teams_press(fake: FakeBotConnector, request_id: int, aad: str) -> tuple[bytes, dict[str, str]]:
+    """An Accept press on a Teams card: the adaptiveCard/action invoke the Bot Connector would send."""
+    activity = {
+        "type": "invoke", "name": "adaptiveCard/action", "id": f"press-{request_id}", "serviceUrl": fake.service_url,
+        "channelId": "msteams", "from": {"id": f"29:{aad}", "name": f"Person {aad[:8]}", "aadObjectId": aad},
+        "conversation": {"id": f"a:{aad}", "conversationType": "personal", "tenantId": TENANT},
+        "recipient": {"id": f"28:{APP_ID}"}, "channelData": {"tenant": {"id": TENANT}},
+        "value": {"action": {"type": "Action.Execute", "verb": "request_accept",
+                             "data": {"action": "request_accept", "value": str(request_id)}}, "trigger": "manual"},
+    }  # fmt: skip
+    token = fake.token(app_id=APP_ID, service_url=fake.service_url)
+    return json.dumps(activity).encode(), {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+
+
+def post_all(port: int, path: str, presses: list[tuple[bytes, dict[str, str]]]) -> tuple[list[float], list[str]]:
+    """POST every press at once (one connection each); returns seconds to each answer and each answer's body."""
+    barrier = threading.Barrier(len(presses))
+    took = [0.0] * len(presses)
+    bodies = [""] * len(presses)
+
+    def one(i: int) -> None:
+        body, headers = presses[i]
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.connect()
+        barrier.wait()
+        started = time.monotonic()
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        bodies[i] = response.read().decode(errors="replace")
+        took[i] = time.monotonic() - started
+        connection.close()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(presses))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return took, bodies
+
+
+def as_teams_people(db: Database, requests: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Make the invitees of ``requests`` Teams users (their requesters stay in Slack: one event, two doors)."""
+    out = []
+    with db.transaction() as session:
+        for request_id, user in requests:
+            aad = str(uuid.UUID(int=random.Random(user).getrandbits(128), version=4))
+            session.execute(
+                Participant.__table__.update()
+                .where(Participant.external_id == user, Participant.platform == "slack")
+                .values(platform="teams", external_id=aad)
+            )
+            out.append((request_id, aad))
+    return out
+
+
+def teams_run(db: Database, fake: FakeSlack, requests: list[tuple[int, str]], n: int) -> dict:
+    """The Teams door: a served process with both doors; a warm-up burst, the measured burst, then lone presses."""
+    teams = FakeBotConnector()
+    people = as_teams_people(db, requests)
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=db.url, SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET,
+               SLACK_API_URL=fake.url, TEAMS_APP_ID=APP_ID, TEAMS_APP_PASSWORD="bench-secret", TEAMS_TENANT_ID=TENANT,
+               TEAMS_OPENID_METADATA_URL=teams.openid_metadata_url, TEAMS_LOGIN_URL=teams.url,
+               PUBLIC_URL="https://partnerup.example.org", DASHBOARD_SECRET="bench-dashboard-secret", PORT=str(port),
+               LOG_LEVEL="WARNING")  # fmt: skip
+    server = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env)
+    try:
+        wait_up(port)
+        warm, measured, lone = people[:20], people[20 : 20 + n], people[20 + n : 30 + n]
+        post_all(port, "/api/messages", [teams_press(teams, r, aad) for r, aad in warm])
+        time.sleep(2)
+        took, bodies = post_all(port, "/api/messages", [teams_press(teams, r, aad) for r, aad in measured])
+        booked = [t for t, body in zip(took, bodies, strict=True) if _booked_card(body)]
+        time.sleep(2)
+        alone = []
+        for r, aad in lone:
+            t, body = post_all(port, "/api/messages", [teams_press(teams, r, aad)])
+            if _booked_card(body[0]):
+                alone.append(t[0])
+        return {"confirm": booked, "alone": alone, "n": n}
+    finally:
+        server.terminate()
+        server.wait(10)
+        teams.close()
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
@@ -164,49 +261,73 @@ def main() -> None:
     parser.add_argument("--tables", type=int, default=20)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--confirm-timeout", type=float, default=120.0)
+    parser.add_argument("--doors", default="slack,teams")
     args = parser.parse_args()
+    doors = {d.strip() for d in args.doors.split(",")}
 
-    db, requests = prepare(args.database_url, people=args.people, tables=args.tables, presses=args.presses * 2)
-    warm, measured = requests[: args.presses], requests[args.presses :]
+    n = args.presses
+    db, requests = prepare(args.database_url, people=args.people, tables=args.tables, presses=n * 3 + LONE * 2 + 20)
+    warm, measured, lone = requests[:n], requests[n : 2 * n], requests[2 * n : 2 * n + LONE]
+    for_teams = requests[2 * n + LONE :]
+    alone: list[float] = []
+    teams: dict | None = None
     ours_port, bare_port = free_port(), free_port()
     with FakeSlack() as fake:
         for _, user in requests:
             fake.add_user(user, real_name=f"Person {user}")
-        env = dict(os.environ, DATABASE_URL=db.url, SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET,
-                   SLACK_API_URL=fake.url, PORT=str(ours_port), LOG_LEVEL="WARNING")  # fmt: skip
-        ours = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env)
-        bare = subprocess.Popen([sys.executable, "-c", BARE, str(bare_port), SECRET, fake.url])
-        try:
-            wait_up(ours_port)
-            wait_up(bare_port)
-            # Warm both up with one burst (the first requests pay for imports and connection pools).
-            burst(ours_port, [press_body(r, u, fake.url_root + f"response/warm-{r}") for r, u in warm[:20]])
-            burst(bare_port, [press_body(r, u, fake.url_root + f"response/bare-{r}") for r, u in warm[:20]])
-            # Let the warm-up presses be placed and confirmed, so the burst meets an idle server.
-            fake.wait_for("response_url", count=20, timeout=120)
-            time.sleep(2)
-            base_acks, _, base_status = burst(
-                bare_port, [press_body(r, u, fake.url_root + f"response/bare-{r}") for r, u in warm[: args.presses]]
-            )
-            time.sleep(1)
-            presses = [press_body(r, u, fake.url_root + f"response/press-{r}") for r, u in measured[: args.presses]]
-            acks, sent, statuses = burst(ours_port, presses)
-            # Time to confirmation: the press until the booking result (not "working on it") reaches its response_url.
-            deadline = time.monotonic() + args.confirm_timeout
-            confirmed: dict[int, float] = {}
-            while time.monotonic() < deadline and len(confirmed) < args.presses:
-                for call in fake.calls("response_url"):
-                    rid = call.path.rsplit("-", 1)[-1]
-                    if call.path.startswith("/response/press-") and rid.isdigit() and _is_result(call.params):
-                        confirmed.setdefault(int(rid), call.at)
-                time.sleep(0.05)
-            start_of = {r: sent[i] for i, (r, _) in enumerate(measured[: args.presses])}
-            to_confirm = [confirmed[r] - start_of[r] for r in confirmed]
-        finally:
-            ours.terminate()
-            bare.terminate()
-            ours.wait(10)
-            bare.wait(10)
+        if "slack" in doors:
+            env = dict(os.environ, DATABASE_URL=db.url, SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET,
+                       SLACK_API_URL=fake.url, PORT=str(ours_port), LOG_LEVEL="WARNING")  # fmt: skip
+            ours = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env)
+            bare = subprocess.Popen([sys.executable, "-c", BARE, str(bare_port), SECRET, fake.url])
+            try:
+                wait_up(ours_port)
+                wait_up(bare_port)
+                # Warm both up with one burst (the first requests pay for imports and connection pools).
+                burst(ours_port, [press_body(r, u, fake.url_root + f"response/warm-{r}") for r, u in warm[:20]])
+                burst(bare_port, [press_body(r, u, fake.url_root + f"response/bare-{r}") for r, u in warm[:20]])
+                # Let the warm-up presses be placed and confirmed, so the burst meets an idle server.
+                fake.wait_for("response_url", count=20, timeout=120)
+                time.sleep(2)
+                base_acks, _, base_status = burst(
+                    bare_port, [press_body(r, u, fake.url_root + f"response/bare-{r}") for r, u in warm[: args.presses]]
+                )
+                time.sleep(1)
+                presses = [press_body(r, u, fake.url_root + f"response/press-{r}") for r, u in measured[: args.presses]]
+                acks, sent, statuses = burst(ours_port, presses)
+                # Time to confirmation: the press until the booking result (not "working on it") reaches its response_url.
+                deadline = time.monotonic() + args.confirm_timeout
+                confirmed: dict[int, float] = {}
+                while time.monotonic() < deadline and len(confirmed) < args.presses:
+                    for call in fake.calls("response_url"):
+                        rid = call.path.rsplit("-", 1)[-1]
+                        if call.path.startswith("/response/press-") and rid.isdigit() and _is_result(call.params):
+                            confirmed.setdefault(int(rid), call.at)
+                    time.sleep(0.05)
+                start_of = {r: sent[i] for i, (r, _) in enumerate(measured[: args.presses])}
+                to_confirm = [confirmed[r] - start_of[r] for r in confirmed]
+                # The baseline: presses one at a time, nothing else going on.
+                time.sleep(2)
+                for r, u in lone:
+                    _, sent_at, _ = burst(ours_port, [press_body(r, u, fake.url_root + f"response/lone-{r}")])
+                    deadline = time.monotonic() + 30
+                    while time.monotonic() < deadline:
+                        done = [
+                            c.at
+                            for c in fake.calls("response_url")
+                            if c.path == f"/response/lone-{r}" and _is_result(c.params)
+                        ]
+                        if done:
+                            alone.append(done[0] - sent_at[0])
+                            break
+                        time.sleep(0.01)
+            finally:
+                ours.terminate()
+                bare.terminate()
+                ours.wait(10)
+                bare.wait(10)
+        if "teams" in doors:
+            teams = teams_run(db, fake, for_teams, n)
     with db.transaction() as session:
         seats = session.execute(
             select(MeetingSeat.participant_id, MeetingSeat.slot_id, func.count())
@@ -222,23 +343,39 @@ def main() -> None:
         ).all()
         booked = session.scalar(select(func.count()).select_from(Meeting).where(Meeting.status == "booked"))
         waiting = session.scalar(select(func.count()).select_from(MeetingRequest).where(MeetingRequest.status == "pending"))
-    n = args.presses
-    print(f"{n} concurrent Accept presses over HTTP on {db.engine.dialect.name} (waitress, 8 threads; "
-          f"{args.people:,} people, {args.tables} tables; shared 2-core machine)")  # fmt: skip
-    print(f"{'':28} {'ack p50':>9} {'p99':>9} {'max':>9} {'HTTP 200':>9}")
-    print(f"{'PartnerUp':28} {pct(acks, 50):6.0f} ms {pct(acks, 99):6.0f} ms {max(acks) * 1000:6.0f} ms "
-          f"{statuses.count(200):>5}/{n}")  # fmt: skip
-    print(f"{'bare Bolt, same server':28} {pct(base_acks, 50):6.0f} ms {pct(base_acks, 99):6.0f} ms "
-          f"{max(base_acks) * 1000:6.0f} ms {base_status.count(200):>5}/{n}")  # fmt: skip
-    if to_confirm:
-        print(f"time to confirmation (press → result at response_url): p50 {pct(to_confirm, 50):.0f} ms, "
-              f"p99 {pct(to_confirm, 99):.0f} ms, max {max(to_confirm) * 1000:.0f} ms; {len(to_confirm)}/{n} confirmed")  # fmt: skip
-    else:
-        print(f"time to confirmation: none of {n} confirmed")
-    print(f"meetings booked {booked}, still pending {waiting}; people double-booked: {len(seats)}, "
+    print(f"{n} concurrent Accept presses over HTTP on {db.engine.dialect.name} ({args.people:,} people, "
+          f"{args.tables} tables; a 2-core machine shared with other work: compare rows within this run only)")  # fmt: skip
+    if "slack" in doors:
+        print("\nSlack (python -m bot serve: waitress, 8 threads)")
+        print(f"{'':36} {'ack p50':>9} {'p99':>9} {'max':>9} {'HTTP 200':>9}")
+        print(f"{'PartnerUp':36} {pct(acks, 50):6.0f} ms {pct(acks, 99):6.0f} ms {max(acks) * 1000:6.0f} ms "
+              f"{statuses.count(200):>5}/{n}")  # fmt: skip
+        print(f"{'bare Bolt, same server':36} {pct(base_acks, 50):6.0f} ms {pct(base_acks, 99):6.0f} ms "
+              f"{max(base_acks) * 1000:6.0f} ms {base_status.count(200):>5}/{n}")  # fmt: skip
+        confirmation_rows('press → "Accepted ..." at response_url', to_confirm, n, alone)
+    if teams is not None:
+        print("\nTeams (python -m bot serve with both doors: uvicorn; the invoke's answer is the booked card)")
+        confirmation_rows("press → booked card (invoke answer)", teams["confirm"], n, teams["alone"])
+    print(f"\nmeetings booked {booked}, still pending {waiting}; people double-booked: {len(seats)}, "
           f"tables double-booked: {len(tables)}")  # fmt: skip
-    print(f"(median ack, ours vs bare: {statistics.median(acks) * 1000:.0f} / {statistics.median(base_acks) * 1000:.0f} ms)")
     db.dispose()
+
+
+def confirmation_rows(label: str, burst_times: list[float], n: int, alone: list[float]) -> None:
+    print(f"{'time to confirmation':36} {'p50':>9} {'p99':>9} {'max':>9} {'confirmed':>9}")
+    if burst_times:
+        print(f"{'  burst: ' + label:36} {pct(burst_times, 50):6.0f} ms {pct(burst_times, 99):6.0f} ms "
+              f"{max(burst_times) * 1000:6.0f} ms {len(burst_times):>5}/{n}")  # fmt: skip
+    else:
+        print(f"  burst: none of {n} confirmed")
+    if alone:
+        print(f"{'  baseline: one press at a time':36} {pct(alone, 50):6.0f} ms {pct(alone, 99):6.0f} ms "
+              f"{max(alone) * 1000:6.0f} ms {len(alone):>5}/{LONE}")  # fmt: skip
+
+
+def _booked_card(body: str) -> bool:
+    """The card says the meeting is booked (not "Accepted. I'm placing your meeting now", sent after 3 s)."""
+    return "Accepted." in body and "placing" not in body.lower()
 
 
 def _is_result(params: dict) -> bool:

@@ -1,6 +1,7 @@
 """Partnering at BIO International scale: accepting a request (server side, through the real Bolt
-app, next to a bare Bolt app answering the same signed request) and "schedule all" for 10,000
-accepted requests.
+app, next to a bare Bolt app answering the same signed request), placing accepted requests (one at a
+time and a burst of 100 together, next to the one-transaction-per-accept path of before) and
+"schedule all" for 10,000 accepted requests.
 
     python -m bench.meetings [--accepts 200] [--database-url postgresql+psycopg://...]
 
@@ -25,6 +26,7 @@ from bench.agenda import SECRET, bare_app, measure, pct, signed
 from bench.setup import big_database
 from bot.assistant import Assistant
 from bot.clock import FixedClock
+from bot.partnering.instant import Press, carry_out
 from bot.partnering.placement import plan_all
 from bot.partnering.requests import Limits
 from handlers.slack.app import build_app
@@ -36,6 +38,7 @@ PARTICIPANTS = 20_000
 REQUESTS = 60_000
 BOOKED = 2_000
 ACCEPTED_UNPLACED = 10_000
+BURST = 100
 
 
 def seed(db: Database, now: datetime) -> list[int]:
@@ -131,6 +134,40 @@ def main() -> None:
             args.accepts,
         )
 
+        # Placing: one press at a time through the burst path (record, then place in its own transaction), next
+        # to Partnering.accept (one transaction, placement.place) on other requests of the same kind.
+        deadline = time.monotonic() + 300  # let the presses above be placed and their DMs sent: nothing competes
+        while time.monotonic() < deadline and (assistant.placer.busy() or assistant.deliverer.sending()):
+            time.sleep(0.1)
+        with db.transaction() as session:
+            rest = session.execute(
+                select(MeetingRequest.id, MeetingRequest.invitee_id)
+                .where(MeetingRequest.status == "pending", MeetingRequest.id.not_in(pending[: args.accepts * 2]))
+                .order_by(MeetingRequest.id).limit(args.accepts * 2 + BURST)
+            ).all()  # fmt: skip
+        one_by_one, before, burst = rest[: args.accepts], rest[args.accepts : args.accepts * 2], rest[args.accepts * 2 :]
+        placed_one = []
+        for request_id, invitee in one_by_one:
+            press = Press(intake_id=assistant.record_accept(platform="slack", external_id="bench", request_id=request_id),
+                          request_id=request_id, resolve=lambda: None, actor=invitee)  # fmt: skip
+            started = time.perf_counter()
+            carry_out(assistant.partnering, [press])
+            placed_one.append((time.perf_counter() - started) * 1000)
+        placed_before = []
+        for request_id, invitee in before:
+            started = time.perf_counter()
+            assistant.partnering.accept(request_id=request_id, actor_id=invitee)
+            placed_before.append((time.perf_counter() - started) * 1000)
+        presses = [
+            Press(intake_id=assistant.record_accept(platform="slack", external_id="bench", request_id=request_id),
+                  request_id=request_id, resolve=lambda: None, actor=invitee)
+            for request_id, invitee in burst
+        ]  # fmt: skip
+        started = time.perf_counter()
+        replies, _, _ = carry_out(assistant.partnering, presses)
+        burst_ms = (time.perf_counter() - started) * 1000
+        burst_placed = sum("Accepted." in r.text for r in replies.values())
+
         started = time.perf_counter()
         report = assistant.floor.schedule_all()
         schedule_seconds = time.perf_counter() - started
@@ -142,6 +179,10 @@ def main() -> None:
     print(f"{'':44} {'PartnerUp p50':>14} {'p99':>9} {'bare Bolt p50':>14} {'p99':>9}")
     print(f"{'accept a request: the answer (placing follows)':44} {pct(mine, 50):11.2f} ms {pct(mine, 99):6.2f} ms "
           f"{pct(base, 50):11.2f} ms {pct(base, 99):6.2f} ms")  # fmt: skip
+    print(f"{'place one accepted request (burst path)':44} {pct(placed_one, 50):11.2f} ms {pct(placed_one, 99):6.2f} ms")
+    print(f"{'  the same, one transaction per accept':44} {pct(placed_before, 50):11.2f} ms "
+          f"{pct(placed_before, 99):6.2f} ms")  # fmt: skip
+    print(f"{'place a burst of ' + str(BURST) + ' together':44} {burst_ms:11.2f} ms in all, {burst_placed} placed")
     print(f"\nschedule all: {ACCEPTED_UNPLACED:,} accepted requests in {schedule_seconds:.2f} s "
           f"({report.placed:,} placed, {len(report.unplaced):,} not placed, with reasons); {booked:,} meetings booked in all")  # fmt: skip
     db.dispose()

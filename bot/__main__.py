@@ -182,6 +182,7 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     assistant = Assistant(db=db, clock=SystemClock(), organisers=organisers, limits=limits_from(settings))
     assistant.public_url = settings.public_url
     assistant.retention_days = settings.event_retention_days
+    assistant.holder.start()  # the heartbeat: what this process answered is the worker's within seconds of its death
     slack_wsgi = teams_door = None
     if settings.slack_configured:
         from handlers.slack.app import build_app, build_wsgi

@@ -27,7 +27,7 @@ from sqlalchemy import case, func, select, update
 from bot.announcements import replies as announcement_replies
 from bot.announcements.broadcasts import Announcements
 from bot.delivery.notifier import Recipient
-from bot.delivery.outbox import Deliverer, RunReport
+from bot.delivery.outbox import Deliverer, RunReport, producing
 from bot.partnering.floor import FloorPlan
 from bot.partnering.requests import Partnering
 from bot.privacy.data import Privacy
@@ -248,6 +248,16 @@ class Worker:
     def stop(self) -> None:
         self._stop.set()
 
+    def take_over_presses(self) -> None:
+        """Carry out presses whose web process died after answering, and send what they queued right away."""
+        try:
+            with producing() as produced:
+                self.partnering.accept_presses_left()
+            if produced:
+                self.deliverer.send_produced(list(produced))
+        except Exception:
+            log.exception("taking over presses left by a web process failed; trying again in a second")
+
     def run(self, *, interval_seconds: float = 2.0) -> None:
         """Tick forever under APScheduler until SIGTERM or SIGINT."""
         from apscheduler.schedulers.blocking import BlockingScheduler
@@ -255,6 +265,9 @@ class Worker:
         scheduler = BlockingScheduler(timezone="UTC")
         scheduler.add_job(self.tick, "interval", seconds=interval_seconds, id="tick", max_instances=1, coalesce=True,
                           next_run_time=datetime.now(UTC))  # fmt: skip
+        # Presses a dead web process had answered: checked every second on their own, so that a long sending
+        # tick (an announcement to thousands) never holds them up; taken over once the process's lease lapsed.
+        scheduler.add_job(self.take_over_presses, "interval", seconds=1.0, id="presses", max_instances=1, coalesce=True)
         if self.agenda_sync is not None:  # its own job: a slow source never holds up reminders
             scheduler.add_job(self.agenda_sync.run_due, "interval", seconds=30, id="agenda_sync", max_instances=1,
                               coalesce=True, next_run_time=datetime.now(UTC))  # fmt: skip

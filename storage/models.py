@@ -538,6 +538,9 @@ class Intake(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The web process that wrote it, while its heartbeat renews the lease (bot.delivery.leases).
+    claimed_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Pacing(Base):

@@ -41,6 +41,7 @@ def test_a_burst_of_accepts_and_double_clicks_over_http(
         assistant.request_meeting(actor=asker, invitee=invitee, topic="ADC payload licensing")
     with assistant.db.transaction() as session:
         requests = dict(session.execute(select(MeetingRequest.invitee_id, MeetingRequest.id)).all())
+    fake_slack.wait_for("chat.postMessage", count=PAIRS * 2, timeout=30)  # each invitee has the request to accept
     presses = [(user, str(requests[pid])) for user, pid in invitees] * 2  # everyone double-clicks
     presses.append((askers[0][0], str(requests[invitees[0][1]])))  # someone presses another's Accept
     before = len(fake_slack.calls("response_url"))
@@ -79,12 +80,15 @@ def test_a_press_left_by_a_dead_web_process_is_carried_out_by_the_worker(event_d
     worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders, rate=None)
     notifier.clear()
 
-    clock.advance(seconds=10)  # the web process may still be at it: the worker leaves it
-    worker.tick()
-    with assistant.db.transaction() as session:
-        assert session.scalar(select(MeetingRequest.status)) == "pending"
+    for _ in range(10):  # while the web process lives, its heartbeat keeps the press its own, however long
+        clock.advance(seconds=3)
+        assistant.holder.beat()
+        clock.advance(seconds=3)
+        worker.tick()
+        with assistant.db.transaction() as session:
+            assert session.scalar(select(MeetingRequest.status)) == "pending"
 
-    clock.advance(seconds=60)
+    clock.advance(seconds=6)  # no beat for longer than the lease (5 s): the process died
     worker.tick()
     with assistant.db.transaction() as session:
         assert session.scalar(select(MeetingRequest.status)) == "accepted"

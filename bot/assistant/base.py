@@ -11,12 +11,14 @@ from bot.announcements.broadcasts import Announcements
 from bot.clock import Clock
 from bot.delivery.addresses import Addresses, PublishedFiles
 from bot.delivery.intake import IntakeLog
+from bot.delivery.leases import ProcessLease
 from bot.delivery.notifier import Notifier
-from bot.delivery.outbox import Deliverer
+from bot.delivery.outbox import Deliverer, producing, take_produced
 from bot.errors import UserError
 from bot.messages import RENDERERS
 from bot.partnering.directory import PartnerDirectory
 from bot.partnering.floor import FloorPlan
+from bot.partnering.instant import InstantPlacer
 from bot.partnering.participants import Participants, PersonInfo, Profile
 from bot.partnering.requests import Limits, Partnering
 from bot.people.roster import People
@@ -67,7 +69,9 @@ class AssistantBase:
         self.participants = Participants(db)
         self.directory = PartnerDirectory(db)
         self.partnering = Partnering(db=db, clock=clock, participants=self.participants, limits=limits)
-        self.intake = IntakeLog(db=db, clock=clock)
+        self.holder = ProcessLease(db=db, clock=clock)  # this process's lease on what it holds; serve starts it
+        self.intake = IntakeLog(db=db, clock=clock, holder=self.holder)
+        self.placer = InstantPlacer(partnering=self.partnering, intake_log=self.intake, deliver=self.sent)
         self.floor = FloorPlan(db=db, clock=clock)
         self.reminders = Reminders(db=db, clock=clock)
         self.announcements = Announcements(db=db, clock=clock)
@@ -76,7 +80,9 @@ class AssistantBase:
         self.organiser_check: Callable[[str], bool] | None = None
         self.organisers = organisers
         self.deliverer = (
-            Deliverer(db=db, clock=clock, notifiers=notifiers, renderers=RENDERERS) if notifiers is not None else None
+            Deliverer(db=db, clock=clock, notifiers=notifiers, renderers=RENDERERS, holder=self.holder)
+            if notifiers is not None
+            else None
         )
         self.send_now = send_now
         self.people = People(db=db, clock=clock)
@@ -85,8 +91,10 @@ class AssistantBase:
     def add_notifier(self, platform: str, notifier: Notifier) -> None:
         """Let this process send direct messages to ``platform``'s users."""
         if self.deliverer is None:
-            self.deliverer = Deliverer(db=self.db, clock=self.clock, notifiers={}, renderers=RENDERERS)
+            self.deliverer = Deliverer(db=self.db, clock=self.clock, notifiers={}, renderers=RENDERERS, holder=self.holder)
         self.deliverer.notifiers[platform] = notifier
+        if not self.send_now:  # DMs sent in the background step aside while a burst is placed
+            self.deliverer.yield_to = self.placer.wait_idle
         if getattr(notifier, "needs_address", False):  # it reaches people only at a stored address
             self.announcements.addressed_platforms |= {platform}
 
@@ -134,20 +142,34 @@ class AssistantBase:
     def profile_of(self, participant_id: int) -> Profile:
         return self.participants.get(participant_id)
 
-    def sent(self) -> None:
-        """Send what the last change queued: now (console, tests) or in the background (web).
+    def sent(self, ids: list[int] | None = None) -> None:
+        """Send what the last change queued (``ids``; by default what :meth:`producing` collected in the scope
+        this runs in): now (console, tests) or in the background (web).
 
-        Reminders and other scheduled messages are the worker's alone; a web process only
-        sends the immediate answers to what someone just did.
+        Reminders and other scheduled messages are the worker's alone; a web process only sends the immediate
+        answers to what someone just did, never another process's rows (see :mod:`bot.delivery.leases`).
         """
+        if ids is None:
+            ids = self.take_produced()
         if self.deliverer is None:
             return
         if self.send_now:
             self.deliverer.drain(exclude_kinds=WORKER_ONLY_KINDS)
         else:
-            self.deliverer.kick(exclude_kinds=WORKER_ONLY_KINDS)
+            self.deliverer.kick(ids, exclude_kinds=WORKER_ONLY_KINDS)
+
+    @staticmethod
+    def producing():
+        """A scope that collects the IDs of the outbox rows queued in it (a door wraps a request in one, so a
+        later :meth:`sent` sends exactly those)."""
+        return producing()
+
+    @staticmethod
+    def take_produced() -> list[int]:
+        return take_produced()
 
     def _changing(self, action: Callable[[], Reply]) -> Reply:
-        reply = friendly(action)
-        self.sent()
+        with producing() as ids:
+            reply = friendly(action)
+        self.sent(list(ids))
         return reply

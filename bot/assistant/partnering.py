@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -17,6 +20,8 @@ from bot.replies import Paragraph, Reply
 from bot.text import clean_input, tokens
 
 log = logging.getLogger(__name__)
+ACCEPT_WAIT = 30.0  # seconds accept() waits for the placement (a bound for a stuck database, not a target)
+STILL_PLACING = "Accepted. I'm placing your meeting now and will message you both when it's booked."
 
 
 class PartneringDesk:
@@ -81,29 +86,32 @@ class PartneringDesk:
         return self._changing(run)
 
     def accept(self, *, actor: int, request_id: int) -> Reply:
-        return self._changing(
-            lambda: meeting_replies.accept_reply(self.partnering.accept(request_id=request_id, actor_id=actor), viewer=actor)
-        )
+        """Accept and place at once, through the same burst path as every door's button (:meth:`press_accept`),
+        waiting up to ``ACCEPT_WAIT`` for the placement."""
+        try:
+            person = self.participants.get(actor)
+        except UserError as error:
+            return say(str(error))
+        future = self.press_accept(platform=person.platform, external_id=person.external_id, request_id=request_id,
+                                   resolve=lambda: actor)  # fmt: skip
+        try:
+            return future.result(timeout=ACCEPT_WAIT)
+        except FutureTimeout:
+            return say(STILL_PLACING)
+
+    def press_accept(self, *, platform: str, external_id: str, request_id: int, resolve: Callable[[], int | None]) -> Future:
+        """An Accept press from any door: written down before the door answers (so it survives this process),
+        then placed with the rest of its burst in one transaction (:mod:`bot.partnering.instant`). The future
+        gets the presser's reply once both people's "Meeting booked" are on their way.
+
+        Raises:
+            TimeoutError: the database did not take the press (the door apologises; nothing changed).
+        """
+        return self.placer.press(platform=platform, external_id=external_id, request_id=request_id, resolve=resolve)
 
     def record_accept(self, *, platform: str, external_id: str, request_id: int) -> int:
-        """Write an Accept press down before the door answers (see :mod:`bot.delivery.intake`); its ID."""
+        """Write an Accept press down without carrying it out (what a process that died right after leaves)."""
         return self.intake.record(kind=ACCEPT_PRESS, platform=platform, external_id=external_id, ref_id=request_id)
-
-    def carry_out_accept(self, *, actor: int | None, request_id: int, intake_id: int) -> Reply:
-        """Carry out a recorded press: place the meeting; the reply for the presser (both also get a DM)."""
-        if actor is None:
-            self.intake.close(intake_id, detail="refused: unknown person")
-            return say("I can't find you in this workspace.")
-
-        def run() -> Reply:
-            try:
-                result = self.partnering.accept(request_id=request_id, actor_id=actor, intake_id=intake_id)
-            except UserError as error:
-                self.intake.close(intake_id, detail=f"refused: {error}")
-                raise
-            return meeting_replies.accept_reply(result, viewer=actor)
-
-        return self._changing(run)
 
     def decline(self, *, actor: int, request_id: int, reason: str = "") -> Reply:
         def run() -> Reply:

@@ -2,8 +2,9 @@
 
 A burst of presses (100 invitees pressing *Accept* as a partnering block opens) must each be answered within
 Slack's 3 s, yet placing a meeting takes tens of milliseconds and placements queue behind each other. So a
-door records the press here and answers at once; the same process then carries it out in the background, and
-the worker carries out whatever a dead process left (:func:`leftovers`). Records are written by one thread in
+door records the press here and answers at once; the same process then carries it out in the background
+(:mod:`bot.partnering.instant`), and the worker carries out whatever a dead process left (:func:`leftovers`):
+each record names its process, whose heartbeat keeps it for a few seconds at a time (:mod:`bot.delivery.leases`). Records are written by one thread in
 batches (group commit): 100 waiting presses cost a few transactions, not 100, which matters most on SQLite,
 where writers take turns.
 """
@@ -15,16 +16,18 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as OrmSession
 
 from bot.clock import Clock
+from bot.delivery.leases import ProcessLease
 from storage.db import Database
 from storage.models import Intake
 
 log = logging.getLogger(__name__)
 RECORD_TIMEOUT = 10.0  # seconds; well inside Slack's 3 s in practice, this only bounds a stuck database
+UNLEASED_AFTER = timedelta(seconds=60)  # records written before leases existed are taken over after this
 
 
 @dataclass
@@ -38,9 +41,10 @@ class _Waiting:
 class IntakeLog:
     """Durable records of presses, written in batches by one thread while the callers wait."""
 
-    def __init__(self, *, db: Database, clock: Clock) -> None:
+    def __init__(self, *, db: Database, clock: Clock, holder: ProcessLease | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.holder = holder or ProcessLease(db=db, clock=clock)
         self._cond = threading.Condition()
         self._queue: list[_Waiting] = []
         self._writer: threading.Thread | None = None
@@ -53,7 +57,8 @@ class IntakeLog:
             TimeoutError: the database did not take it within ``RECORD_TIMEOUT``.
         """
         waiting = _Waiting(dict(kind=kind, platform=platform, external_id=external_id[:64], ref_id=ref_id,
-                                payload=payload or {}, status="pending", created_at=self.clock.now(), detail=""))  # fmt: skip
+                                payload=payload or {}, status="pending", created_at=self.clock.now(), detail="",
+                                claimed_by=self.holder.name, claimed_until=self.holder.until()))  # fmt: skip
         with self._cond:
             self._queue.append(waiting)
             if self._writer is None or not self._writer.is_alive():
@@ -124,13 +129,17 @@ def close(session: OrmSession, intake_id: int, *, now: datetime, detail: str = "
     return result.rowcount == 1
 
 
-def leftovers(db: Database, *, kind: str, now: datetime, older_than: timedelta, limit: int = 200) -> list[Intake]:
-    """Records still pending after ``older_than``: their process died after answering."""
+def leftovers(db: Database, *, kind: str, now: datetime, limit: int = 200) -> list[Intake]:
+    """Records still pending whose process's lease ran out: it died (or lost the database) after answering."""
+    lapsed = or_(
+        Intake.claimed_until < now,
+        and_(Intake.claimed_until.is_(None), Intake.created_at <= now - UNLEASED_AFTER),
+    )
     with db.transaction() as session:
         return list(
             session.scalars(
                 select(Intake)
-                .where(Intake.kind == kind, Intake.status == "pending", Intake.created_at <= now - older_than)
+                .where(Intake.kind == kind, Intake.status == "pending", lapsed)
                 .order_by(Intake.id)
                 .limit(limit)
             ).all()

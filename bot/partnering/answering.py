@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from bot.delivery import intake
 from bot.delivery.outbox import enqueue
-from bot.errors import NotAllowed, UserError
+from bot.errors import NotAllowed, NotFound, UserError
 from bot.partnering import placement as scheduling
 from bot.partnering.base import REASON_LIMIT, PartneringBase, clean_multiline
 from bot.partnering.held import hold_for_run
 from bot.partnering.placement import announce_placement
 from bot.partnering.views import AcceptResult, RequestView, current_event, meeting_view, request_view
-from storage.models import MeetingRequest, Participant
+from storage.models import Event, MeetingRequest
 
 log = logging.getLogger(__name__)
 ACCEPT_PRESS = "accept"  # the intake kind of an Accept press (see accept_presses_left)
-# A recorded press its web process has not carried out after this long is the worker's (the process died).
-TAKE_OVER_AFTER = timedelta(seconds=60)
 
 
 class Answering(PartneringBase):
@@ -39,44 +36,52 @@ class Answering(PartneringBase):
         now = self.clock.now()
         with self.db.transaction(write=True) as session:
             event = current_event(session)
-            if intake_id is not None and not intake.close(session, intake_id, now=now, detail="accepted"):
-                raise UserError("That press was already handled; see /meetings.")
-            request = self._answerable(session, request_id, actor_id, verb="accept", done="accepted")
-            request.status = "accepted"
-            request.responded_at = now
-            held = hold_for_run(session, request=request, event=event, now=now)  # placement: scheduled
-            if held is not None:
-                return AcceptResult(request_view(request, event), None, held_until=held)
-            day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
-            meeting = scheduling.place(session, request=request, event=event, now=now, day=day)
-            announce_placement(session, request, meeting, now)
-            view = meeting_view(session, meeting, me_id=actor_id, event=event) if meeting else None
-            return AcceptResult(request_view(request, event, placed=meeting is not None), view)
+            return self.accept_in(session, event=event, request_id=request_id, actor_id=actor_id, intake_id=intake_id,
+                                  now=now)  # fmt: skip
+
+    def accept_in(
+        self, session: OrmSession, *, event: Event, request_id: int, actor_id: int, intake_id: int | None, now: datetime
+    ) -> AcceptResult:
+        """:meth:`accept` inside the caller's transaction."""
+        request = self.take_accept(session, request_id=request_id, actor_id=actor_id, intake_id=intake_id, now=now)
+        held = hold_for_run(session, request=request, event=event, now=now)  # placement: scheduled
+        if held is not None:
+            return AcceptResult(request_view(request, event), None, held_until=held)
+        day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
+        meeting = scheduling.place(session, request=request, event=event, now=now, day=day)
+        announce_placement(session, request, meeting, now)
+        view = meeting_view(session, meeting, me_id=actor_id, event=event) if meeting else None
+        return AcceptResult(request_view(request, event, placed=meeting is not None), view)
+
+    def take_accept(
+        self,
+        session: OrmSession,
+        *,
+        request_id: int,
+        actor_id: int,
+        intake_id: int | None,
+        now: datetime,
+        loaded: dict[int, MeetingRequest] | None = None,
+    ) -> MeetingRequest:
+        """The invitee's accept, recorded in the caller's transaction, before the meeting is placed (a burst places
+        many together, :mod:`bot.partnering.instant`); the press is closed in the same transaction.
+
+        Raises:
+            NotAllowed, UserError: not the invitee's, no longer open, or the press was already carried out.
+        """
+        if intake_id is not None and not intake.close(session, intake_id, now=now, detail="accepted"):
+            raise UserError("That press was already handled; see /meetings.")
+        request = self._answerable(session, request_id, actor_id, verb="accept", done="accepted", loaded=loaded)
+        request.status = "accepted"
+        request.responded_at = now
+        return request
 
     def accept_presses_left(self) -> int:
-        """The worker's share of the intake: carry out Accept presses whose web process died after answering.
-        Both people hear the outcome from the outbox as usual; a refused press is closed with the reason."""
-        now = self.clock.now()
-        done = 0
-        for press in intake.leftovers(self.db, kind=ACCEPT_PRESS, now=now, older_than=TAKE_OVER_AFTER):
-            with self.db.transaction() as session:
-                actor = session.scalar(
-                    select(Participant.id).where(Participant.platform == press.platform,
-                                                 Participant.external_id == press.external_id)
-                )  # fmt: skip
-            try:
-                if actor is None:
-                    raise UserError("unknown person")
-                self.accept(request_id=press.ref_id, actor_id=actor, intake_id=press.id)
-                done += 1
-            except UserError as error:
-                with self.db.transaction(write=True) as session:
-                    intake.close(session, press.id, now=now, detail=f"refused: {error}")
-            except Exception:
-                log.exception("carrying out accept press %s failed; will try again", press.id)
-        if done:
-            log.info("carried out %s accept press(es) a web process had left", done)
-        return done
+        """The worker's share of the intake: carry out Accept presses whose web process died after answering
+        (its lease ran out), in one transaction (:func:`bot.partnering.instant.take_over`)."""
+        from bot.partnering.instant import take_over  # instant builds on this module
+
+        return take_over(self)
 
     def decline(self, *, request_id: int, actor_id: int, reason: str = "") -> RequestView:
         now = self.clock.now()
@@ -105,14 +110,23 @@ class Answering(PartneringBase):
             _withdraw(session, request, actor_id, now)
             return request_view(request, event)
 
-    def _answerable(self, session: OrmSession, request_id: int, actor_id: int, *, verb: str, done: str) -> MeetingRequest:
+    def _answerable(
+        self, session: OrmSession, request_id: int, actor_id: int, *, verb: str, done: str,
+        loaded: dict[int, MeetingRequest] | None = None,
+    ) -> MeetingRequest:  # fmt: skip
         """The request, locked, if ``actor_id`` is its invitee and it still waits for an answer.
+        ``loaded``: requests already read and locked (:meth:`requests_for_update`).
 
         Raises:
             NotAllowed: someone else pressed the invitee's button (logged).
             UserError: already answered (a double click) or no longer open.
         """
-        request = self._request_for_update(session, request_id)
+        if loaded is not None:
+            request = loaded.get(request_id)
+            if request is None:
+                raise NotFound("That meeting request no longer exists.")
+        else:
+            request = self._request_for_update(session, request_id)
         if request.invitee_id != actor_id:
             log.warning("participant %s tried to %s request %s, which is not theirs", actor_id, verb, request_id)
             raise NotAllowed(f"Only the person who was asked can {verb} this request.")

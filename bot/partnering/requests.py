@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from bot.delivery.outbox import enqueue
 from bot.errors import NotFound
-from bot.partnering.answering import ACCEPT_PRESS, TAKE_OVER_AFTER, Answering, _decline, _withdraw
+from bot.partnering.answering import ACCEPT_PRESS, Answering, _decline, _withdraw
 from bot.partnering.asking import Asking
 from bot.partnering.base import MESSAGE_LIMIT, REASON_LIMIT, TOPIC_LIMIT, Limits, clean_multiline, scheduling_day
 from bot.partnering.rescheduling import Rescheduling, _cancel
@@ -23,7 +23,7 @@ from storage.models import Meeting, MeetingRequest, MeetingSeat, MeetingSlot
 
 log = logging.getLogger(__name__)
 # what callers import from here
-__all__ = ["ACCEPT_PRESS", "MESSAGE_LIMIT", "REASON_LIMIT", "TAKE_OVER_AFTER", "TOPIC_LIMIT", "Limits", "Partnering",
+__all__ = ["ACCEPT_PRESS", "MESSAGE_LIMIT", "REASON_LIMIT", "TOPIC_LIMIT", "Limits", "Partnering",
            "Released", "clean_multiline", "scheduling_day"]  # fmt: skip
 
 

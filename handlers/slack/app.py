@@ -60,7 +60,7 @@ class Background:
     """
 
     placing: ThreadPoolExecutor = field(default_factory=lambda: _lane("partnerup-placing", 1))
-    replying: ThreadPoolExecutor = field(default_factory=lambda: _lane("partnerup-reply", 4))
+    replying: ThreadPoolExecutor = field(default_factory=lambda: _lane("partnerup-reply", 8))
     _answering: int = 0
     _last: float = 0.0
     _free_until: float = 0.0

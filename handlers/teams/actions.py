@@ -20,6 +20,7 @@ from bot.privacy import replies as pr
 from bot.reminders import replies as rr
 from bot.replies import Reply
 from handlers.teams import cards, lists
+from handlers.teams.accept import accept_pressed
 from handlers.teams.identity import external_id, identify
 from handlers.teams.render import as_card, message
 from handlers.teams.sdk import ActivityContext
@@ -29,17 +30,22 @@ def register(door) -> None:
     @door.sdk.on_card_action_execute
     async def on_execute(ctx: ActivityContext):
         data = ctx.activity.value.action.data or {}
-        response, also = await asyncio.to_thread(answer_press, door, ctx.activity, data)
+        reply = None
+        if str(data.get("action", "")) == mr.ACCEPT:  # placed with its burst, awaited without holding a thread
+            reply = await accept_pressed(door, ctx.activity, str(data.get("value", "")))
+        response, also = await asyncio.to_thread(answer_press, door, ctx.activity, data, reply)
         if also is not None:  # a result with buttons of its own, under the list it came from
             await door.send_reply(ctx, message(also))
         return response
 
 
-def answer_press(door, activity, data: dict) -> tuple[AdaptiveCardActionResponse, Reply | None]:
+def answer_press(door, activity, data: dict, reply: Reply | None = None) -> tuple[AdaptiveCardActionResponse, Reply | None]:
     """What Teams shows after a press: a card about one thing is replaced by its new state; a list stays a list
-    (see :mod:`handlers.teams.lists`). Also returns a reply to send as a message of its own, if any."""
+    (see :mod:`handlers.teams.lists`). Also returns a reply to send as a message of its own, if any.
+    ``reply``: the press was already carried out (an Accept, :mod:`handlers.teams.accept`)."""
     action, value = str(data.get("action", "")), str(data.get("value", ""))
-    reply = press(door, activity, action, value)
+    if reply is None:
+        reply = press(door, activity, action, value)
     if action in lists.NAVIGATION:  # another page of the same list: it replaces this one and stays rebuildable
         query, page = decode_query(value)
         personal = (activity.conversation.conversation_type or "personal") == "personal"

@@ -119,25 +119,27 @@ def submit_dialog(door, activity, data: dict) -> TaskModuleResponse | None:
             return closed("That form is out of date; type partners to start again.")
         try:
             preferred = a.parse_day(values.get("day", "")) if values.get("day") else None
-            a.partnering.create_request(requester_id=me, invitee_id=int(invitee), topic=values.get("topic", ""),
-                                        message=values.get("message", ""), preferred_day=preferred)  # fmt: skip
+            with a.producing() as queued:  # what this change queues, this process sends
+                a.partnering.create_request(requester_id=me, invitee_id=int(invitee), topic=values.get("topic", ""),
+                                            message=values.get("message", ""), preferred_day=preferred)  # fmt: skip
         except UserError as error:
             name = a.profile_of(int(invitee)).name
             form = dialogs.meet_form(invitee_id=int(invitee), invitee_name=name, days=partnering_days(door),
                                      values=values, error=str(error))  # fmt: skip
             return dialog(carry(form, activity, data), "Request a meeting")
-        a.sent()
+        a.sent(queued)
         return closed("Request sent. I'll tell you when they answer.")
     if action == "decline_submit":
         request = values.get("request", "")
         if not request.isdigit():
             return closed("That form is out of date; type meetings to start again.")
         try:
-            a.partnering.decline(request_id=int(request), actor_id=me, reason=values.get("reason", ""))
+            with a.producing() as queued:
+                a.partnering.decline(request_id=int(request), actor_id=me, reason=values.get("reason", ""))
         except UserError as error:
             form = dialogs.decline_form(request_id=int(request), values=values, error=str(error))
             return dialog(carry(form, activity, data), "Decline")
-        a.sent()
+        a.sent(queued)
         return closed("Declined. I've let them know.")
     if action == "profile_submit":
         try:

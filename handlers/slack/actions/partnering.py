@@ -57,28 +57,23 @@ def simple_callback(ack: Ack, action: dict, body: dict, client: WebClient, respo
 
 
 def accept_callback(ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
-    """Accept: write the press down and answer Slack at once; place the meeting right after, one placement at a
-    time, and tell the person via response_url (both people also get a DM from the outbox). A burst of 100
-    presses is answered in well under a second, though placing them all takes longer; if this process dies
-    after answering, the worker carries the press out."""
+    """Accept: the core writes the press down, then Slack gets its answer at once; the press is placed with the
+    rest of its burst (:mod:`bot.partnering.instant`) and the result goes to the response_url (both people also
+    get a DM from the outbox). If this process dies after answering, the worker carries the press out."""
     ref = _id(action)
     user_id = body.get("user", {}).get("id", "")
     a, background = context["assistant"], context["background"]
     if ref is None or not valid_user_id(user_id):
         ack()
         return background.run(background.replying, lambda: _answer(respond, say(BROKEN), replace=False))
-    intake_id = a.record_accept(platform=PLATFORM, external_id=user_id, request_id=ref)
-    ack()
     replace = body.get("container", {}).get("is_ephemeral") is False
 
-    def place() -> None:
-        background.wait_quiet(lambda: not a.intake.busy())
-        me = _actor(context, client, body, respond)
-        reply = a.carry_out_accept(actor=me, request_id=ref, intake_id=intake_id)
-        if me is not None:
-            background.run(background.replying, lambda: _answer(respond, reply, replace=replace))
-
-    background.run(background.placing, place)
+    placed = a.press_accept(platform=PLATFORM, external_id=user_id, request_id=ref,
+                            resolve=lambda: participant(context, client, user_id))  # fmt: skip
+    ack()
+    placed.add_done_callback(
+        lambda done: background.run(background.replying, lambda: _answer(respond, done.result(), replace=replace))
+    )
 
 
 def request_meeting_callback(

@@ -88,15 +88,16 @@ def meet_submit_callback(ack: Ack, body: dict, view: dict, client: WebClient, co
     day = modals.value(view, "day")
     try:
         preferred = None if day in ("", modals.FIRST_AVAILABLE) else a.parse_day(day)
-        a.partnering.create_request(
-            requester_id=me, invitee_id=invitee, topic=modals.value(view, "topic"),
-            message=modals.value(view, "message"), preferred_day=preferred,
-        )  # fmt: skip
+        with a.producing() as queued:  # what this change queues, this process sends
+            a.partnering.create_request(
+                requester_id=me, invitee_id=invitee, topic=modals.value(view, "topic"),
+                message=modals.value(view, "message"), preferred_day=preferred,
+            )  # fmt: skip
     except UserError as error:
         block = {"topic": "topic", "message": "message", "day": "day"}.get(error.field or "", "invitee")
         return _errors(ack, block, str(error))
     ack()
-    a.sent()
+    a.sent(queued)
 
 
 def decline_submit_callback(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
@@ -104,13 +105,14 @@ def decline_submit_callback(ack: Ack, body: dict, view: dict, client: WebClient,
     try:
         me = participant(context, client, body["user"]["id"])
         request_id = int(view.get("private_metadata", ""))
-        a.partnering.decline(request_id=request_id, actor_id=me, reason=modals.value(view, "reason"))
+        with a.producing() as queued:
+            a.partnering.decline(request_id=request_id, actor_id=me, reason=modals.value(view, "reason"))
     except ValueError:
         return _errors(ack, "reason", "This form is out of date; open /meetings again.")
     except UserError as error:
         return _errors(ack, "reason", str(error))
     ack()
-    a.sent()
+    a.sent(queued)
     _dm(client, body["user"]["id"], "Declined. I've let them know.")
 
 

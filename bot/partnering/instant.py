@@ -1,0 +1,412 @@
+"""Instant placement of Accept presses, in bursts, for every door (Slack, Teams, the console) and the worker.
+
+A door calls :meth:`InstantPlacer.press`: the press is written down (:mod:`bot.delivery.intake`, group commit) and
+the door answers the platform at once; the press joins a queue that one thread per process empties in batches.
+A batch is placed in ONE transaction, one savepoint per press: a press that is refused (a double click, someone
+else's button) or loses a race rolls back alone, and the database keeps the last word on conflicts (the unique
+indexes on seats and on table+slot, see :mod:`bot.partnering.placement`). The confirmation messages the batch
+queued are sent by this process right after the commit, and each door gets its reply through a future.
+
+Placing a hundred presses one transaction each made the last person wait for the 99 before them (each commit a
+turn at SQLite's write lock, and the placements fighting the web threads for the interpreter); one transaction
+for the lot costs about what one placement's reads cost, once per batch rather than once per press.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session as OrmSession
+
+from bot.delivery import intake
+from bot.delivery.intake import IntakeLog
+from bot.delivery.outbox import enqueue_many, producing
+from bot.errors import UserError
+from bot.partnering import placement
+from bot.partnering import replies as meeting_replies
+from bot.partnering.calendar import meeting_uid
+from bot.partnering.held import hold_for_run
+from bot.partnering.placement import announce_placement, confirmations
+from bot.partnering.requests import ACCEPT_PRESS, Partnering
+from bot.partnering.rules import Rules
+from bot.partnering.views import AcceptResult, current_event, meeting_view, request_view
+from bot.reminders.bookmarks import queue_meeting_reminders
+from bot.replies import Paragraph, Reply
+from storage.models import (
+    Event,
+    Intake,
+    Meeting,
+    MeetingRequest,
+    MeetingSeat,
+    MeetingSlot,
+    MeetingTable,
+    Participant,
+    Unavailability,
+    Venue,
+)
+
+log = logging.getLogger(__name__)
+LULL = 0.04  # seconds without a new press before a batch is taken (presses of one burst arrive within ms)
+MOST_WAIT = 0.3  # never hold the first press of a batch longer than this for more to arrive
+IDLE_WAIT = 2.0  # at most this long other background work (sending DMs) steps aside for placements
+GRACE = 0.3  # and for this long after a batch, while the doors send its replies,
+GRACE_PER_PRESS = 0.01  # or longer after a big one: a hundred replies take about a second to post from one process
+MAX_BATCH = 500
+MAX_TRIES = 3  # a batch the database refused (a deadlock between processes) is tried press by press, this often
+SORRY = "Sorry, something went wrong on my side; your press is kept and will be carried out shortly."
+UNKNOWN = "I can't find you in this workspace."
+HANDLED = "That press was already handled; see /meetings."
+KEEP = "partnerup_keep"  # session.info key: rows read for a batch's replies, held until the transaction ends
+
+
+def _say(text: str) -> Reply:
+    return Reply(text=text).add(Paragraph(text))
+
+
+@dataclass
+class Press:
+    """One recorded Accept press waiting to be carried out."""
+
+    intake_id: int
+    request_id: int
+    resolve: Callable[[], int | None]  # the presser's participant ID (a door may look a new person up)
+    future: Future = field(default_factory=Future)
+    actor: int | None = None
+    unknown: str = UNKNOWN  # what to answer when ``resolve`` found nobody
+
+
+def carry_out(partnering: Partnering, presses: list[Press]) -> tuple[dict[int, Reply], list[Press], list[int]]:
+    """Place ``presses`` in one transaction. Returns the reply per intake ID, the presses to try again (the
+    database refused the batch: a deadlock or a lost connection), and the IDs of the outbox rows queued."""
+    now = partnering.clock.now()
+    replies: dict[int, Reply] = {}
+    with producing() as produced:
+        try:
+            with partnering.db.transaction(write=True) as session:
+                event = current_event(session)
+                # Close the batch's records in one statement: one that is closed already was carried out by someone
+                # else (the worker took over a slow press), and must not be again.
+                mine = set(
+                    session.scalars(
+                        update(Intake)
+                        .where(Intake.id.in_([p.intake_id for p in presses]), Intake.status == "pending")
+                        .values(status="done", done_at=now, detail="accepted")
+                        .returning(Intake.id)
+                        .execution_options(synchronize_session=False)
+                    ).all()
+                )
+                refused: dict[int, str] = {}
+                accepted: list[tuple[Press, MeetingRequest]] = []
+                loaded = partnering.requests_for_update(session, [p.request_id for p in presses])
+                for press in presses:
+                    if press.intake_id not in mine:
+                        replies[press.intake_id] = _say(HANDLED)
+                    elif press.actor is None:
+                        refused[press.intake_id] = "refused: unknown person"
+                        replies[press.intake_id] = _say(press.unknown)
+                    else:
+                        try:  # checks before it changes anything: no savepoint needed
+                            request = partnering.take_accept(session, request_id=press.request_id, actor_id=press.actor,
+                                                             intake_id=None, now=now, loaded=loaded)  # fmt: skip
+                        except UserError as error:
+                            refused[press.intake_id] = f"refused: {error}"[:1000]
+                            replies[press.intake_id] = _say(str(error))
+                            continue
+                        held = hold_for_run(session, request=request, event=event, now=now)  # placement: scheduled
+                        if held is not None:
+                            result = AcceptResult(request_view(request, event), None, held_until=held)
+                            replies[press.intake_id] = meeting_replies.accept_reply(result, viewer=press.actor)
+                        else:
+                            accepted.append((press, request))
+                for intake_id, detail in refused.items():
+                    session.execute(
+                        update(Intake).where(Intake.id == intake_id).values(detail=detail)
+                        .execution_options(synchronize_session=False)
+                    )  # fmt: skip
+                meetings = place_burst(session, event=event, requests=[r for _, r in accepted], now=now)
+                announce_burst(session, [r for _, r in accepted], meetings, now)
+                for press, request in accepted:
+                    meeting = meetings.get(request.id)
+                    view = meeting_view(session, meeting, me_id=press.actor, event=event) if meeting else None
+                    result = AcceptResult(request_view(request, event, placed=meeting is not None), view)
+                    replies[press.intake_id] = meeting_replies.accept_reply(result, viewer=press.actor)
+        except DBAPIError:
+            log.warning("placing a batch of %s presses failed; trying them again one by one", len(presses), exc_info=True)
+            return {}, presses, []
+        except UserError as error:  # no event loaded
+            return {p.intake_id: _say(str(error)) for p in presses}, [], []
+    return replies, [], list(produced)
+
+
+def place_burst(
+    session: OrmSession, *, event: Event, requests: list[MeetingRequest], now: datetime
+) -> dict[int, Meeting | None]:
+    """Place many accepted requests together, in the order given, each at the earliest slot where both people
+    and a table are free (the rule :func:`bot.partnering.placement.place` applies to one): the floor is read
+    once for the batch, the choices made in memory, and the meetings written in two statements. The database
+    still has the last word: if another process took a table or a person meanwhile, the batch's insert fails,
+    and each request is booked on its own (:func:`~bot.partnering.placement.place` reads the floor again)."""
+    if not requests:
+        return {}
+    if len(requests) == 1 or Rules.of(event).any:
+        # A press on its own: the one-request path reads only what that request needs. With the organisers' rules
+        # (max_per_day, max_in_a_row, venue_change_slots) each placement must see the ones before it, which the
+        # rules read from the database: one by one, still in this one transaction.
+        return {request.id: _place_one(session, event=event, request=request, now=now) for request in requests}
+    zone = ZoneInfo(event.timezone)
+    candidates = placement.candidate_slots(session, event=event, now=now)
+    tables = placement.tables_by_venue(session, event)
+    full = placement.booked_counts(session, [c.slot_id for c in candidates])  # one count per slot, not every row
+    retired = placement.tables_in_retired_slots(session, event)
+    used: dict[int, set[int]] = {}
+
+    def taken(candidate: placement.Candidate) -> set[int]:
+        """The tables in use in a slot, read the first time the batch looks at it."""
+        if candidate.slot_id not in used:
+            used[candidate.slot_id] = placement.used_tables(session, [candidate.slot_id])[candidate.slot_id]
+            used[candidate.slot_id] |= {table for table, start, end in retired if candidate.overlaps(start, end)}
+        return used[candidate.slot_id]
+
+    people = sorted({pid for r in requests for pid in (r.requester_id, r.invitee_id)})
+    busy = placement.busy_times(session, people)
+    blocked: dict[int, set[int]] = {}
+    for person, block_id in session.execute(
+        select(Unavailability.participant_id, Unavailability.block_id).where(Unavailability.participant_id.in_(people))
+    ):
+        blocked.setdefault(person, set()).add(block_id)
+    # What the replies show, read once: held here, as the session's identity map keeps only what is referenced.
+    session.info.setdefault(KEEP, []).extend(session.scalars(select(Participant).where(Participant.id.in_(people))))
+    days = {c.slot_id: c.starts_at.astimezone(zone).date().isoformat() for c in candidates}
+    plan: list[tuple[MeetingRequest, placement.Candidate, int]] = []
+    for request in requests:
+        a, b = request.requester_id, request.invitee_id
+        off = blocked.get(a, set()) | blocked.get(b, set())
+        spans = busy.get(a, []) + busy.get(b, [])
+        for candidate in candidates:
+            if request.preferred_day and days[candidate.slot_id] != request.preferred_day:
+                continue
+            if candidate.block_id in off or any(candidate.overlaps(start, end) for start, end in spans):
+                continue
+            venue_tables = tables.get(candidate.venue_id or -1, [])
+            if candidate.slot_id not in used and full.get(candidate.slot_id, 0) >= len(venue_tables):
+                continue  # every table taken: skip without reading which
+            free = [t for t in venue_tables if t not in taken(candidate)]
+            if free:
+                used[candidate.slot_id].add(free[0])
+                for person in (a, b):
+                    busy.setdefault(person, []).append((candidate.starts_at, candidate.ends_at))
+                plan.append((request, candidate, free[0]))
+                break
+    placed: dict[int, Meeting | None] = {r.id: None for r in requests}
+    try:
+        with session.begin_nested():
+            placed.update(_book_all(session, event=event, plan=plan, now=now))
+        return placed
+    except IntegrityError:  # another process got there first: one by one, each reading the floor again
+        log.info("a burst of %s placements met a concurrent booking; placing them one by one", len(plan))
+    for request in requests:
+        placed[request.id] = _place_one(session, event=event, request=request, now=now)
+    return placed
+
+
+def _place_one(session: OrmSession, *, event: Event, request: MeetingRequest, now: datetime) -> Meeting | None:
+    day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
+    meeting = placement.place(session, request=request, event=event, now=now, day=day)
+    session.flush()  # the next placement's rules and free-slot reads see this one
+    return meeting
+
+
+def _book_all(
+    session: OrmSession, *, event: Event, plan: list[tuple[MeetingRequest, placement.Candidate, int]], now: datetime
+) -> dict[int, Meeting]:
+    """Insert the planned meetings and their seats (two INSERTs; IntegrityError when a place was taken)."""
+    if not plan:
+        return {}
+    ids = [request.id for request, _, _ in plan]
+    latest = dict(
+        session.execute(
+            select(Meeting.request_id, func.max(Meeting.sequence))
+            .where(Meeting.request_id.in_(ids))
+            .group_by(Meeting.request_id)
+        ).all()
+    )
+    rows = [
+        dict(event_id=event.id, request_id=request.id, slot_id=candidate.slot_id, table_id=table_id, status="booked",
+             ics_uid=meeting_uid(request.id, event.key), sequence=latest.get(request.id, -1) + 1, created_at=now)
+        for request, candidate, table_id in plan
+    ]  # fmt: skip
+    made = dict(session.execute(insert(Meeting).returning(Meeting.request_id, Meeting.id), rows).all())
+    session.execute(
+        insert(MeetingSeat),
+        [
+            dict(meeting_id=made[request.id], participant_id=person, slot_id=candidate.slot_id, active=True)
+            for request, candidate, _ in plan
+            for person in (request.requester_id, request.invitee_id)
+        ],
+    )
+    meetings = session.scalars(select(Meeting).where(Meeting.id.in_(made.values()))).all()
+    # What the replies show, read once: held, as the session's identity map keeps only what is referenced.
+    keep = session.info.setdefault(KEEP, [])
+    keep += session.scalars(select(MeetingSlot).where(MeetingSlot.id.in_({c.slot_id for _, c, _ in plan})))
+    tables = session.scalars(select(MeetingTable).where(MeetingTable.id.in_({t for _, _, t in plan}))).all()
+    keep += tables
+    keep += session.scalars(select(Venue).where(Venue.id.in_({t.venue_id for t in tables})))
+    return {meeting.request_id: meeting for meeting in meetings}
+
+
+def announce_burst(
+    session: OrmSession, requests: list[MeetingRequest], meetings: dict[int, Meeting | None], now: datetime
+) -> None:
+    """What the placements mean for both people of each: "Meeting booked" and reminders, or "no slot"."""
+    booked = [(r, meetings[r.id]) for r in requests if meetings.get(r.id) is not None]
+    enqueue_many(session, [row for request, meeting in booked for row in confirmations(request, meeting.id, now)])
+    queue_meeting_reminders(session, now=now, meeting_ids=[meeting.id for _, meeting in booked])
+    for request in requests:
+        if meetings.get(request.id) is None:
+            announce_placement(session, request, None, now)
+
+
+class InstantPlacer:
+    """This process's queue of recorded presses and the one thread that places them in batches."""
+
+    def __init__(self, *, partnering: Partnering, intake_log: IntakeLog, deliver: Callable[[list[int]], None]) -> None:
+        """``deliver``: send the outbox rows a batch queued (the assistant's ``sent``), before replies go out."""
+        self.partnering = partnering
+        self.intake = intake_log
+        self.deliver = deliver
+        self._cond = threading.Condition()
+        self._queue: list[Press] = []
+        self._last = 0.0
+        self._placing = False
+        self._placed = 0.0
+        self._grace = GRACE
+        self._thread: threading.Thread | None = None
+
+    def press(self, *, platform: str, external_id: str, request_id: int, resolve: Callable[[], int | None]) -> Future:
+        """Record an Accept press (returns once it is durable) and queue it; the future gets the presser's reply.
+
+        Raises:
+            TimeoutError: the database did not take the record in time (the door apologises; nothing changed).
+        """
+        intake_id = self.intake.record(kind=ACCEPT_PRESS, platform=platform, external_id=external_id, ref_id=request_id)
+        press = Press(intake_id=intake_id, request_id=request_id, resolve=resolve)
+        with self._cond:
+            self._queue.append(press)
+            self._last = time.monotonic()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="partnerup-placing", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        return press.future
+
+    def busy(self) -> bool:
+        """Presses wait or are being placed."""
+        with self._cond:
+            return bool(self._queue) or self._placing
+
+    def wait_idle(self) -> None:
+        """Let placements go first (at most ``IDLE_WAIT``): a web process calls this before each message it sends
+        in the background, so that a burst's confirmations are not held up by the DMs of the one before."""
+        deadline = time.monotonic() + IDLE_WAIT
+        with self._cond:
+            while time.monotonic() < deadline and (
+                self._queue or self._placing or time.monotonic() - self._placed < self._grace
+            ):
+                self._cond.wait(0.01)
+
+    def _take(self) -> list[Press]:
+        with self._cond:
+            self._cond.wait_for(lambda: bool(self._queue))
+            first = time.monotonic()
+            # Let the burst finish arriving (and its records be written) so that one transaction takes it all.
+            while time.monotonic() - first < MOST_WAIT and (self.intake.busy() or time.monotonic() - self._last < LULL):
+                self._cond.wait(0.005)
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            self._placing = True
+            return batch
+
+    def _run(self) -> None:
+        while True:
+            batch = self._take()
+            try:
+                self._place(batch)
+            except Exception:  # never lose the thread; the presses stay recorded for the worker
+                log.exception("placing %s presses failed; the worker carries them out", len(batch))
+                for press in batch:
+                    if not press.future.done():
+                        press.future.set_result(_say(SORRY))
+            finally:
+                with self._cond:
+                    self._placing = False
+                    self._placed = time.monotonic()
+                    self._grace = max(GRACE, GRACE_PER_PRESS * len(batch))
+                    self._cond.notify_all()
+
+    def _place(self, batch: list[Press]) -> None:
+        for press in batch:
+            try:
+                press.actor = press.resolve()
+            except UserError as error:
+                press.actor, press.unknown = None, str(error)
+        t0 = time.monotonic()
+        replies, again, produced = carry_out(self.partnering, batch)
+        t1 = time.monotonic()
+        self._answer(batch, replies, produced)
+        log.debug("placed %s presses in %.3f s, answered in %.3f s", len(batch), t1 - t0, time.monotonic() - t1)
+        for press in again:  # the batch was refused as a whole: one by one, so one bad press does not sink the rest
+            for _ in range(MAX_TRIES):
+                replies, failed, produced = carry_out(self.partnering, [press])
+                if not failed:
+                    self._answer([press], replies, produced)
+                    break
+            else:
+                press.future.set_result(_say(SORRY))  # still recorded: the worker takes it over
+
+    def _answer(self, presses: list[Press], replies: dict[int, Reply], produced: list[int]) -> None:
+        """Send what the batch queued (both people's "Meeting booked"), then give each door its reply."""
+        try:
+            self.deliver(produced)
+        except Exception:
+            log.exception("sending confirmations failed; the worker sends them")
+        for press in presses:
+            if press.intake_id in replies and not press.future.done():
+                press.future.set_result(replies[press.intake_id])
+
+
+def take_over(partnering: Partnering) -> int:
+    """The worker's share: carry out presses whose web process's lease ran out, in one transaction. Both people
+    hear the outcome from the outbox as usual (the worker sends it); a refused press is closed with the reason."""
+    now = partnering.clock.now()
+    left = intake.leftovers(partnering.db, kind=ACCEPT_PRESS, now=now)
+    if not left:
+        return 0
+    with partnering.db.transaction() as session:
+        keys = {(p.platform, p.external_id) for p in left}
+        known = {
+            (platform, external_id): pid
+            for pid, platform, external_id in session.execute(
+                select(Participant.id, Participant.platform, Participant.external_id).where(
+                    Participant.external_id.in_({k[1] for k in keys})
+                )
+            )
+        }
+    presses = []
+    for row in left:
+        actor = known.get((row.platform, row.external_id))
+        presses.append(Press(intake_id=row.id, request_id=row.ref_id, resolve=lambda a=actor: a, actor=actor))
+    replies, again, _ = carry_out(partnering, presses)
+    for press in again:  # one by one, so one bad press does not hold up the rest
+        carry_out(partnering, [press])
+    done = len(replies)
+    if done:
+        log.info("carried out %s accept press(es) a web process had left", done)
+    return done

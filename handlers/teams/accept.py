@@ -1,0 +1,44 @@
+"""Accept on a Teams card: the press is written down and placed with the rest of its burst by the core
+(:mod:`bot.partnering.instant`), the same path as Slack's and the console's. The invoke waits for the placement
+without holding a thread (a burst of a hundred presses must not queue behind the few threads ``to_thread`` has),
+so the card comes back as "Accepted. Your meeting with ... is on ..." within the 5 s Teams allows, or as
+"placing it now" if the placement takes longer (both people then get the booking as a message)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.assistant import say
+from bot.assistant.partnering import STILL_PLACING
+from bot.errors import UserError
+from bot.replies import Reply
+from handlers.teams.identity import external_id, identify
+
+log = logging.getLogger(__name__)
+OUT_OF_DATE = "That button is out of date; type meetings to see the current ones."
+SORRY = "Sorry, I couldn't take that press just now. Please press Accept again in a moment."
+TEAMS_WAIT = 3.0  # seconds the invoke waits for the placement (Teams gives an invoke 5 s)
+
+
+async def accept_pressed(door, activity, value: str) -> Reply:
+    """The reply card for an Accept press on request ``value`` (an ID, re-validated by the core)."""
+    if not (value.isascii() and value.isdigit()) or len(value) >= 12:
+        return say(OUT_OF_DATE)
+
+    def record():
+        me = identify(door, activity)
+        return door.assistant.press_accept(platform="teams", external_id=external_id(activity),
+                                           request_id=int(value), resolve=lambda: me)  # fmt: skip
+
+    try:
+        placed = await asyncio.to_thread(record)
+    except UserError as error:
+        return say(str(error))
+    except TimeoutError:
+        log.warning("an Accept press could not be recorded in time")
+        return say(SORRY)
+    try:
+        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(placed)), TEAMS_WAIT)
+    except TimeoutError:
+        return say(STILL_PLACING)
