@@ -258,3 +258,17 @@ def test_old_frab_without_dates_uses_day_change_and_the_partnering_kind(db: Data
     with db.transaction() as session:
         row = session.scalar(select(AgendaSession).where(AgendaSession.title == "Night talk"))
         assert row.starts_at.astimezone(OSLO_ZONE).isoformat() == "2026-12-04T01:00:00+01:00"
+
+
+def test_a_source_without_types_takes_the_kind_from_the_title() -> None:
+    """Calendar exports and sheets without a type column: "Lunch" is a break, "Breaking the mould" a talk."""
+    from bot.sources.programme import kind_of
+
+    assert kind_of("", None, title="Lunch (Main Events)") == "break"
+    assert kind_of("", None, title="AM BREAK (Main Events)") == "break"
+    assert kind_of("", None, title="Panel: Developer Happiness through Getting Involved") == "panel"
+    assert kind_of("", None, title="Networking reception") == "networking"
+    assert kind_of("", None, title="Breaking the mould in ADC design") == "talk"
+    assert kind_of("", None, title="Social media for scientists") == "talk"
+    assert kind_of("", "matchmaking", title="Partnering meetings") == "talk"  # the organiser's type decides
+    assert kind_of("Workshop", None, title="Lunch and learn") == "talk"  # a type given is the source's word

@@ -81,7 +81,26 @@ def slug(text: str, *, limit: int = 100, hashed: bool = True) -> str:
     return (clean[: limit - 9].strip("-_") + "-" + digest) if clean else "s-" + digest
 
 
-def kind_of(hint: str, partnering_kind: str | None) -> str:
+# When a source says nothing of a session's type (a calendar export, a sheet without a type column), its title
+# still often does ("Lunch", "Panel: ...", "Networking reception"). Whole words only, so that "Breaking news" is no
+# break, and without the words that titles of talks use for other things ("social", "party", "discussion").
+_TITLE_WORDS = re.compile(
+    r"\b(?:(?P<break>coffee break|break|lunch|lunsj|coffee|kaffe|dinner|breakfast|frokost|middag)"
+    r"|(?P<panel>panel|podium|roundtable|fireside chat)"
+    r"|(?P<partnering>partnering|matchmaking|one-to-one meetings)"
+    r"|(?P<networking>networking|nettverk|reception|mingling)"
+    r"|(?P<pitch>pitches|pitch session))\b",
+    re.IGNORECASE,
+)
+
+
+def kind_of(hint: str, partnering_kind: str | None, *, title: str = "") -> str:
+    """PartnerUp's kind for a session: from the source's type and track, else (no type given) from its title."""
+    if not hint.strip() and title:
+        found = _TITLE_WORDS.search(title)
+        if found is None or (found.lastgroup == "partnering" and partnering_kind):
+            return "talk"  # with --partnering-kind the organiser said which type marks partnering
+        return found.lastgroup
     words = hint.lower()
     if partnering_kind and partnering_kind.lower() in words:
         return "partnering"
@@ -171,7 +190,7 @@ def to_event_file(programme: Programme, options: ImportOptions) -> EventFile:
             {
                 "key": key,
                 "title": _cut(item.title, 300),
-                "kind": kind_of(item.kind_hint, options.partnering_kind),
+                "kind": kind_of(item.kind_hint, options.partnering_kind, title=item.title),
                 "day": day_number[day],
                 "start": f"{start:%H:%M}",
                 "end": f"{end:%H:%M}",
