@@ -3,7 +3,6 @@ events with a guid, persons. A session past midnight stays on the day the source
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -11,7 +10,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from bot.sources.plain import plain_text
-from bot.sources.programme import Item, Programme, SourceError
+from bot.sources.programme import Item, Programme, SourceError, json_document
 
 _DURATION = re.compile(r"^(?:(\d+):)?(\d{1,3}):(\d{2})(?::(\d{2}))?$")
 
@@ -120,12 +119,7 @@ def _person_name(person: object) -> str:
 
 
 def read_schedule_json(data: bytes, source: str) -> Programme:
-    try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise SourceError(f"{source}: not UTF-8 text") from None
-    except ValueError as error:
-        raise SourceError(f"{source}: line {getattr(error, 'lineno', '?')}: not valid JSON") from None
+    document = json_document(data, source)
     schedule = document.get("schedule") if isinstance(document, dict) else None
     conference = schedule.get("conference") if isinstance(schedule, dict) else None
     if isinstance(conference, dict) and isinstance(schedule.get("events"), list):

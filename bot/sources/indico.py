@@ -3,12 +3,11 @@ speakers (or primary authors) and affiliation."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.sources.plain import plain_text
-from bot.sources.programme import Item, Programme, SourceError
+from bot.sources.programme import Item, Programme, SourceError, json_document
 
 
 def _when(value: object, where: str, field: str) -> datetime:
@@ -30,12 +29,7 @@ def _person(person: dict) -> tuple[str, str]:
 
 
 def read_indico(data: bytes, source: str) -> Programme:
-    try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise SourceError(f"{source}: not UTF-8 text") from None
-    except ValueError as error:
-        raise SourceError(f"{source}: line {getattr(error, 'lineno', '?')}: not valid JSON") from None
+    document = json_document(data, source)
     results = document.get("results") if isinstance(document, dict) else None
     event = results[0] if isinstance(results, list) and results else document
     if not isinstance(event, dict) or not isinstance(event.get("contributions"), list):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -27,6 +28,16 @@ _KIND_WORDS: list[tuple[str, tuple[str, ...]]] = [
 
 class SourceError(Exception):
     """The source cannot be imported; the message names the row, line or element and the field."""
+
+
+def json_document(data: bytes, source: str) -> object:
+    """A JSON export parsed, or one line saying where it is broken (schedule JSON and Indico both come as JSON)."""
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise SourceError(f"{source}: not UTF-8 text") from None
+    except ValueError as error:
+        raise SourceError(f"{source}: line {getattr(error, 'lineno', '?')}: not valid JSON") from None
 
 
 @dataclass
