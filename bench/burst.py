@@ -38,6 +38,7 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import aliased
 
 from bench.big_event import add_participants, big_event
 from bot.clock import SystemClock
@@ -49,6 +50,7 @@ from tests.fake_teams import FakeBotConnector
 from tests.teams_harness import APP_ID, TENANT
 
 SECRET = "bench-secret"
+Requester = aliased(Participant)
 LONE = 10  # presses one at a time: the baseline for the time to confirmation
 BARE = """
 import sys, waitress
@@ -306,6 +308,7 @@ def main() -> None:
                     time.sleep(0.05)
                 start_of = {r: sent[i] for i, (r, _) in enumerate(measured[: args.presses])}
                 to_confirm = [confirmed[r] - start_of[r] for r in confirmed]
+                to_message = booked_messages(db, fake, start_of, timeout=args.confirm_timeout)
                 # The baseline: presses one at a time, nothing else going on.
                 time.sleep(2)
                 for r, u in lone:
@@ -353,6 +356,9 @@ def main() -> None:
         print(f"{'bare Bolt, same server':36} {pct(base_acks, 50):6.0f} ms {pct(base_acks, 99):6.0f} ms "
               f"{max(base_acks) * 1000:6.0f} ms {base_status.count(200):>5}/{n}")  # fmt: skip
         confirmation_rows('press → "Accepted ..." at response_url', to_confirm, n, alone)
+        label = '  burst: press → both DMs "Meeting booked"'
+        print(f"{label:36} {pct(to_message, 50):6.0f} ms "
+              f"{pct(to_message, 99):6.0f} ms {max(to_message, default=0) * 1000:6.0f} ms {len(to_message):>5}/{2 * n}")
     if teams is not None:
         print("\nTeams (python -m bot serve with both doors: uvicorn; the invoke's answer is the booked card)")
         confirmation_rows("press → booked card (invoke answer)", teams["confirm"], n, teams["alone"])
@@ -371,6 +377,31 @@ def confirmation_rows(label: str, burst_times: list[float], n: int, alone: list[
     if alone:
         print(f"{'  baseline: one press at a time':36} {pct(alone, 50):6.0f} ms {pct(alone, 99):6.0f} ms "
               f"{max(alone) * 1000:6.0f} ms {len(alone):>5}/{LONE}")  # fmt: skip
+
+
+def booked_messages(db: Database, fake: FakeSlack, start_of: dict[int, float], *, timeout: float) -> list[float]:
+    """Seconds from each press to the "Meeting booked" DM reaching each of its two people (chat.postMessage to
+    the person; the calendar file follows it)."""
+    with db.transaction() as session:
+        people = {
+            rid: (a, b)
+            for rid, a, b in session.execute(
+                select(MeetingRequest.id, Requester.external_id, Participant.external_id)
+                .join(Requester, Requester.id == MeetingRequest.requester_id)
+                .join(Participant, Participant.id == MeetingRequest.invitee_id)
+                .where(MeetingRequest.id.in_(start_of))
+            )
+        }
+    wanted = {user: rid for rid, pair in people.items() for user in pair}
+    arrived: dict[str, float] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and len(arrived) < len(wanted):
+        for call in fake.calls("chat.postMessage"):
+            user = str(call.params.get("channel", "")).removeprefix("D")
+            if user in wanted and "Meeting booked" in json.dumps(call.params):
+                arrived.setdefault(user, call.at)
+        time.sleep(0.05)
+    return [at - start_of[wanted[user]] for user, at in arrived.items()]
 
 
 def _booked_card(body: str) -> bool:

@@ -668,6 +668,9 @@ class FakeSlack:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Slack takes thousands of connections at once; the socketserver default backlog of 5 makes a burst's sixth
+    # concurrent connection wait for the kernel's one-second SYN retry, which Slack would never cause.
+    request_queue_size = 256
     fake: FakeSlack
 
     def server_bind(self) -> None:
