@@ -226,3 +226,15 @@ def test_the_composer_refusal_names_the_teams_setting_too(teams):
     ada.say("profile")
     answer = ada.open_dialog({"data": {"action": "announce_compose", "value": "", "dialog_id": "announce"}}).json()
     assert "TEAMS_ORGANISER_IDS" in json.dumps(answer)
+
+
+def test_commands_named_in_a_reply_are_spelled_as_teams_users_type_them(teams):
+    """The core says "/agenda" and "/meetings" (Slack's spelling); a Teams user types the bare word."""
+    ada = teams.person("Ada Lovelace")
+    assert ada.say("reminders").status == 200
+    text = card_text(ada.last_card())
+    assert "No sessions picked yet" in text
+    assert "in **agenda**" in text and "/agenda" not in text
+    assert ada.say("agenda zzzqqq").status == 200
+    tried = card_text(ada.last_card())
+    assert "e.g. **agenda** olweus, **agenda** pitches, **agenda** day 2." in tried and "/agenda" not in tried

@@ -45,8 +45,21 @@ def escape(text: str) -> str:
     return text.replace("://", ":\u200b//").replace("@", "@\u200b")
 
 
+# The core names commands as Slack spells them (/meetings); in Teams a command is the bare word, shown in bold.
+_SLASH_COMMAND = re.compile(
+    r"(?<![\w/.:])/(agenda|venues?|partnerup|profile|partners|meetings|meet|reminders|privacy|announce|report|session)\b"
+)
+_TEAMS_WORD = {"partnerup": "help"}
+
+
+def as_teams_commands(text: str) -> str:
+    """"see /meetings" as a Teams user types it: "see **meetings**" (after :func:`escape`, so the bold stays)."""
+    text = text.replace("/partnerup help", "/partnerup")
+    return _SLASH_COMMAND.sub(lambda m: f"**{_TEAMS_WORD.get(m.group(1), m.group(1))}**", text)
+
+
 def text_block(text: str, **style) -> dict:
-    return {"type": "TextBlock", "text": escape(text), "wrap": True, **style}
+    return {"type": "TextBlock", "text": as_teams_commands(escape(text)), "wrap": True, **style}
 
 
 def button(b: Button) -> dict:
