@@ -79,15 +79,9 @@ def test_remind_me_updates_the_card_in_place_and_is_stored(teams):
     body = answer.json()
     assert body["statusCode"] == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
     me = teams.assistant.participants.known(platform="teams", external_id=ada.aad)
-    overview = card_text(
-        __import__("handlers.teams.cards", fromlist=["card"]).card(teams.assistant.reminders_overview(actor=me))
-    )
-    assert "remind" in overview.lower()
-    assert (
-        teams.assistant.reminders.bookmarked_ids(participant_id=me)
-        if hasattr(teams.assistant.reminders, "bookmarked_ids")
-        else True
-    )
+    assert teams.assistant.reminders.bookmarked(me) == {int(remind["data"]["value"])}
+    assert ada.say("reminders").status == 200
+    assert "No sessions picked yet" not in card_text(ada.last_card())
 
 
 def test_install_stores_the_address_and_welcomes(teams):
