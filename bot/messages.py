@@ -100,13 +100,18 @@ def calendar_file(meeting: Meeting, view, *, event_name: str, stamp, cancelled: 
 
 
 def meeting_confirmed(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
+    return _booked_meeting(session, delivery, person, meeting_replies.meeting_confirmed)
+
+
+def _booked_meeting(session: OrmSession, delivery: Delivery, person: Participant, say) -> Outgoing | Skip:
+    """A booked meeting told to one of its two people (``say`` writes it), with its calendar file."""
     meeting = session.get(Meeting, delivery.ref_id)
     event = current_event(session)
     if meeting is None or meeting.status != "booked":
         return Skip("the meeting was cancelled or moved before this went out")
     view = meeting_view(session, meeting, me_id=person.id, event=event)
     attachment = calendar_file(meeting, view, event_name=event.name, stamp=delivery.created_at)
-    return Outgoing(meeting_replies.meeting_confirmed(view), (attachment,))
+    return Outgoing(say(view), (attachment,))
 
 
 def meeting_cancelled(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
@@ -246,13 +251,8 @@ def schedule_ready(session: OrmSession, delivery: Delivery, person: Participant,
 
 def meeting_moved(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
     """A reoptimising run moved a meeting (instant placement): where it is now, with the updated calendar entry."""
-    meeting = session.get(Meeting, delivery.ref_id)
-    event = current_event(session)
-    if meeting is None or meeting.status != "booked":
-        return Skip("the meeting was cancelled or moved again before this went out")
-    view = meeting_view(session, meeting, me_id=person.id, event=event)
-    attachment = calendar_file(meeting, view, event_name=event.name, stamp=delivery.created_at)
-    return Outgoing(meeting_replies.meeting_moved(view, code=lang.from_locale(person.locale)), (attachment,))
+    code = lang.from_locale(person.locale)
+    return _booked_meeting(session, delivery, person, lambda view: meeting_replies.meeting_moved(view, code=code))
 
 
 def agenda_sync_notice(session: OrmSession, delivery: Delivery, _person: Participant, now: datetime) -> Outgoing | Skip:
