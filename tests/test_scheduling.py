@@ -241,6 +241,38 @@ def test_confirmed_meetings_stay_unless_reoptimised_then_both_hear_once(
     assert sequences == [0, 1]
 
 
+def test_a_reoptimising_run_on_a_scheduled_event_marks_the_moved_meeting_in_the_schedule(
+    db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    """As above, on a scheduled event: Ann and Bo get their whole schedule again, saying which meeting moved."""
+    blocks = [("early", 1, "11:00", "11:30", "hall"), ("late", 1, "11:30", "12:00", "hall")]
+    load_event_file(db, event_file(tmp_path, blocks, rules="placement: scheduled"), clock=clock)
+    notifier = RecordingNotifier()
+    bot = make_bot(db, clock, notifier)
+    ann, cai, dag = people(bot, "Ann", "Cai", "Dag")
+    bo = norwegian(bot, "Bo")
+    r1 = ask(bot, ann, bo)
+    bot.accept(actor=bo, request_id=r1)
+    bot.schedule_all(external_id="organiser")
+    late = next(b for b in bot.partnering.blocks() if b.key == "late")
+    bot.set_unavailable(actor=cai, block_id=late.id, unavailable=True)
+    r2 = ask(bot, cai, dag)
+    bot.accept(actor=dag, request_id=r2)
+    assert bookings(db) == {r1: ("Thu 11:00", "Table 1", "Hall")}
+    notifier.clear()
+
+    bot.schedule_all(external_id="organiser", reoptimise=True)
+    assert bookings(db) == {r2: ("Thu 11:00", "Table 1", "Hall"), r1: ("Thu 11:30", "Table 1", "Hall")}
+    [schedule] = notifier.to("Ann")
+    drawn = render(schedule.reply)[0]
+    assert "1 of them moved: the organisers rescheduled to fit in more meetings." in drawn
+    assert "11:30–12:00 CET  with Bo" in drawn and "(Moved)" in drawn
+    assert "1 av dem er flyttet" in render(notifier.to("Bo")[0].reply)[0] and "(Flyttet)" in render(
+        notifier.to("Bo")[0].reply)[0]  # fmt: skip
+    [cai_schedule] = notifier.to("Cai")
+    assert "moved" not in render(cai_schedule.reply)[0].casefold()
+
+
 def norwegian(bot: Assistant, name: str, external_id: str | None = None) -> int:
     """A participant whose platform speaks Norwegian bokmål (Slack's and Teams' locale "nb-NO")."""
     return bot.identify(platform="console", external_id=external_id or name.casefold(),
