@@ -11,7 +11,7 @@ from bot.assistant import say
 from bot.errors import UserError
 from bot.text import clean_input, tokens
 from handlers.slack import blocks, modals
-from handlers.slack.identity import participant
+from handlers.slack.identity import optional_participant, participant
 from handlers.slack.people import with_registration_notice
 from handlers.slack.uploads import send_csv
 
@@ -73,6 +73,7 @@ def meetings_callback(ack: Ack, command: dict, client: WebClient, respond: Respo
         if not assistant.is_organiser(user_id):
             return _ephemeral(ack, now)  # the refusal
         ack(response_type="ephemeral", text=now.text)
+        me = me or optional_participant(context, client, user_id)  # acknowledged: there is time to ask Slack
         return respond(
             response_type="ephemeral",
             **blocks.message(assistant.schedule_all(external_id=user_id, actor=me), with_share=False),
