@@ -16,8 +16,8 @@ from bot.clock import FixedClock
 from bot.dashboard.views import Dashboard
 from bot.event_setup import load_event_file
 from bot.partnering import optimiser, replies, scheduling
-from bot.partnering.participants import PersonInfo
 from bot.partnering.floor import FloorPlan
+from bot.partnering.participants import PersonInfo
 from bot.replies import RequestCard
 from handlers.console.render import render
 from storage.db import Database

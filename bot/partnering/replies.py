@@ -284,7 +284,8 @@ def run_summary(run, *, code: str = lang.DEFAULT) -> str:
                  method=run.method, seconds=detail.get("seconds", 0)),
     ]  # fmt: skip
     if detail.get("waiting", 1):
-        lines.append(lang.say(code, "run_least", least=detail.get("least", 0), zero=lang.number(detail.get("at_zero", 0), code)))
+        zero = lang.number(detail.get("at_zero", 0), code)
+        lines.append(lang.say(code, "run_least", least=detail.get("least", 0), zero=zero))
     else:
         lines.append(lang.say(code, "run_nobody_waiting"))
     for why, n in sorted(detail.get("zero_reasons", {}).items(), key=lambda item: -item[1]):
