@@ -111,6 +111,7 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 
     logging.getLogger("bot.worker").setLevel(logging.WARNING)  # its messages are printed; its counts are noise here
     logging.getLogger("partnerup").setLevel(logging.WARNING)  # the console prints the demo notice itself
+    logging.getLogger("bot.partnering.scheduling").setLevel(logging.WARNING)  # it prints a run's result itself
     db, report = open_database(settings, url=settings.console_database_url)
     clock = SystemClock()
     assistant = Assistant(db=db, clock=clock, organisers=frozenset({"*"}), send_now=True, limits=limits_from(settings))

@@ -72,3 +72,14 @@ def day_n(number: int, code: str = DEFAULT) -> str:
 def at_time(clock_text: str, code: str = DEFAULT) -> str:
     """ "at 10:10" or "kl. 10:10"."""
     return table(code)["say"]["at_time"].format(time=clock_text)
+
+
+def number(value: int, code: str = DEFAULT) -> str:
+    """ "12,800" or "12 800" (Norwegian groups thousands with a no-break space)."""
+    text = f"{value:,}"
+    return text.replace(",", "\u00a0") if code == "nb" else text
+
+
+def of_person(profile: Any) -> str:
+    """The language to write to a person in: their platform setting or the one from their registration."""
+    return from_locale(getattr(profile, "locale", "") or "")

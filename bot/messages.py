@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
+from bot import lang
 from bot.agenda import changes as agenda_notices
 from bot.agenda.catalog import load_session_view
 from bot.announcements import replies as announcement_replies
@@ -17,6 +18,8 @@ from bot.delivery.notifier import Attachment
 from bot.delivery.outbox import Outgoing, Renderer, Skip
 from bot.partnering import replies as meeting_replies
 from bot.partnering.calendar import meeting_calendar
+from bot.partnering.held import held_until
+from bot.partnering.rules import Rules
 from bot.partnering.views import current_event, meeting_view, request_view
 from bot.privacy import replies as privacy_replies
 from bot.privacy.data import export as export_data
@@ -97,13 +100,18 @@ def calendar_file(meeting: Meeting, view, *, event_name: str, stamp, cancelled: 
 
 
 def meeting_confirmed(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
+    return _booked_meeting(session, delivery, person, meeting_replies.meeting_confirmed)
+
+
+def _booked_meeting(session: OrmSession, delivery: Delivery, person: Participant, say) -> Outgoing | Skip:
+    """A booked meeting told to one of its two people (``say`` writes it), with its calendar file."""
     meeting = session.get(Meeting, delivery.ref_id)
     event = current_event(session)
     if meeting is None or meeting.status != "booked":
         return Skip("the meeting was cancelled or moved before this went out")
     view = meeting_view(session, meeting, me_id=person.id, event=event)
     attachment = calendar_file(meeting, view, event_name=event.name, stamp=delivery.created_at)
-    return Outgoing(meeting_replies.meeting_confirmed(view), (attachment,))
+    return Outgoing(say(view), (attachment,))
 
 
 def meeting_cancelled(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
@@ -212,18 +220,16 @@ def data_export(session: OrmSession, delivery: Delivery, person: Participant, no
 
 def meeting_held(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
     """Placement "scheduled": the requester hears the request was accepted and when the schedule comes."""
-    from bot.partnering.held import when_words
-    from bot.partnering.rules import Rules
-
     request, event = _request(session, delivery)
     if request is None or request.status != "accepted":
         return Skip("the request is no longer accepted")
-    held = when_words(Rules.of(event), now)
+    held = held_until(Rules.of(event), now)
     return Outgoing(meeting_replies.held_for_scheduling(request_view(request, event), held, viewer=person.id))
 
 
 def schedule_ready(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
-    """After a scheduling run: the person's whole schedule (as it is when sent) in one message."""
+    """After a scheduling run: the person's whole schedule (as it is when sent) in one message, in their language;
+    the meetings the run moved are marked."""
     event = current_event(session)
     meetings = session.scalars(
         select(Meeting).join(MeetingSeat, MeetingSeat.meeting_id == Meeting.id)
@@ -239,7 +245,14 @@ def schedule_ready(session: OrmSession, delivery: Delivery, person: Participant,
         calendar_file(m, view, event_name=event.name, stamp=delivery.created_at)
         for m, view in zip(meetings, views, strict=True)
     )  # one calendar file per meeting, as "meeting booked" sends
-    return Outgoing(meeting_replies.schedule_ready(views), files)
+    moved = frozenset(int(i) for i in delivery.payload.get("moved", []) if str(i).isdigit())
+    return Outgoing(meeting_replies.schedule_ready(views, code=lang.from_locale(person.locale), moved=moved), files)
+
+
+def meeting_moved(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
+    """A reoptimising run moved a meeting (instant placement): where it is now, with the updated calendar entry."""
+    code = lang.from_locale(person.locale)
+    return _booked_meeting(session, delivery, person, lambda view: meeting_replies.meeting_moved(view, code=code))
 
 
 def agenda_sync_notice(session: OrmSession, delivery: Delivery, _person: Participant, now: datetime) -> Outgoing | Skip:
@@ -258,6 +271,7 @@ RENDERERS: dict[str, Renderer] = {
     "meeting_confirmed": meeting_confirmed,
     "meeting_held": meeting_held,
     "schedule_ready": schedule_ready,
+    "meeting_moved": meeting_moved,
     "meeting_cancelled": meeting_cancelled,
     "session_reminder": session_reminder,
     "meeting_reminder": meeting_reminder,

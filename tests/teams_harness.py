@@ -109,15 +109,16 @@ class TeamsHttpApp:
         data = raw if raw is not None else json.dumps(activity).encode()
         return request(f"{self.url}/api/messages", method="POST", data=data, headers=headers)
 
-    def person(self, name: str, *, aad: str | None = None) -> TeamsPerson:
-        return TeamsPerson(self, name, aad)
+    def person(self, name: str, *, aad: str | None = None, locale: str | None = None) -> TeamsPerson:
+        """``locale``: the Teams client's language (e.g. "nb-NO"), sent with every activity as Teams does."""
+        return TeamsPerson(self, name, aad, locale)
 
 
 class TeamsPerson:
     """Someone in Teams with a 1:1 chat with the bot."""
 
-    def __init__(self, app: TeamsHttpApp, name: str, aad: str | None) -> None:
-        self.app, self.name = app, name
+    def __init__(self, app: TeamsHttpApp, name: str, aad: str | None, locale: str | None = None) -> None:
+        self.app, self.name, self.locale = app, name, locale
         n = next(_ids)
         self.user_id = f"29:user-{n}"
         self.aad = aad or f"aaaaaaaa-0000-4000-8000-{n:012d}"
@@ -135,6 +136,7 @@ class TeamsPerson:
             "conversation": {"id": self.conversation, "conversationType": "personal", "tenantId": TENANT},
             "recipient": {"id": f"28:{APP_ID}", "name": "PartnerUp"},
             "channelData": {"tenant": {"id": TENANT}},
+            **({"locale": self.locale} if self.locale else {}),
             **fields,
         }
 

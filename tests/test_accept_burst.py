@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.assistant import Assistant
 from bot.clock import FixedClock
+from bot.delivery import intake
 from bot.partnering.participants import PersonInfo
 from bot.partnering.replies import ACCEPT
 from bot.worker import Worker
@@ -99,3 +101,21 @@ def test_a_press_left_by_a_dead_web_process_is_carried_out_by_the_worker(event_d
     worker.tick()  # carried out once
     with assistant.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Meeting)) == 1
+
+
+def test_the_intake_writer_gives_its_connection_back_when_idle(
+    db: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A press starts the writer thread; idle, it ends and holds no connection (on PostgreSQL every assistant
+    otherwise kept one open for the life of the process), and the next press starts a new one."""
+    monkeypatch.setattr(intake, "WRITER_IDLE", 0.05)
+    log = intake.IntakeLog(db=db, clock=clock)
+    first = log.record(kind="accept", platform="slack", external_id="U1", ref_id=1)
+    writer = log._writer
+    assert writer is not None
+    writer.join(timeout=10)
+    assert not writer.is_alive() and log._connection is None and log._writer is None
+    second = log.record(kind="accept", platform="slack", external_id="U1", ref_id=2)
+    assert second > first
+    with db.transaction() as session:
+        assert sorted(session.scalars(select(Intake.ref_id))) == [1, 2]

@@ -77,7 +77,7 @@ def test_python_m_bot_console_runs_on_a_new_embedded_database(tmp_path: Path) ->
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'fresh.db'}"
     result = subprocess.run(
         [sys.executable, "-m", "bot"],
-        input="/agenda gaustadalleen\nwhere is day 2?\n/quit\n",
+        input="/agenda gaustadalleen\nwhere is day 2?\n/meetings schedule all\n/quit\n",
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -101,3 +101,6 @@ def test_python_m_bot_console_runs_on_a_new_embedded_database(tmp_path: Path) ->
         day_two = (day_one + timedelta(days=1)).strftime("%a %-d %b")
     assert f"Day 2 ({day_two}) is at Oslo Science Park" in result.stdout
     assert "Traceback" not in result.stderr
+    # A scheduling run: the console prints its result, not the run's log line.
+    assert "SCHEDULE ALL\nScheduled 0 meeting(s); 0 could not be placed.\nMeetings booked: " in result.stdout
+    assert "scheduling run manual:" not in result.stdout + result.stderr

@@ -15,8 +15,9 @@ from bot.assistant import Assistant
 from bot.clock import FixedClock
 from bot.dashboard.views import Dashboard
 from bot.event_setup import load_event_file
-from bot.partnering import optimiser, scheduling
+from bot.partnering import optimiser, replies, scheduling
 from bot.partnering.floor import FloorPlan
+from bot.partnering.participants import PersonInfo
 from bot.replies import RequestCard
 from handlers.console.render import render
 from storage.db import Database
@@ -208,7 +209,8 @@ def test_confirmed_meetings_stay_unless_reoptimised_then_both_hear_once(
     load_event_file(db, event_file(tmp_path, blocks), clock=clock)
     notifier = RecordingNotifier()
     bot = make_bot(db, clock, notifier)
-    ann, bo, cai, dag = people(bot, "Ann", "Bo", "Cai", "Dag")
+    ann, cai, dag = people(bot, "Ann", "Cai", "Dag")
+    bo = norwegian(bot, "Bo")
     r1 = ask(bot, ann, bo)
     bot.accept(actor=bo, request_id=r1)
     late = next(b for b in bot.partnering.blocks() if b.key == "late")
@@ -227,10 +229,111 @@ def test_confirmed_meetings_stay_unless_reoptimised_then_both_hear_once(
     assert bookings(db) == {r2: ("Thu 11:00", "Table 1", "Hall"), r1: ("Thu 11:30", "Table 1", "Hall")}
     assert sorted(m.name for m in notifier.sent) == ["Ann", "Bo", "Cai", "Dag"]
     [moved] = notifier.texts("Ann")
-    assert moved.startswith("Meeting booked with Bo") and "11:30" in moved
+    assert moved == ("Your meeting with Bo moved to Thu 3 Dec 11:30–12:00 CET at Table 1, Hall: the organisers "
+                     "rescheduled to fit in more meetings.")  # fmt: skip
+    assert notifier.texts("Cai")[0].startswith("Meeting booked with Dag")
+    [flyttet] = notifier.to("Bo")
+    assert flyttet.reply.text == ("Møtet ditt med Ann er flyttet til tor. 3. des. 11:30–12:00 CET ved Table 1, Hall: "
+                                  "arrangørene har satt opp timeplanen på nytt for å få plass til flere møter.")  # fmt: skip
+    assert "Kalenderfilen er vedlagt" in render(flyttet.reply)[0] and flyttet.attachments[0].filename.endswith(".ics")
     with db.transaction() as session:
         sequences = sorted(session.scalars(select(Meeting.sequence).where(Meeting.request_id == r1)))
     assert sequences == [0, 1]
+
+
+def test_a_reoptimising_run_on_a_scheduled_event_marks_the_moved_meeting_in_the_schedule(
+    db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    """As above, on a scheduled event: Ann and Bo get their whole schedule again, saying which meeting moved."""
+    blocks = [("early", 1, "11:00", "11:30", "hall"), ("late", 1, "11:30", "12:00", "hall")]
+    load_event_file(db, event_file(tmp_path, blocks, rules="placement: scheduled"), clock=clock)
+    notifier = RecordingNotifier()
+    bot = make_bot(db, clock, notifier)
+    ann, cai, dag = people(bot, "Ann", "Cai", "Dag")
+    bo = norwegian(bot, "Bo")
+    r1 = ask(bot, ann, bo)
+    bot.accept(actor=bo, request_id=r1)
+    bot.schedule_all(external_id="organiser")
+    late = next(b for b in bot.partnering.blocks() if b.key == "late")
+    bot.set_unavailable(actor=cai, block_id=late.id, unavailable=True)
+    r2 = ask(bot, cai, dag)
+    bot.accept(actor=dag, request_id=r2)
+    assert bookings(db) == {r1: ("Thu 11:00", "Table 1", "Hall")}
+    notifier.clear()
+
+    bot.schedule_all(external_id="organiser", reoptimise=True)
+    assert bookings(db) == {r2: ("Thu 11:00", "Table 1", "Hall"), r1: ("Thu 11:30", "Table 1", "Hall")}
+    [schedule] = notifier.to("Ann")
+    drawn = render(schedule.reply)[0]
+    assert "1 of them moved: the organisers rescheduled to fit in more meetings." in drawn
+    assert "11:30–12:00 CET  with Bo" in drawn and "(Moved)" in drawn
+    assert "1 av dem er flyttet" in render(notifier.to("Bo")[0].reply)[0] and "(Flyttet)" in render(
+        notifier.to("Bo")[0].reply)[0]  # fmt: skip
+    [cai_schedule] = notifier.to("Cai")
+    assert "moved" not in render(cai_schedule.reply)[0].casefold()
+
+
+def norwegian(bot: Assistant, name: str, external_id: str | None = None) -> int:
+    """A participant whose platform speaks Norwegian bokmål (Slack's and Teams' locale "nb-NO")."""
+    return bot.identify(platform="console", external_id=external_id or name.casefold(),
+                        lookup=lambda: PersonInfo(display_name=name, locale="nb-NO"))  # fmt: skip
+
+
+def test_scheduled_placement_speaks_norwegian_to_norwegians_and_english_to_the_rest(
+    db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    """Ann and the organiser use Norwegian, Bo English: each hears the hold, the schedule and the run in their own."""
+    rules = 'placement: scheduled\nschedule_at: ["2026-12-03 10:45"]'
+    load_event_file(db, event_file(tmp_path, [("b1", 1, "11:00", "12:00", "hall")], rules=rules), clock=clock)
+    notifier = RecordingNotifier()
+    bot = make_bot(db, clock, notifier)
+    ann, organiser = norwegian(bot, "Ann"), norwegian(bot, "Org", "organiser")
+    [bo] = people(bot, "Bo")
+    rid = ask(bot, ann, bo)
+    assert bot.accept(actor=bo, request_id=rid).text == (
+        "Accepted (Licensing). This event schedules meetings together: the time and table come at the scheduling run "
+        "on Thu 3 Dec at 10:45, and you'll get your whole schedule in one message."
+    )
+    assert notifier.texts("Ann")[-1] == (
+        "Bo har takket ja til forespørselen din (Licensing). Dette arrangementet setter opp møtene samlet: tid og bord "
+        "får du ved timeplanleggingen tor. 3. des. kl. 10:45, og du får hele timeplanen din i én melding."
+    )
+    notifier.clear()
+
+    done = render(bot.schedule_all(external_id="organiser", actor=organiser))[0]
+    assert done.startswith("SETT OPP ALLE MØTER\nSatte opp 1 møte(r); 0 fikk ikke plass.\nMøter booket: 1 av høyst 1")
+    assert "Endringer: 1 nye møte(r), 0 flyttet" in done
+    [timeplan] = notifier.to("Ann")
+    drawn = render(timeplan.reply)[0]
+    assert drawn.startswith("DIN PARTNERINGTIMEPLAN\nDin partneringtimeplan: 1 møte(r).")
+    assert "  🤝 tor. 3. des. 11:00–11:30 CET  med Bo\n      ved Table 1, Hall\n      Tema: Licensing" in drawn
+    [schedule] = notifier.to("Bo")
+    assert render(schedule.reply)[0].startswith("YOUR PARTNERING SCHEDULE\nYour partnering schedule: 1 meeting(s).")
+    assert "  🤝 Thu 3 Dec 11:00–11:30 CET  with Ann\n      at Table 1, Hall\n      Topic: Licensing" in render(
+        schedule.reply)[0]  # fmt: skip
+
+    summary = render(bot.organiser_summary(external_id="organiser", actor=organiser))[0]
+    assert "Siste timeplanlegging\nMøter booket: 1 av høyst 1 (100%)" in summary
+    assert "Last scheduling run\nMeetings booked: 1 of at most 1 (100%)" in render(
+        bot.organiser_summary(external_id="organiser"))[0]  # fmt: skip
+
+
+def test_a_run_says_why_in_norwegian_and_reads_runs_stored_before_it_could() -> None:
+    """Every reason a run stores (in English) has Norwegian words; a run stored with only its English "changes"
+    still shows them."""
+    for why in (scheduling.NO_SLOT, scheduling.NO_TABLE, scheduling.PARTNERS_BUSY, scheduling.LIMITS):
+        assert replies.reason(why, "en") == why
+        assert replies.reason(why, "nb") not in (why, "")
+    old = ScheduleRun(placed=1_200, bound=1_300, method="optimal",
+                      detail={"waiting": 2, "least": 0, "at_zero": 1_001, "zero_reasons": {scheduling.NO_TABLE: 1_001},
+                              "changes": "2 new meeting(s), 0 moved"})  # fmt: skip
+    assert replies.run_summary(old, code="nb").splitlines() == [
+        "Møter booket: 1\u00a0200 av høyst 1\u00a0300 (92%) (optimal, 0 s)",
+        "Den med færrest møter: 0 møte(r); personer uten møter: 1\u00a0001",
+        "  1\u00a0001 uten møter fordi: alle bord er opptatt når begge er ledige",
+        "Endringer: 2 new meeting(s), 0 moved",
+    ]
+    assert "Meetings booked: 1,200 of at most 1,300 (92%)" in replies.run_summary(old)
 
 
 def test_a_failing_solver_falls_back_to_greedy_with_a_warning(

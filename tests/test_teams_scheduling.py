@@ -1,7 +1,11 @@
 """Scheduled placement in Teams over HTTP: an Accept holds the request and says so to both people, and an
-organiser's `meetings schedule all` runs the optimiser and sends each person their schedule."""
+organiser's `meetings schedule all` is answered at once, runs the optimiser, posts its result in the same chat
+and sends each person their schedule, each in their own language."""
 
 from __future__ import annotations
+
+import re
+import threading
 
 from sqlalchemy import func, select
 
@@ -17,6 +21,21 @@ from tests.test_teams_partnering import (
 )
 
 
+def ada_asks_bjorn_who_accepts(app: TeamsHttpApp, ada, bjorn, carl) -> dict:
+    """Carl organises; Ada and Bjørn have profiles; Ada asks Bjørn through the dialog and he presses Accept.
+    Bjørn's answer to the press."""
+    assistant = app.assistant
+    assistant.organisers = frozenset({carl.aad})
+    for person in (ada, bjorn, carl):
+        person.say("profile")
+    give_profile(assistant, participant(app, ada), organisation="Biogenix", interests=("oncology",))
+    give_profile(assistant, participant(app, bjorn), organisation="Nordic Pharma", org_type="pharma",
+                 seeks="TCR platform", interests=("oncology",))  # fmt: skip
+    before = len(bjorn.cards())
+    request_through_dialog(ada, participant(app, bjorn))
+    return bjorn.press(button(bjorn.cards()[before], "Accept")).json()
+
+
 def test_teams_scheduled_event_holds_accepts_until_schedule_all(event_db, clock, fake_teams):
     with event_db.transaction(write=True) as session:
         event = session.scalars(select(Event)).one()
@@ -25,16 +44,7 @@ def test_teams_scheduled_event_holds_accepts_until_schedule_all(event_db, clock,
     app = TeamsHttpApp(assistant, fake_teams)
     try:
         ada, bjorn, carl = app.person("Ada Berg"), app.person("Bjørn Lund"), app.person("Carl Moe")
-        assistant.organisers = frozenset({carl.aad})
-        for person in (ada, bjorn, carl):
-            person.say("profile")
-        give_profile(assistant, participant(app, ada), organisation="Biogenix", interests=("oncology",))
-        give_profile(assistant, participant(app, bjorn), organisation="Nordic Pharma", org_type="pharma",
-                     seeks="TCR platform", interests=("oncology",))  # fmt: skip
-        before = len(bjorn.cards())
-        request_through_dialog(ada, participant(app, bjorn))
-        invitation = bjorn.cards()[before]
-        answer = bjorn.press(button(invitation, "Accept")).json()
+        answer = ada_asks_bjorn_who_accepts(app, ada, bjorn, carl)
         assert "Accepted (TCR licensing). This event schedules meetings together" in card_text(answer["value"])
         assert wait_until(lambda: any("Bjørn Lund accepted your request (TCR licensing). This event schedules"
                                       in text for text in teams_texts(fake_teams, ada)))  # fmt: skip
@@ -48,4 +58,57 @@ def test_teams_scheduled_event_holds_accepts_until_schedule_all(event_db, clock,
             assert wait_until(lambda person=person: "Your partnering schedule: 1 meeting(s)."
                               in teams_texts(fake_teams, person))  # fmt: skip
     finally:
+        app.close()
+
+
+def test_teams_schedule_all_answers_at_once_and_posts_the_result_in_norwegian(event_db, clock, fake_teams):
+    """Organiser and invitee use Teams in Norwegian (the client's locale); the requester in English. The run is
+    held on an Event: the organiser's first answer comes while it is still running, the result after."""
+    with event_db.transaction(write=True) as session:
+        event = session.scalars(select(Event)).one()
+        event.partnering_rules = {**(event.partnering_rules or {}), "placement": "scheduled"}
+    assistant = Assistant(db=event_db, clock=clock, send_now=True)
+    app = TeamsHttpApp(assistant, fake_teams)
+    release, running = threading.Event(), threading.Event()
+    schedule_all = assistant.floor.schedule_all
+
+    def held_run(**options):
+        running.set()
+        assert release.wait(timeout=30), "the test never released the run"
+        return schedule_all(**options)
+
+    assistant.floor.schedule_all = held_run
+    try:
+        ada = app.person("Ada Berg")
+        bjorn, carl = app.person("Bjørn Lund", locale="nb-NO"), app.person("Carl Moe", locale="nb-NO")
+        answer = ada_asks_bjorn_who_accepts(app, ada, bjorn, carl)
+        assert card_text(answer["value"]).startswith(
+            "Takket ja (TCR licensing). Dette arrangementet setter opp møtene samlet: tid og bord får du når "
+            "arrangørene setter opp timeplanen"
+        )
+        assert wait_until(lambda: any(text.startswith("Bjørn Lund accepted your request (TCR licensing). This event "
+                                                      "schedules meetings together: the time and table come when the "
+                                                      "organisers run the schedule")
+                                      for text in teams_texts(fake_teams, ada)))  # fmt: skip
+
+        assert carl.say("meetings schedule all").status == 200
+        assert running.wait(timeout=10)
+        texts = teams_texts(fake_teams, carl)
+        assert texts[-1] == "Setter opp 1 godkjent(e) forespørsel(er) nå; jeg legger ut resultatet her."
+        with event_db.transaction() as session:
+            assert session.scalar(select(func.count()).select_from(Meeting)) == 0  # the run is still held
+        release.set()
+        assert wait_until(lambda: teams_texts(fake_teams, carl)[-1] == "Satte opp 1 møte(r); 0 fikk ikke plass.")
+        result = card_text(fake_teams.activities(carl.conversation)[-1]["attachments"][0]["content"])
+        assert "Møter booket: 1 av høyst 1 (100%)" in result and "Endringer: 1 nye møte(r), 0 flyttet" in result
+
+        assert wait_until(lambda: "Din partneringtimeplan: 1 møte(r)." in teams_texts(fake_teams, bjorn))
+        schedule = next(a for a in fake_teams.activities(bjorn.conversation)
+                        if a.get("text") == "Din partneringtimeplan: 1 møte(r).")  # fmt: skip
+        drawn = card_text(schedule["attachments"][0]["content"])
+        assert re.search(r"(man|tir|ons|tor|fre|lør|søn)\. \d+\. \w+\.? \d\d:\d\d–\d\d:\d\d \w+  med Ada Berg", drawn)
+        assert "Tema" in drawn and "Add to calendar åpner kalenderfilen for hvert møte" in drawn
+        assert wait_until(lambda: "Your partnering schedule: 1 meeting(s)." in teams_texts(fake_teams, ada))
+    finally:
+        release.set()
         app.close()

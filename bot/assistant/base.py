@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from bot import lang
 from bot.agenda.catalog import Catalog, EventView, NoEventLoaded
 from bot.announcements.broadcasts import Announcements
 from bot.clock import Clock
@@ -138,6 +139,10 @@ class AssistantBase:
             if self.participants.known(platform=platform, external_id=external_id) is not None:
                 return NOT_ORGANISER.replace("ORGANISER_IDS", setting)
         return NOT_ORGANISER
+
+    def language_of(self, participant_id: int | None) -> str:
+        """The language to answer ``participant_id`` in (their platform setting or registration); English for None."""
+        return lang.from_locale(self.participants.locale_of(participant_id)) if participant_id else lang.DEFAULT
 
     def profile_of(self, participant_id: int) -> Profile:
         return self.participants.get(participant_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from bot import lang
 from bot.agenda import edits as agenda_edit
 from bot.announcements import replies as announcement_replies
 from bot.announcements import reports
@@ -121,13 +122,16 @@ class OrganisersDesk:
 
         return friendly(run)
 
-    def organiser_summary(self, *, external_id: str) -> Reply:
+    def organiser_summary(self, *, external_id: str, actor: int | None = None) -> Reply:
+        """``actor``: the organiser, whose language the scheduling run's part is in (the rest is English yet)."""
+
         def run() -> Reply:
             self.check_organiser(external_id)
             reply = announcement_replies.summary_reply(reports.summary(self.db))
             last = self.floor.last_run()
             if last is not None:  # the latest scheduling run: placed vs bound, fairness, what changed
-                reply.add(Paragraph("Last scheduling run\n" + meeting_replies.run_summary(last)))
+                code = self.language_of(actor)
+                reply.add(Paragraph(lang.say(code, "last_run") + "\n" + meeting_replies.run_summary(last, code=code)))
             return reply.add(self.dashboard_note())
 
         return friendly(run)
@@ -154,9 +158,19 @@ class OrganisersDesk:
             return say(self.not_organiser(external_id))
         return self._changing(action)
 
-    def schedule_all(self, *, external_id: str, reoptimise: bool = False) -> Reply:
+    def schedule_all(self, *, external_id: str, reoptimise: bool = False, actor: int | None = None) -> Reply:
+        """A scheduling run now; the result in the language of ``actor`` (the organiser who asked)."""
+        code = self.language_of(actor)
         return self._organiser_only(
-            external_id, lambda: meeting_replies.schedule_all_reply(self.floor.schedule_all(reoptimise=reoptimise))
+            external_id,
+            lambda: meeting_replies.schedule_all_reply(self.floor.schedule_all(reoptimise=reoptimise), code=code),
+        )
+
+    def scheduling_now(self, *, external_id: str, actor: int | None = None) -> Reply:
+        """What a door says at once when an organiser asks for a run it carries out in the background: how many
+        accepted requests it is about to place (a refusal for anyone else)."""
+        return self._organiser_only(
+            external_id, lambda: say(lang.say(self.language_of(actor), "scheduling_now", count=self.floor.waiting()))
         )
 
     def export_meetings(self, *, external_id: str) -> tuple[Reply, str | None]:

@@ -27,6 +27,7 @@ from storage.models import Intake
 
 log = logging.getLogger(__name__)
 RECORD_TIMEOUT = 10.0  # seconds; well inside Slack's 3 s in practice, this only bounds a stuck database
+WRITER_IDLE = 5.0  # seconds the writer waits for more presses before it gives its connection back and ends
 UNLEASED_AFTER = timedelta(seconds=60)  # records written before leases existed are taken over after this
 
 
@@ -80,7 +81,12 @@ class IntakeLog:
     def _write_batches(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: bool(self._queue))
+                if not self._cond.wait_for(lambda: bool(self._queue), timeout=WRITER_IDLE):
+                    # Idle: end, and give the connection back, so an assistant that is no longer used (a test's, a
+                    # finished command's) holds no PostgreSQL connection; the next press starts a new writer.
+                    self._writer = None
+                    self._hang_up()
+                    return
                 batch, self._queue = self._queue, []
             try:
                 ids = self._insert([w.row for w in batch])
@@ -111,6 +117,14 @@ class IntakeLog:
                 if attempt == 2 or not error.connection_invalidated:
                     raise
         raise AssertionError("unreachable")
+
+    def _hang_up(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            except Exception:  # a broken connection is dropped all the same
+                log.info("the intake writer's connection did not close cleanly", exc_info=True)
+            self._connection = None
 
     def close(self, intake_id: int, *, detail: str = "") -> bool:
         """Mark a record carried out in its own transaction (a refusal: nothing else changed)."""

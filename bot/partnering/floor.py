@@ -9,7 +9,7 @@ import logging
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -54,6 +54,17 @@ class FloorPlan:
             except IntegrityError:
                 log.warning("a booking was made during scheduling run %s; running it again", attempt + 1)
         raise UserError("Meetings kept being booked while scheduling; try again in a minute.")
+
+    def waiting(self) -> int:
+        """How many accepted requests have no booked meeting: what a scheduling run now would try to place."""
+        with self.db.transaction() as session:
+            event = current_event(session)
+            placed = select(Meeting.request_id).where(Meeting.status == "booked")
+            return session.scalar(
+                select(func.count()).select_from(MeetingRequest)
+                .where(MeetingRequest.event_id == event.id, MeetingRequest.status == "accepted",
+                       MeetingRequest.id.not_in(placed))
+            ) or 0  # fmt: skip
 
     def run_due_schedules(self) -> int:
         """The worker's share: each ``partnering.schedule_at`` time that has come runs once (``trigger`` "at:<time>")."""

@@ -25,19 +25,19 @@ def due_runs(rules: Rules, now: datetime) -> list[str]:
     return [text for text in rules.schedule_at if datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=zone) <= now]
 
 
-def when_words(rules: Rules, now: datetime) -> str:
+def held_until(rules: Rules, now: datetime) -> str:
+    """When a held request gets its time: the next run's local time in ISO form, or "" when only the organisers
+    run the schedule. The replies say it in each person's language (``replies.held_words``)."""
     at = next_run(rules, now)
-    if at is None:
-        return "when the organisers run the schedule"
-    return f"at the scheduling run on {at:%a} {at.day} {at:%b} at {at:%H:%M}"
+    return at.isoformat() if at is not None else ""
 
 
 def hold_for_run(session: OrmSession, *, request: MeetingRequest, event: Event, now: datetime) -> str | None:
-    """For a scheduled event: tell the requester the request is accepted and waits for the run; return when,
-    in words. None for an instant event (the caller places the meeting at once)."""
+    """For a scheduled event: tell the requester the request is accepted and waits for the run; return
+    :func:`held_until`. None for an instant event (the caller places the meeting at once)."""
     rules = Rules.of(event)
     if not rules.scheduled:
         return None
     enqueue(session, participant_id=request.requester_id, kind="meeting_held", ref_id=request.id,
             dedupe_key=f"meeting_held:{request.id}", due_at=now, now=now)  # fmt: skip
-    return when_words(rules, now)
+    return held_until(rules, now)

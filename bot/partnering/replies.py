@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot import timefmt
+from bot import lang, timefmt
 from bot.partnering.participants import Profile
 from bot.partnering.views import AcceptResult, BlockView, MeetingView, Overview, RequestView, ScheduleAllReport
 from bot.replies import Actions, Button, Divider, Heading, MeetingCard, Note, Paragraph, ProfileCard, Reply, RequestCard
@@ -21,9 +21,9 @@ BLOCK_ON = "block_available"
 PROPOSE_DAY = "request_propose_day"
 
 
-def when(meeting: MeetingView) -> str:
+def when(meeting: MeetingView, code: str = lang.DEFAULT) -> str:
     day = timefmt.local(meeting.starts_at, meeting.timezone).date()
-    return f"{timefmt.short_day(day)} {timefmt.span(meeting.starts_at, meeting.ends_at, meeting.timezone)}"
+    return f"{lang.short_day(day, code)} {timefmt.span(meeting.starts_at, meeting.ends_at, meeting.timezone)}"
 
 
 def place(meeting: MeetingView) -> str:
@@ -135,25 +135,49 @@ def no_slot(request: RequestView, *, viewer: int | None = None) -> Reply:
     return reply
 
 
+def held_words(held_until: str, code: str = lang.DEFAULT) -> str:
+    """When a held request gets its time, in words: ``held_until`` is the next run's local ISO time, or ""."""
+    if not held_until:
+        return lang.say(code, "held_by_organisers")
+    at = datetime.fromisoformat(held_until)
+    return lang.say(code, "held_at_run", day=lang.short_day(at.date(), code), at=lang.at_time(f"{at:%H:%M}", code))
+
+
 def held_for_scheduling(request: RequestView, held_until: str, *, viewer: int | None = None) -> Reply:
-    """Placement "scheduled": accepted requests wait for a scheduling run; told to both people."""
+    """Placement "scheduled": accepted requests wait for a scheduling run; told to both people, each in their
+    own language."""
     if viewer == request.requester.id:
-        lead = f"{request.invitee.name} accepted your request ({request.topic})."
+        code = lang.of_person(request.requester)
+        lead = lang.say(code, "held_requester", name=request.invitee.name, topic=request.topic)
     else:
-        lead = f"Accepted ({request.topic})."
-    text = (f"{lead} This event schedules meetings together: the time and table come {held_until}, "
-            "and you'll get your whole schedule in one message.")  # fmt: skip
-    return Reply(text=text).add(Paragraph(text))
+        code = lang.of_person(request.invitee)
+        lead = lang.say(code, "held_invitee", topic=request.topic)
+    text = f"{lead} {lang.say(code, 'held_body', when=held_words(held_until, code))}"
+    return Reply(text=text, lang=code).add(Paragraph(text))
 
 
-def schedule_ready(meetings: list[MeetingView]) -> Reply:
-    """After a scheduling run: one person's whole schedule in one message."""
-    text = f"Your partnering schedule: {len(meetings)} meeting(s)."
-    reply = Reply(text=text).add(Heading("Your partnering schedule"), Paragraph(text))
-    for meeting in meetings[:40]:
+def schedule_ready(meetings: list[MeetingView], *, code: str = lang.DEFAULT, moved: frozenset[int] = frozenset()) -> Reply:
+    """After a scheduling run: one person's whole schedule in one message; ``moved``: the meetings (IDs) a
+    reoptimising run moved, marked so the person sees which."""
+    text = lang.say(code, "schedule_text", count=len(meetings))
+    reply = Reply(text=text, lang=code).add(Heading(lang.say(code, "schedule_title")), Paragraph(text))
+    shown = meetings[:40]
+    if moved:
+        reply.add(Paragraph(lang.say(code, "schedule_moved", count=sum(m.id in moved for m in meetings))))
+    for meeting in shown:
         reply.add(MeetingCard(meeting))
-    reply.add(Note("A calendar file for each meeting is attached; /meetings has the buttons to reschedule or cancel."))
+        if meeting.id in moved:
+            reply.add(Note(lang.say(code, "schedule_moved_mark")))
+    reply.add(Note(lang.say(code, "schedule_files")))
     return reply
+
+
+def meeting_moved(meeting: MeetingView, *, code: str = lang.DEFAULT) -> Reply:
+    """A reoptimising run moved a confirmed meeting (instant placement; a scheduled event sends the schedule)."""
+    text = lang.say(code, "moved_text", name=meeting.other.name, when=when(meeting, code), place=place(meeting))
+    reply = Reply(text=text, lang=code).add(Heading(lang.say(code, "moved_title")), Paragraph(text), MeetingCard(meeting))
+    reply.add(meeting_buttons(meeting))
+    return reply.add(Note(lang.say(code, "moved_file")))
 
 
 def accept_reply(result: AcceptResult, *, viewer: int | None = None, proposed: bool = False) -> Reply:
@@ -228,38 +252,51 @@ def overview_reply(overview: Overview, *, timezone: str) -> Reply:
     return reply
 
 
-def schedule_all_reply(report: ScheduleAllReport) -> Reply:
-    text = f"Scheduled {report.placed} meeting(s); {len(report.unplaced)} could not be placed."
-    reply = Reply(text=text).add(Heading("Schedule all"), Paragraph(text))
+def schedule_all_reply(report: ScheduleAllReport, *, code: str = lang.DEFAULT) -> Reply:
+    """A scheduling run's result for the organiser who asked, in their language."""
+    text = lang.say(code, "schedule_all_text", placed=report.placed, unplaced=len(report.unplaced))
+    reply = Reply(text=text, lang=code).add(Heading(lang.say(code, "schedule_all_title")), Paragraph(text))
     if report.run is not None:
-        reply.add(Paragraph(run_summary(report.run)))
+        reply.add(Paragraph(run_summary(report.run, code=code)))
     for request, why in report.unplaced[:40]:
-        reply.add(Note(f"#{request.id} {request.requester.name} → {request.invitee.name}: {why}"))
+        reply.add(Note(f"#{request.id} {request.requester.name} → {request.invitee.name}: {reason(why, code)}"))
     if len(report.unplaced) > 40:
-        reply.add(Note(f"…and {len(report.unplaced) - 40} more; export the meetings for the full list."))
+        reply.add(Note(lang.say(code, "unplaced_more", count=len(report.unplaced) - 40)))
     return reply
 
 
-def run_summary(run) -> str:
+def reason(why: str, code: str = lang.DEFAULT) -> str:
+    """Why a request or person got no meeting, in ``code``: runs store the English words (older runs too)."""
+    key = {text: key for key, text in lang.table(lang.DEFAULT)["say"]["why"].items()}.get(why)
+    return lang.table(code)["say"]["why"][key] if key else why
+
+
+def run_summary(run, *, code: str = lang.DEFAULT) -> str:
     """What a scheduling run achieved, for organisers (the run result, or a stored ScheduleRun's detail)."""
     detail = run.detail if hasattr(run, "detail") else {
         "least": run.least, "at_zero": run.at_zero, "zero_reasons": run.zero_reasons, "changes": run.changes,
-        "moved": run.moved, "seconds": round(run.seconds, 1), "waiting": run.waiting}  # fmt: skip
+        "new": run.placed, "moved": run.moved, "since": run.since, "then": run.then, "seconds": round(run.seconds, 1),
+        "waiting": run.waiting}  # fmt: skip
     total = run.placed if hasattr(run, "detail") else run.total
     share = f" ({total / run.bound:.0%})" if run.bound else ""
     lines = [
-        f"Meetings booked: {total:,} of at most {run.bound:,}{share} ({run.method}, {detail.get('seconds', 0)} s)",
-    ]
+        lang.say(code, "run_booked", total=lang.number(total, code), bound=lang.number(run.bound, code), share=share,
+                 method=run.method, seconds=detail.get("seconds", 0)),
+    ]  # fmt: skip
     if detail.get("waiting", 1):
-        lines.append(
-            f"Least-served person: {detail.get('least', 0)} meeting(s); people with none: {detail.get('at_zero', 0):,}"
-        )
+        zero = lang.number(detail.get("at_zero", 0), code)
+        lines.append(lang.say(code, "run_least", least=detail.get("least", 0), zero=zero))
     else:
-        lines.append("Nobody was waiting for a slot.")
+        lines.append(lang.say(code, "run_nobody_waiting"))
     for why, n in sorted(detail.get("zero_reasons", {}).items(), key=lambda item: -item[1]):
-        lines.append(f"  {n:,} with none because: {why}")
-    if detail.get("changes"):
-        lines.append(f"Changes: {detail['changes']}")
+        lines.append(lang.say(code, "run_none_because", count=lang.number(n, code), why=reason(why, code)))
+    if "new" in detail and "since" in detail:  # the parts of the change, so it can be said in any language
+        changes = lang.say(code, "changes", new=detail["new"], moved=detail.get("moved", 0))
+        if detail["since"] is not None:
+            changes += lang.say(code, "changes_since", since=f"{detail['since']:+d}", then=detail["then"])
+        lines.append(lang.say(code, "run_changes", changes=changes))
+    elif detail.get("changes"):  # a run stored before the parts were: its English words
+        lines.append(lang.say(code, "run_changes", changes=detail["changes"]))
     return "\n".join(lines)
 
 

@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 NO_SLOT = "no slot left in which both are free"
 NO_TABLE = "every table is taken when both are free"
 PARTNERS_BUSY = "every slot both are free in is taken by their other meetings"
+LIMITS = "the event's limits (meetings a day, in a row, venue changes) leave no slot"
+# These words are stored with a run (older runs have them too); bot.partnering.replies.reason says them in the
+# reader's language from the "why" table of bot/data/lang.
 
 
 @dataclass
@@ -68,8 +71,10 @@ class RunResult:
     method: str
     seconds: float
     unplaced: list[tuple[int, str]]  # (request id, why)
-    changes: str
+    changes: str  # in English, for logs; since/then are its parts for other languages
     waiting: int = 0  # requests the run considered
+    since: int | None = None  # booked meetings gained since the previous run (None: the first run)
+    then: int | None = None  # booked meetings after the previous run
 
 
 def read_floor(session: OrmSession, *, event: Event, now: datetime, reoptimise: bool) -> Floor:
@@ -181,7 +186,7 @@ def run(
     record.detail = {"new": len(new), "moved": len(moved), "least": result.least, "at_zero": result.at_zero,
                      "zero_reasons": result.zero_reasons, "seconds": round(solution.seconds, 2),
                      "stages": solution.stages, "unplaced": len(result.unplaced), "changes": result.changes,
-                     "waiting": result.waiting,
+                     "waiting": result.waiting, "since": result.since, "then": result.then,
                      "trigger": trigger}  # fmt: skip
     log.info("scheduling run %s: %s new, %s moved, %s of at most %s (%s)", trigger, len(new), len(moved), result.total,
              result.bound, solution.method)  # fmt: skip
@@ -230,15 +235,25 @@ def _book(session: OrmSession, event: Event, floor: Floor, placed: dict[int, int
 
 
 def _tell(session: OrmSession, rules: Rules, run_id: int, floor: Floor, new: list, moved: list, now: datetime) -> None:
-    """Scheduled events: each person with a new or moved meeting gets their whole schedule in one message.
-    Instant events ("schedule all" as a catch-up): the usual "meeting booked" per meeting, moved ones included."""
+    """Scheduled events: each person with a new or moved meeting gets their whole schedule in one message (the
+    moved ones marked). Instant events ("schedule all" as a catch-up): the usual "meeting booked" per new meeting,
+    and "meeting moved" per moved one."""
     meetings = [m for _, m in new + moved]
     if rules.scheduled:
         people = sorted({p for r, _ in new + moved for p in (r.requester_id, r.invitee_id)})
+        moved_of: dict[int, list[int]] = defaultdict(list)
+        for r, m in moved:
+            for p in (r.requester_id, r.invitee_id):
+                moved_of[p].append(m.id)
         enqueue_many(session, [message(participant_id=p, kind="schedule_ready", ref_id=run_id,
-                                       dedupe_key=f"schedule_ready:{run_id}:{p}", due_at=now, now=now) for p in people])  # fmt: skip
+                                       dedupe_key=f"schedule_ready:{run_id}:{p}", due_at=now, now=now,
+                                       payload={"moved": moved_of[p]} if moved_of.get(p) else None)
+                               for p in people])  # fmt: skip
     else:
-        enqueue_many(session, [row for r, m in new + moved for row in confirmations(r, m.id, now)])
+        rows = [row for r, m in new for row in confirmations(r, m.id, now)]
+        rows += [message(participant_id=p, kind="meeting_moved", ref_id=m.id, dedupe_key=f"meeting_moved:{m.id}:{p}",
+                         due_at=now, now=now) for r, m in moved for p in (r.requester_id, r.invitee_id)]  # fmt: skip
+        enqueue_many(session, rows)
     queue_meeting_reminders(session, now=now, meeting_ids=[m.id for m in meetings])
 
 
@@ -271,13 +286,15 @@ def _summarise(session, event, floor: Floor, solution: optimiser.Solution, recor
                                   ScheduleRun.finished_at.is_not(None)).order_by(ScheduleRun.id.desc()).limit(1)
     ).first()  # fmt: skip
     changes = f"{len(new)} new meeting(s), {len(moved)} moved"
+    since = then = None
     if previous is not None:
-        changes += f"; {total - previous.placed:+d} booked since the last run ({previous.placed} then)"
+        since, then = total - previous.placed, previous.placed
+        changes += f"; {since:+d} booked since the last run ({then} then)"
     return RunResult(
         run_id=record.id, placed=len(new), moved=len(moved), total=total, bound=fixed_meetings + solution.bound,
         least=min((count[p] for p in involved), default=0), at_zero=len(zero), zero_reasons=dict(reasons),
         method=solution.method, seconds=solution.seconds, unplaced=unplaced, changes=changes,
-        waiting=len(instance.requests),
+        waiting=len(instance.requests), since=since, then=then,
     )  # fmt: skip
 
 
@@ -294,7 +311,7 @@ def _why(checker: optimiser.Checker, request: optimiser.Request, floor: Floor) -
         else:
             rule = True
     if rule:
-        return "the event's limits (meetings a day, in a row, venue changes) leave no slot"
+        return LIMITS
     if tables:
         return NO_TABLE
     return PARTNERS_BUSY if busy else NO_SLOT

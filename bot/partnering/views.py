@@ -76,7 +76,7 @@ class Overview:
 class AcceptResult:
     request: RequestView
     meeting: MeetingView | None
-    held_until: str | None = None  # placement: scheduled; when the next scheduling run is, in words
+    held_until: str | None = None  # placement: scheduled; the next run's local ISO time, "" if organisers run it
 
 
 @dataclass(frozen=True)

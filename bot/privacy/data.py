@@ -65,6 +65,7 @@ MESSAGE_KINDS = {
     "meeting_confirmed": "a meeting was booked (with a calendar file)",
     "meeting_held": "an accepted request waits for the scheduling run",
     "schedule_ready": "your partnering schedule after a scheduling run",
+    "meeting_moved": "a scheduling run moved your meeting (with a calendar file)",
     "meeting_cancelled": "a meeting was cancelled (with a calendar file)",
     "session_reminder": "a reminder of a session you bookmarked",
     "meeting_reminder": "a reminder of a meeting",

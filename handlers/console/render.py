@@ -79,13 +79,14 @@ def profile_lines(card: ProfileCard) -> list[str]:
     return lines
 
 
-def meeting_lines(card: MeetingCard) -> list[str]:
+def meeting_lines(card: MeetingCard, code: str = lang.DEFAULT) -> list[str]:
     meeting = card.meeting
     start = timefmt.local(meeting.starts_at, meeting.timezone)
-    when = f"{timefmt.short_day(start.date())} {timefmt.span(meeting.starts_at, meeting.ends_at, meeting.timezone)}"
+    when = f"{lang.short_day(start.date(), code)} {timefmt.span(meeting.starts_at, meeting.ends_at, meeting.timezone)}"
     place = ", ".join(p for p in (meeting.table, meeting.room, meeting.venue) if p)
-    lines = [f"  🤝 {when}  with {meeting.other.headline()}", f"      at {place}"]
-    lines.extend(_wrap(f"Topic: {meeting.topic}", "      "))
+    words = lang.table(code)["say"]
+    lines = [f"  🤝 {when}  {words['card_with']} {meeting.other.headline()}", f"      {words['card_at']} {place}"]
+    lines.extend(_wrap(f"{words['card_topic']}: {meeting.topic}", "      "))
     return lines
 
 
@@ -137,7 +138,7 @@ def render(reply: Reply, *, with_share: bool = True) -> tuple[str, list[Button]]
             case ProfileCard():
                 lines.extend(profile_lines(part))
             case MeetingCard():
-                lines.extend(meeting_lines(part))
+                lines.extend(meeting_lines(part, reply.lang))
             case RequestCard():
                 lines.extend(request_lines(part))
             case Actions(buttons=items):

@@ -158,7 +158,7 @@ class Console:
             case "/report":
                 words = tokens(rest)
                 if not words:
-                    return self.show(a.organiser_summary(external_id=self.key))
+                    return self.show(a.organiser_summary(external_id=self.key, actor=self.me))
                 if words[0] == "dashboard":
                     reply, private = a.dashboard_link(external_id=self.key, actor=self.me)
                     sent = f"\n\nDirect message to {self.who}:\n" + render(private, with_share=False)[0] if private else ""
@@ -222,7 +222,7 @@ class Console:
         words = tokens(rest)
         a = self.assistant
         if words in (["schedule", "all"], ["scheduleall"]):
-            return self.show(a.schedule_all(external_id=self.key))
+            return self.show(a.schedule_all(external_id=self.key, actor=self.me))
         if words == ["export"]:
             reply, csv_text = a.export_meetings(external_id=self.key)
             return self.show(reply) + ("\n" + csv_text if csv_text else "")

@@ -140,18 +140,19 @@ def profile_text(card: ProfileCard) -> str:
     return "\n".join(lines)
 
 
-def meeting_text(card: MeetingCard) -> str:
+def meeting_text(card: MeetingCard, code: str = lang.DEFAULT) -> str:
     meeting = card.meeting
     start_local = timefmt.local(meeting.starts_at, meeting.timezone)
-    fallback = f"{timefmt.short_day(start_local.date())} {start_local:%H:%M %Z}"
-    when = f"{timefmt.short_day(start_local.date())} {timefmt.span(meeting.starts_at, meeting.ends_at, meeting.timezone)}"
+    fallback = f"{lang.short_day(start_local.date(), code)} {start_local:%H:%M %Z}"
+    when = f"{lang.short_day(start_local.date(), code)} {timefmt.span(meeting.starts_at, meeting.ends_at, meeting.timezone)}"
     place = ", ".join(escape(p) for p in (meeting.table, meeting.room, meeting.venue) if p)
+    words = lang.table(code)["say"]
     return "\n".join(
         [
-            f":handshake: *{escape(when)}* · your time: {date_token(meeting.starts_at, fallback)}",
-            f"with *{escape(meeting.other.headline())}*",
+            f":handshake: *{escape(when)}* · {words['your_time']}: {date_token(meeting.starts_at, fallback)}",
+            f"{words['card_with']} *{escape(meeting.other.headline())}*",
             f":round_pushpin: {place}",
-            f"*Topic:* {escape(meeting.topic)}",
+            f"*{words['card_topic']}:* {escape(meeting.topic)}",
         ]
     )
 
@@ -212,7 +213,7 @@ def blocks_for(reply: Reply, *, limit: int = MESSAGE_BLOCK_LIMIT, with_share: bo
             case ProfileCard():
                 blocks.append(SectionBlock(text=_mrkdwn(profile_text(part))))
             case MeetingCard():
-                blocks.append(SectionBlock(text=_mrkdwn(meeting_text(part))))
+                blocks.append(SectionBlock(text=_mrkdwn(meeting_text(part, reply.lang))))
             case RequestCard():
                 blocks.append(SectionBlock(text=_mrkdwn(request_text(part))))
             case Actions(buttons=buttons) if buttons:

@@ -45,6 +45,7 @@ class TeamsDoor:
         )
         self.validator = InboundActivityTokenValidator(self.app_id, cloud=self.sdk.cloud)
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.background: set[asyncio.Task] = set()  # work that outlives its activity (a scheduling run), kept alive
         self._register()
 
     # --- HttpServerAdapter: we host the route ourselves ----------------------------------------------
@@ -99,6 +100,13 @@ class TeamsDoor:
         actions.register(self)
         views.register(self)
         events.register(self)
+
+    def in_background(self, coroutine) -> asyncio.Task:
+        """Run ``coroutine`` on the event loop after the activity is answered (see commands.schedule_all)."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+        return task
 
     async def send_reply(self, ctx, activity) -> None:
         """Send the answer; if the connector refuses it (after the retries), log it and still acknowledge the

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot import timefmt
+from bot import lang, timefmt
 from bot.partnering import replies as mr
 from bot.partnering.replies import readable_day
 from bot.reminders.replies import BOOKMARK_ADD, BOOKMARK_REMOVE
@@ -129,14 +129,15 @@ def profile_items(card: ProfileCard) -> list[dict]:
     ]
 
 
-def meeting_items(card: MeetingCard) -> list[dict]:
+def meeting_items(card: MeetingCard, code: str = lang.DEFAULT) -> list[dict]:
     meeting = card.meeting
     start = timefmt.local(meeting.starts_at, meeting.timezone)
-    when = f"{timefmt.short_day(start.date())} {timefmt.span(meeting.starts_at, meeting.ends_at, meeting.timezone)}"
+    when = f"{lang.short_day(start.date(), code)} {timefmt.span(meeting.starts_at, meeting.ends_at, meeting.timezone)}"
     place = ", ".join(p for p in (meeting.table, meeting.room, meeting.venue) if p)
+    words = lang.table(code)["say"]
     return [
-        text_block(f"{when}  with {meeting.other.headline()}", weight="Bolder", spacing="Medium"),
-        _facts([("Where", place), ("Topic", meeting.topic)]),
+        text_block(f"{when}  {words['card_with']} {meeting.other.headline()}", weight="Bolder", spacing="Medium"),
+        _facts([(words["card_where"], place), (words["card_topic"], meeting.topic)]),
     ]
 
 
@@ -177,7 +178,7 @@ def card(reply: Reply, *, links: tuple[tuple[str, str], ...] = ()) -> dict:
             case ProfileCard():
                 body.extend(profile_items(part))
             case MeetingCard():
-                body.extend(meeting_items(part))
+                body.extend(meeting_items(part, reply.lang))
             case RequestCard():
                 body.extend(request_items(part))
             case Actions(buttons=items):

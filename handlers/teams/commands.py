@@ -4,8 +4,10 @@ word, a leading / is fine, or else a question. The Teams counterpart of handlers
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 
+from bot import lang
 from bot.announcements import replies as ar
 from bot.assistant import say
 from bot.errors import UserError
@@ -16,6 +18,7 @@ from handlers.teams.identity import external_id, identify
 from handlers.teams.render import message
 from handlers.teams.sdk import ActivityContext
 
+log = logging.getLogger(__name__)
 COMMANDS = ("agenda", "venue", "meet", "meetings", "profile", "partners", "reminders", "privacy", "help")
 PROFILE_EDIT = "profile_edit"
 COMPOSE = "announce_compose"
@@ -27,10 +30,53 @@ def register(door) -> None:
     @door.sdk.on_message
     async def on_message(ctx: ActivityContext):
         text = ctx.activity.strip_mentions_text().text or ""
+        if schedules_all(text):
+            return await schedule_all(door, ctx)
         reply, links = await asyncio.to_thread(answer, door, ctx.activity, text)
         # Only in a 1:1 chat is a list rebuilt for the presser: in a channel everyone sees the card.
         personal = (ctx.activity.conversation.conversation_type or "personal") == "personal"
         await door.send_reply(ctx, message(reply, links=links, source=lists.source_for(text) if personal else None))
+
+
+def schedules_all(text: str) -> bool:
+    """``meetings schedule all`` (a leading / is fine)."""
+    word, _, rest = clean_input(text).strip().lstrip("/").partition(" ")
+    return fold(word) == "meetings" and tokens(rest) in (["schedule", "all"], ["scheduleall"])
+
+
+async def schedule_all(door, ctx: ActivityContext) -> None:
+    """A scheduling run takes up to its time limit, longer than Teams waits for an answer: say at once how many
+    requests it places, then post the result to the same conversation as a proactive message when it is done."""
+    activity = ctx.activity
+
+    def start() -> tuple[Reply, int | None]:
+        a, who = door.assistant, external_id(activity)
+        try:
+            me = identify(door, activity)
+        except UserError as error:
+            return say(str(error)), None
+        return a.scheduling_now(external_id=who, actor=me), (me if a.is_organiser(who) else None)
+
+    reply, me = await asyncio.to_thread(start)
+    await door.send_reply(ctx, message(reply))
+    if me is not None:
+        door.in_background(post_schedule_run(door, activity, me))
+
+
+async def post_schedule_run(door, activity, me: int) -> None:
+    """Run the schedule off the event loop, then post its result where it was asked for."""
+    a = door.assistant
+    try:
+        reply = await asyncio.to_thread(a.schedule_all, external_id=external_id(activity), actor=me)
+    except Exception:
+        log.exception("a scheduling run asked for in Teams failed")
+        reply = say(lang.say(a.language_of(me), "run_failed"))
+    try:
+        await door.sdk.api.conversations.create_activity(activity.conversation.id, message(reply),
+                                                         service_url=activity.service_url.rstrip("/"))  # fmt: skip
+    except Exception as error:
+        status = getattr(getattr(error, "response", None), "status_code", None)
+        log.warning("could not post a scheduling run's result in Teams (%s %s)", type(error).__name__, status or "")
 
 
 def answer(door, activity, text: str) -> tuple[Reply, tuple[tuple[str, str], ...]]:
@@ -75,7 +121,7 @@ def answer(door, activity, text: str) -> tuple[Reply, tuple[tuple[str, str], ...
         case "report":
             words = tokens(rest)
             if not words:
-                return a.organiser_summary(external_id=external_id(activity)), ()
+                return a.organiser_summary(external_id=external_id(activity), actor=me), ()
             if words == ["dashboard"]:
                 return dashboard_link(door, me, activity), ()
             if words == ["people"]:  # the registration list: counts, the unlinked as a download link

@@ -61,7 +61,8 @@ def member_person(door, activity) -> PersonInfo:
     member lookup gives, so a registrant is linked to their registration (docs/import-people.md)."""
     member = member_record(door, activity)
     name = activity.from_.name or (getattr(member, "name", None) if member is not None else "") or "Teams user"
-    return PersonInfo(display_name=name[:200], email=member_email(member))
+    locale = str(getattr(activity, "locale", None) or "")[:20]  # the Teams client's language, e.g. "nb-NO"
+    return PersonInfo(display_name=name[:200], email=member_email(member), locale=locale)
 
 
 def member_record(door, activity):

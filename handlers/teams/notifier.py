@@ -16,6 +16,7 @@ import logging
 import httpx
 from microsoft_teams.api import Account, CreateConversationParams
 
+from bot import lang
 from bot.delivery.notifier import Attachment, DeliveryError, Recipient
 from bot.replies import Note, Reply
 from handlers.teams.app import TeamsDoor
@@ -52,7 +53,7 @@ class TeamsNotifier:
         address = self._address(recipient)
         links = tuple(self._publish(recipient, a) for a in attachments)
         if links:
-            reply = Reply(text=reply.text, parts=[_linked(p) for p in reply.parts], share=reply.share)
+            reply = Reply(text=reply.text, parts=[_linked(p) for p in reply.parts], share=reply.share, lang=reply.lang)
         return self._guarded(recipient, self._send(recipient, address, message(reply, links=links)))
 
     def update(self, recipient: Recipient, ref: str, reply: Reply) -> None:
@@ -113,8 +114,15 @@ class TeamsNotifier:
             raise DeliveryError(f"{type(error).__name__}: {error}"[:200], permanent=False) from None
 
 
+# The notes that say a calendar file is attached, in every language, and what Teams says instead.
+LINKED_NOTES = {lang.say(code, key): lang.say(code, f"{key}_linked") for code in lang.LANGUAGES
+                for key in ("schedule_files", "moved_file")}  # fmt: skip
+
+
 def _linked(part):
     """Slack attaches the calendar file; here it is the Add to calendar button."""
+    if isinstance(part, Note) and part.text in LINKED_NOTES:
+        return Note(LINKED_NOTES[part.text])
     if isinstance(part, Note) and "calendar file is attached" in part.text:
         return Note("Add to calendar opens the calendar file; if the meeting moves, the new one updates the same entry.")
     return part

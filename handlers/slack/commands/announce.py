@@ -77,7 +77,8 @@ def report_callback(ack: Ack, command: dict, client: WebClient, context: BoltCon
     user_id = command["user_id"]
     words = tokens(command.get("text", ""))
     if not words:
-        return _reply(ack, a.organiser_summary(external_id=user_id))
+        me = a.participants.known(platform="slack", external_id=user_id)  # the run's part in their language
+        return _reply(ack, a.organiser_summary(external_id=user_id, actor=me))
     if words[0] == "dashboard":
         return _dashboard_link(ack, client, context, user_id)
     if words[0] == "people":

@@ -11,7 +11,7 @@ from bot.assistant import say
 from bot.errors import UserError
 from bot.text import clean_input, tokens
 from handlers.slack import blocks, modals
-from handlers.slack.identity import participant
+from handlers.slack.identity import optional_participant, participant
 from handlers.slack.people import with_registration_notice
 from handlers.slack.uploads import send_csv
 
@@ -66,9 +66,17 @@ def meetings_callback(ack: Ack, command: dict, client: WebClient, respond: Respo
     user_id = command["user_id"]
     words = tokens(command.get("text", ""))
     if words in (["schedule", "all"], ["scheduleall"]):
-        ack(response_type="ephemeral", text="Scheduling every accepted request…")
+        # A run takes up to its time limit: say at once how many requests it places (in the organiser's language,
+        # when they are known here), then post the result to the response URL.
+        me = assistant.participants.known(platform="slack", external_id=user_id)
+        now = assistant.scheduling_now(external_id=user_id, actor=me)
+        if not assistant.is_organiser(user_id):
+            return _ephemeral(ack, now)  # the refusal
+        ack(response_type="ephemeral", text=now.text)
+        me = me or optional_participant(context, client, user_id)  # acknowledged: there is time to ask Slack
         return respond(
-            response_type="ephemeral", **blocks.message(assistant.schedule_all(external_id=user_id), with_share=False)
+            response_type="ephemeral",
+            **blocks.message(assistant.schedule_all(external_id=user_id, actor=me), with_share=False),
         )
     if words == ["export"]:
         reply, csv_text = assistant.export_meetings(external_id=user_id)
