@@ -159,9 +159,7 @@ def csv_link(door, me: int, filename: str, csv_text: str | None) -> tuple[tuple[
 
 def meetings(door, me: int, activity, rest: str) -> Reply:
     a, who = door.assistant, external_id(activity)
-    words = tokens(rest)
-    if words in (["schedule", "all"], ["scheduleall"]):
-        return a.schedule_all(external_id=who)
+    words = tokens(rest)  # "schedule all" never gets here: on_message runs it in the background (schedule_all)
     if words == ["tables"]:
         return a.table_schedule(external_id=who)
     return a.meetings(actor=me)
