@@ -80,7 +80,7 @@ class Schedule:
 
     def place(self, r: Request) -> bool:
         """Place ``r`` directly or after one alternating-path swap."""
-        for index in r.allowed:
+        for index in r.by_wish(r.allowed):
             if self.checker.fits(r, index):
                 self._add(r, index)
                 return True

@@ -58,6 +58,14 @@ class Request:
     preferred: frozenset[int] = frozenset()  # slot indexes on the preferred day; empty: no preference
     current: int | None = None  # slot index of its booked meeting, when it may be moved (--reoptimise)
     rank: int = 0  # 0 = oldest request
+    # allowed slots in a block one of the two marked unavailable (``availability: soft``): a last resort
+    discouraged: frozenset[int] = frozenset()
+
+    def by_wish(self, indexes: list[int]) -> list[int]:
+        """``indexes`` with the ones both are available in first (the order kept otherwise)."""
+        if not self.discouraged:
+            return indexes
+        return [i for i in indexes if i not in self.discouraged] + [i for i in indexes if i in self.discouraged]
 
 
 @dataclass
@@ -152,7 +160,7 @@ def repair(instance: Instance, placed: dict[int, int], waiting: list[Request], d
     for request in waiting:
         if request.id in placed or time.monotonic() > deadline:
             continue
-        for index in request.allowed:
+        for index in request.by_wish(request.allowed):
             if checker.load[index] >= checker.slots[index].capacity:
                 continue
             blockers = {at[p, index] for p in (request.a, request.b) if (p, index) in at}
@@ -197,7 +205,7 @@ def greedy(instance: Instance, order: list[Request] | None = None) -> dict[int, 
         if request.id in placed:
             continue
         choices = [i for i in request.allowed if i in request.preferred] if request.preferred else request.allowed
-        for index in choices:
+        for index in request.by_wish(choices):
             if checker.fits(request, index):
                 checker.add(request, index)
                 placed[request.id] = index
@@ -245,7 +253,7 @@ def fair_greedy(
             heapq.heappush(heap, (now, options, rank, request))
             continue
         preferred = [i for i in request.allowed if i in request.preferred]
-        for index in preferred + [i for i in request.allowed if i not in request.preferred]:
+        for index in request.by_wish(preferred + [i for i in request.allowed if i not in request.preferred]):
             if checker.fits(request, index):
                 checker.add(request, index)
                 placed[request.id] = index
@@ -468,7 +476,8 @@ def _fairness(model: _Model, people: set[int], fixed: dict[int, list[int]]):
 
 
 def _preferences(instance: Instance, requests: list[Request], model: _Model):
-    """Weights: keeping a movable meeting's slot above the preferred day above "older requests, and earlier
+    """Weights: a meeting in a block one of the two marked unavailable (soft availability) costs more than all
+    the rest; then keeping a movable meeting's slot above the preferred day above "older requests, and earlier
     slots for older requests" (the product, so two requests never tie by swapping their slots)."""
     slots = len(instance.slots)
     count = len(instance.requests) + 1
@@ -482,6 +491,8 @@ def _preferences(instance: Instance, requests: list[Request], model: _Model):
                 weight += day
             if r.current == s:
                 weight += stay
+            if s in r.discouraged:
+                weight -= 2 * stay
             terms.append(weight * model.x[r.id, s])
     return sum(terms)
 
