@@ -415,7 +415,9 @@ def test_instant_placement_with_soft_availability_falls_back_to_an_unavailable_b
     at 11:00 in Bo's unavailable morning, hard books nothing."""
     bot, morning, _ = _two_blocks(db, clock, tmp_path, f"availability: {availability}")
     ann, bo, cai = people(bot, "Ann", "Bo", "Cai")
-    bot.set_unavailable(actor=bo, block_id=morning, unavailable=True)
+    marked = bot.set_unavailable(actor=bo, block_id=morning, unavailable=True).text
+    assert marked.endswith("no meetings will be placed there." if availability == "hard"
+                           else "meetings go there only when no other time fits.")  # fmt: skip
     r1, r2 = ask(bot, ann, bo), ask(bot, cai, bo)
     bot.accept(actor=bo, request_id=r1)
     assert bookings(db) == {r1: ("Thu 14:00", "Table 1", "Hall")}

@@ -125,16 +125,23 @@ def first_meetings(instance: Instance) -> tuple[set[int], int] | None:
     people = sorted(side)
     node = {p: 2 + i for i, p in enumerate(people)}
     source, sink = 0, 1
-    worth = budget + 1  # a first meeting is worth more than every extra meeting together
+    degree: dict[int, int] = defaultdict(int)
+    for r in candidates:
+        degree[r.a] += 1
+        degree[r.b] += 1
+    room_of = {p: max(0, min(left.get(p, 0), degree[p])) for p in people}
+    # Each further meeting costs one more than the one before (nobody hoards), and a first meeting is worth more
+    # than all of them together (at most two person-units per meeting, each costing at most the largest room).
+    worth = 2 * max(1, budget) * (max(room_of.values(), default=0) + 1) + 1
     flow = min_cost_flow.SimpleMinCostFlow()
     for p in people:
-        room = max(0, left.get(p, 0))
+        room = room_of[p]
         first = 0 if p in served else min(1, room)
         ends = (source, node[p]) if side[p] == 0 else (node[p], sink)
         if first:
             flow.add_arc_with_capacity_and_unit_cost(*ends, 1, -worth)
-        if room - first > 0:
-            flow.add_arc_with_capacity_and_unit_cost(*ends, room - first, 1)
+        for extra in range(1, room - first + 1):
+            flow.add_arc_with_capacity_and_unit_cost(*ends, 1, extra)
     arcs = {}
     for r in candidates:
         if r.current is None:
