@@ -168,6 +168,8 @@ class PartneringInfo(_Strict):
     max_per_day: int | None = None
     max_in_a_row: int | None = None
     venue_change_slots: int = 0
+    # hard: nobody is booked in a block they marked unavailable; soft: only when the count or fairness needs it.
+    availability: Literal["hard", "soft"] = "hard"
 
     @field_validator("max_per_day", "max_in_a_row")
     @classmethod
@@ -209,6 +211,7 @@ class PartneringInfo(_Strict):
             "max_per_day": self.max_per_day,
             "max_in_a_row": self.max_in_a_row,
             "venue_change_slots": self.venue_change_slots,
+            "availability": self.availability,
         }
 
 

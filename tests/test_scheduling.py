@@ -15,7 +15,8 @@ from bot.assistant import Assistant
 from bot.clock import FixedClock
 from bot.dashboard.views import Dashboard
 from bot.event_setup import load_event_file
-from bot.partnering import optimiser, replies, scheduling
+from bot.partnering import optimiser, relaxations, replies, scheduling
+from bot.partnering.augmenting import augment
 from bot.partnering.floor import FloorPlan
 from bot.partnering.participants import PersonInfo
 from bot.replies import RequestCard
@@ -418,6 +419,7 @@ def test_python_m_bot_schedule_runs_the_optimiser(
         ('schedule_at: ["2026-12-02 18:00"]', "partnering: schedule_at needs `placement: scheduled`"),
         ("placement: scheduled\nschedule_at: [tomorrow]", "partnering.schedule_at: 'tomorrow' is not a local date"),
         ("placement: later", "partnering.placement: Input should be 'instant' or 'scheduled'"),
+        ("availability: maybe", "partnering.availability: Input should be 'hard' or 'soft'"),
     ],
 )
 def test_impossible_rules_are_refused_when_the_file_loads_naming_the_field(tmp_path: Path, rules: str, message: str) -> None:
@@ -433,7 +435,8 @@ def test_the_rules_reach_the_database(db: Database, clock: FixedClock, tmp_path:
     with db.transaction() as session:
         event = session.scalars(select(Event)).one()
         assert event.partnering_rules == {"placement": "instant", "schedule_at": [], "max_per_day": 4,
-                                          "max_in_a_row": 3, "venue_change_slots": 0}  # fmt: skip
+                                          "max_in_a_row": 3, "venue_change_slots": 0,
+                                          "availability": "hard"}  # fmt: skip
 
 
 def test_the_decomposed_model_for_large_events_finds_the_same_fair_schedule(
@@ -462,3 +465,103 @@ def test_repair_moves_a_meeting_that_blocks_the_only_slot_of_another() -> None:
     ann_cai = optimiser.Request(id=2, a=1, b=3, allowed=[0], rank=1)
     instance = optimiser.Instance(slots=slots, requests=[ann_bo, ann_cai])
     assert optimiser.repair(instance, {1: 0}, [ann_cai], deadline=float("inf")) == {1: 1, 2: 0}
+
+
+def _two_blocks(db: Database, clock: FixedClock, tmp_path: Path, rules: str) -> tuple[Assistant, int, int]:
+    """One table; a one-slot block at 11:00 and another at 14:00 on Thursday."""
+    blocks = [("am", 1, "11:00", "11:30", "hall"), ("pm", 1, "14:00", "14:30", "hall")]
+    load_event_file(db, event_file(tmp_path, blocks, rules=rules), clock=clock)
+    bot = make_bot(db, clock, RecordingNotifier())
+    morning, afternoon = bot.partnering.blocks()[:2]
+    return bot, morning.id, afternoon.id
+
+
+@pytest.mark.parametrize(
+    ("availability", "expected"),
+    [("hard", {"r1": "Thu 11:00"}), ("soft", {"r1": "Thu 11:00", "r2": "Thu 14:00"})],
+)
+def test_soft_availability_uses_an_unavailable_block_only_when_the_count_needs_it(
+    db: Database, clock: FixedClock, tmp_path: Path, availability: str, expected: dict[str, str]
+) -> None:
+    """Bo and Dag are away in the afternoon. Hard: only one of Ann-Bo and Cai-Dag meets (both need 11:00).
+    Soft: both meet, the older request at 11:00 and Cai-Dag in Dag's unavailable afternoon."""
+    bot, _, afternoon = _two_blocks(db, clock, tmp_path, f"availability: {availability}\nplacement: scheduled")
+    ann, bo, cai, dag = people(bot, "Ann", "Bo", "Cai", "Dag")
+    for person in (bo, dag):
+        bot.set_unavailable(actor=person, block_id=afternoon, unavailable=True)
+    r1, r2 = ask(bot, ann, bo), ask(bot, cai, dag)
+    _accept_all(bot, [r1, r2])
+    report = bot.floor.schedule_all()
+    names = {r1: "r1", r2: "r2"}
+    assert {names[rid]: when for rid, (when, _, _) in bookings(db).items()} == expected
+    assert report.placed == len(expected)
+
+
+def test_soft_availability_prefers_the_blocks_both_are_available_in(
+    db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    """Bo is away in the morning: the run books Ann-Bo in the afternoon although 11:00 is earlier and free."""
+    bot, morning, _ = _two_blocks(db, clock, tmp_path, "availability: soft\nplacement: scheduled")
+    ann, bo = people(bot, "Ann", "Bo")
+    bot.set_unavailable(actor=bo, block_id=morning, unavailable=True)
+    r1 = ask(bot, ann, bo)
+    _accept_all(bot, [r1])
+    bot.floor.schedule_all()
+    assert bookings(db) == {r1: ("Thu 14:00", "Table 1", "Hall")}
+
+
+@pytest.mark.parametrize("availability", ["hard", "soft"])
+def test_instant_placement_with_soft_availability_falls_back_to_an_unavailable_block(
+    db: Database, clock: FixedClock, tmp_path: Path, availability: str
+) -> None:
+    """Bo is away in the morning. Ann-Bo goes to 14:00 either way; then Cai-Bo finds 14:00 taken: soft books it
+    at 11:00 in Bo's unavailable morning, hard books nothing."""
+    bot, morning, _ = _two_blocks(db, clock, tmp_path, f"availability: {availability}")
+    ann, bo, cai = people(bot, "Ann", "Bo", "Cai")
+    marked = bot.set_unavailable(actor=bo, block_id=morning, unavailable=True).text
+    assert marked.endswith("no meetings will be placed there." if availability == "hard"
+                           else "meetings go there only when no other time fits.")  # fmt: skip
+    r1, r2 = ask(bot, ann, bo), ask(bot, cai, bo)
+    bot.accept(actor=bo, request_id=r1)
+    assert bookings(db) == {r1: ("Thu 14:00", "Table 1", "Hall")}
+    reply = bot.accept(actor=bo, request_id=r2)
+    if availability == "soft":
+        assert bookings(db)[r2] == ("Thu 11:00", "Table 1", "Hall")
+        assert "Thu 3 Dec 11:00" in reply.text
+    else:
+        assert r2 not in bookings(db)
+        assert reply.text.startswith("Accepted, but there is no slot")
+
+
+def test_an_alternating_path_swap_places_a_request_no_single_move_can() -> None:
+    """Ann-Bo may only meet in slot 0 (Ann is at 1 with Eve, who has no other slot); Bo is at 0 with Cai, and Cai
+    at 1 with Dee. Moving Cai-Bo alone to 1 clashes with Cai-Dee; swapping 0 and 1 along Bo-Cai-Dee frees Bo."""
+    slots = [optimiser.Slot(index=i, id=i + 1, day=0, venue_id=1, starts_min=30 * i, ends_min=30 * i + 30, capacity=5)
+             for i in range(2)]  # fmt: skip
+    ann, bo, cai, dee, eve = 1, 2, 3, 4, 5
+    ann_bo = optimiser.Request(id=1, a=ann, b=bo, allowed=[0, 1])
+    ann_eve = optimiser.Request(id=2, a=ann, b=eve, allowed=[1])
+    cai_bo = optimiser.Request(id=3, a=cai, b=bo, allowed=[0, 1])
+    cai_dee = optimiser.Request(id=4, a=cai, b=dee, allowed=[0, 1])
+    instance = optimiser.Instance(slots=slots, requests=[ann_bo, ann_eve, cai_bo, cai_dee])
+    before = {2: 1, 3: 0, 4: 1}
+    assert optimiser.repair(instance, before, [ann_bo], deadline=float("inf")) == before
+    assert augment(instance, before, [ann_bo], deadline=float("inf")) == {1: 0, 2: 1, 3: 1, 4: 0}
+
+
+def test_the_slot_class_bound_counts_tables_per_class_and_the_flow_serves_everyone() -> None:
+    """Slot 0 has one table and two requests that can only meet there: the simple bound says 3, the LP over slot
+    classes 2 (the truth). With one table-slot per person pair, the flow picks Ann-Dag and Cai-Bo, not Ann-Bo."""
+    slots = [optimiser.Slot(index=0, id=1, day=0, venue_id=1, starts_min=0, ends_min=30, capacity=1),
+             optimiser.Slot(index=1, id=2, day=0, venue_id=1, starts_min=60, ends_min=90, capacity=5)]  # fmt: skip
+    requests = [optimiser.Request(id=1, a=1, b=2, allowed=[0]), optimiser.Request(id=2, a=3, b=4, allowed=[0]),
+                optimiser.Request(id=3, a=5, b=6, allowed=[1])]  # fmt: skip
+    instance = optimiser.Instance(slots=slots, requests=requests)
+    assert (optimiser.simple_bound(instance), relaxations.class_bound(instance)) == (3, 2)
+    slot = [optimiser.Slot(index=i, id=i + 1, day=0, venue_id=1, starts_min=30 * i, ends_min=30 * i + 30, capacity=1)
+            for i in range(2)]  # fmt: skip
+    ann, bo, cai, dag = 1, 2, 3, 4
+    late = optimiser.Instance(slots=slot, requests=[
+        optimiser.Request(id=1, a=ann, b=bo, allowed=[0, 1]), optimiser.Request(id=2, a=ann, b=dag, allowed=[0, 1], rank=1),
+        optimiser.Request(id=3, a=cai, b=bo, allowed=[0, 1], rank=2)])  # fmt: skip
+    assert relaxations.first_meetings(late) == ({2, 3}, 4)

@@ -185,6 +185,8 @@ class PartneringDesk:
         def run() -> Reply:
             block = self.partnering.set_unavailable(participant_id=actor, block_id=block_id, unavailable=unavailable)
             name = meeting_replies.block_label(block, self.partnering.timezone())
+            if block.unavailable and block.soft:
+                return say(f"You are unavailable for {name}; meetings go there only when no other time fits.")
             if block.unavailable:
                 return say(f"You are unavailable for {name}; no meetings will be placed there.")
             return say(f"You are available for {name} again.")

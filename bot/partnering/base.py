@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.partnering import placement as scheduling
 from bot.partnering.participants import Participants
+from bot.partnering.rules import Rules
 from bot.partnering.views import BlockView
 from bot.text import clean_input
 from storage.db import Database
@@ -56,8 +57,10 @@ class PartneringBase:
             .where(MeetingBlock.event_id == event.id, MeetingBlock.active.is_(True))
             .order_by(MeetingBlock.starts_at)
         ).all()
+        soft = Rules.of(event).soft_availability
         return [
-            BlockView(b.id, b.key, b.title, b.starts_at, b.ends_at, venue or "", b.id in unavailable) for b, venue in rows
+            BlockView(b.id, b.key, b.title, b.starts_at, b.ends_at, venue or "", b.id in unavailable, soft)
+            for b, venue in rows
         ]
 
     @staticmethod

@@ -157,10 +157,11 @@ def place_burst(
     and each request is booked on its own (:func:`~bot.partnering.placement.place` reads the floor again)."""
     if not requests:
         return {}
-    if len(requests) == 1 or Rules.of(event).any:
+    if len(requests) == 1 or Rules.of(event).any or Rules.of(event).soft_availability:
         # A press on its own: the one-request path reads only what that request needs. With the organisers' rules
         # (max_per_day, max_in_a_row, venue_change_slots) each placement must see the ones before it, which the
-        # rules read from the database: one by one, still in this one transaction.
+        # rules read from the database: one by one, still in this one transaction. So with soft availability,
+        # where each placement tries the available slots first (placement.by_availability).
         return {request.id: _place_one(session, event=event, request=request, now=now) for request in requests}
     zone = ZoneInfo(event.timezone)
     candidates = placement.candidate_slots(session, event=event, now=now)

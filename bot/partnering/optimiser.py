@@ -58,6 +58,14 @@ class Request:
     preferred: frozenset[int] = frozenset()  # slot indexes on the preferred day; empty: no preference
     current: int | None = None  # slot index of its booked meeting, when it may be moved (--reoptimise)
     rank: int = 0  # 0 = oldest request
+    # allowed slots in a block one of the two marked unavailable (``availability: soft``): a last resort
+    discouraged: frozenset[int] = frozenset()
+
+    def by_wish(self, indexes: list[int]) -> list[int]:
+        """``indexes`` with the ones both are available in first (the order kept otherwise)."""
+        if not self.discouraged:
+            return indexes
+        return [i for i in indexes if i not in self.discouraged] + [i for i in indexes if i in self.discouraged]
 
 
 @dataclass
@@ -152,7 +160,7 @@ def repair(instance: Instance, placed: dict[int, int], waiting: list[Request], d
     for request in waiting:
         if request.id in placed or time.monotonic() > deadline:
             continue
-        for index in request.allowed:
+        for index in request.by_wish(request.allowed):
             if checker.load[index] >= checker.slots[index].capacity:
                 continue
             blockers = {at[p, index] for p in (request.a, request.b) if (p, index) in at}
@@ -197,7 +205,7 @@ def greedy(instance: Instance, order: list[Request] | None = None) -> dict[int, 
         if request.id in placed:
             continue
         choices = [i for i in request.allowed if i in request.preferred] if request.preferred else request.allowed
-        for index in choices:
+        for index in request.by_wish(choices):
             if checker.fits(request, index):
                 checker.add(request, index)
                 placed[request.id] = index
@@ -245,7 +253,7 @@ def fair_greedy(
             heapq.heappush(heap, (now, options, rank, request))
             continue
         preferred = [i for i in request.allowed if i in request.preferred]
-        for index in preferred + [i for i in request.allowed if i not in request.preferred]:
+        for index in request.by_wish(preferred + [i for i in request.allowed if i not in request.preferred]):
             if checker.fits(request, index):
                 checker.add(request, index)
                 placed[request.id] = index
@@ -468,7 +476,8 @@ def _fairness(model: _Model, people: set[int], fixed: dict[int, list[int]]):
 
 
 def _preferences(instance: Instance, requests: list[Request], model: _Model):
-    """Weights: keeping a movable meeting's slot above the preferred day above "older requests, and earlier
+    """Weights: a meeting in a block one of the two marked unavailable (soft availability) costs more than all
+    the rest; then keeping a movable meeting's slot above the preferred day above "older requests, and earlier
     slots for older requests" (the product, so two requests never tie by swapping their slots)."""
     slots = len(instance.slots)
     count = len(instance.requests) + 1
@@ -482,6 +491,8 @@ def _preferences(instance: Instance, requests: list[Request], model: _Model):
                 weight += day
             if r.current == s:
                 weight += stay
+            if s in r.discouraged:
+                weight -= 2 * stay
             terms.append(weight * model.x[r.id, s])
     return sum(terms)
 
@@ -533,13 +544,31 @@ def _solve_full(instance: Instance, hint: dict[int, int], *, time_limit: float, 
 
 
 def _solve_decomposed(instance: Instance, hint: dict[int, int], *, time_limit: float, workers: int) -> Solution:
-    """Stage A: which requests (counts only); stage B: their slots; then a greedy fill."""
+    """Which requests, then their slots, then a greedy fill and alternating-path swaps; the better of two choices:
+    the min-cost flow that serves the most people (two-sided requests) and stage A's CP-SAT choice."""
     from ortools.sat.python import cp_model
+
+    from bot.partnering import relaxations
 
     deadline = time.monotonic() + time_limit
     stages = []
     caps = person_caps(instance)
     candidates = [r for r in instance.requests if r.allowed]
+    bound = simple_bound(instance)
+    if len(hint) < bound:  # the LP over slot classes: often much tighter than counting per person
+        lp = relaxations.class_bound(instance)
+        if lp is not None and lp < bound:
+            bound = lp
+            stages.append(f"LP bound {lp}")
+    flow = relaxations.first_meetings(instance)
+    best = hint
+    if flow is not None:
+        chosen, most_served = flow
+        people = len(_people_to_serve(instance, candidates))
+        stages.append(f"flow: {len(chosen)} first meetings, at least {people - most_served} at zero")
+        picked = sorted((r for r in candidates if r.id in chosen), key=lambda r: (len(r.allowed), r.rank))
+        placed = _place_chosen(instance, picked, deadline - time_limit * 0.5, workers, stages, "flow")
+        best = max(best, placed, key=lambda p: _score(instance, p))
     # Stage A: z[r] = request r is placed; each person within their cap; the floor's table-slots in total.
     model = cp_model.CpModel()
     z = {r.id: model.new_bool_var("") for r in candidates}
@@ -553,26 +582,38 @@ def _solve_decomposed(instance: Instance, hint: dict[int, int], *, time_limit: f
     total = sum(z.values())
     model.add(total <= sum(s.capacity for s in instance.slots))
     for r in candidates:
-        model.add_hint(z[r.id], r.id in hint)
+        model.add_hint(z[r.id], r.id in best)
         if r.current is not None:
             model.add(z[r.id] == 1)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
-    simple = simple_bound(instance)
-    if len(hint) >= simple:  # the greedy hint already places as many as the simple bound allows: (a) is proven
-        bound, chosen = simple, set(hint)
-        stages.append(f"A: greedy at the bound {bound}")
+    if len(best) >= bound and flow is not None:  # (a) proven, and the flow chose for the most people served
+        return Solution(best, bound, "feasible", stages=stages)
+    if len(best) >= bound:  # as many as the bound allows: (a) is proven
+        chosen = set(best)
+        stages.append(f"A: at the bound {bound}")
     else:
         model.maximize(total)
         solver.parameters.max_time_in_seconds = max(0.5, (deadline - time.monotonic()) * 0.3)
         status = solver.solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # nothing in time: the greedy hint stands
-            stages.append(f"A: {solver.status_name(status)} in time; greedy hint kept")
-            return Solution(hint, simple, "feasible", stages=stages)
-        bound = min(simple, int(round(solver.best_objective_bound)))
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # nothing in time: what we have stands
+            stages.append(f"A: {solver.status_name(status)} in time")
+            return Solution(best, bound, "feasible", stages=stages)
+        bound = min(bound, int(round(solver.best_objective_bound)))
         chosen = {rid for rid, var in z.items() if solver.boolean_value(var)}
         stages.append(f"A: {len(chosen)} chosen of at most {bound}")
-    # Fairness within the count: nobody at zero who could have one, the least-served as high as it goes.
+    chosen = _fair_choice(instance, model, z, mine, caps, chosen, solver, deadline, stages)
+    picked = [r for r in candidates if r.id in chosen]
+    placed = _place_chosen(instance, picked, deadline, workers, stages, "B")
+    best = max(best, placed, key=lambda p: _score(instance, p))
+    return Solution(best, bound, "feasible", stages=stages)
+
+
+def _fair_choice(instance, model, z, mine, caps, chosen, solver, deadline, stages) -> set[int]:
+    """Stage A's fairness within the count: nobody at zero who could have one, the least-served as high as it goes."""
+    from ortools.sat.python import cp_model
+
+    total = sum(z.values())
     model.add(total >= len(chosen))
     least = model.new_int_var(0, len(instance.slots), "least")
     served = []
@@ -599,27 +640,39 @@ def _solve_decomposed(instance: Instance, hint: dict[int, int], *, time_limit: f
     solver.parameters.max_time_in_seconds = max(0.5, (deadline - time.monotonic()) * 0.35)
     status = solver.solve(model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        chosen = {rid for rid, var in z.items() if solver.boolean_value(var)}
         unserved = len(served) - int(solver.value(sum(served)))
         stages.append(f"A fair: least-served {int(solver.value(least))}, {unserved} at zero")
-    # Stage B: slots for the chosen requests, hinted by a greedy pass over them (the fewest options first).
-    picked = [r for r in candidates if r.id in chosen]
+        return {rid for rid, var in z.items() if solver.boolean_value(var)}
+    return chosen
+
+
+def _place_chosen(instance: Instance, picked: list[Request], deadline: float, workers: int, stages: list[str],
+                  name: str) -> dict[int, int]:
+    """Slots for the chosen requests (least-served-first greedy, CP-SAT when small enough, alternating-path
+    swaps), then the rest least served first, then swaps for the rest."""
+    from ortools.sat.python import cp_model
+
+    from bot.partnering.augmenting import augment
+
     first = fair_greedy(instance, picked)
     placed = first
     if len(first) < len(picked) and sum(len(r.allowed) for r in picked) <= STAGE_B_LIMIT:
         sub = _Model(instance, picked)
         sub.model.maximize(sub.count() * 4 + _served_bonus(sub, picked, instance))
         sub.hint(first)
-        solver_b, status = sub.run((deadline - time.monotonic()) * 0.8, workers)
+        solver_b, status = sub.run((deadline - time.monotonic()) * 0.6, workers)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and len(sub.placed(solver_b)) >= len(first):
             placed = sub.placed(solver_b)
     if len(placed) < len(picked):
-        placed = repair(instance, placed, picked, deadline)
-    stages.append(f"B: {len(placed)} of {len(picked)} chosen placed")
-    # Fill: the rest, least served first, into what is left.
+        placed = augment(instance, repair(instance, placed, picked, deadline), picked, deadline)
+    stages.append(f"{name}: {len(placed)} of {len(picked)} chosen placed")
     placed = fair_greedy(instance, placed=placed)
-    stages.append(f"fill: {len(placed)} placed")
-    return Solution(placed, bound, "feasible", stages=stages)
+    count = meetings_per_person(instance, placed)
+    rest = sorted((r for r in instance.requests if r.id not in placed and r.allowed),
+                  key=lambda r: (min(count[r.a], count[r.b]), r.rank))  # fmt: skip
+    placed = augment(instance, placed, rest, deadline)
+    stages.append(f"{name} fill: {len(placed)} placed")
+    return placed
 
 
 def _served_bonus(model: _Model, requests: list[Request], instance: Instance):

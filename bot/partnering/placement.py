@@ -114,6 +114,16 @@ def unavailable_blocks(session: OrmSession, participant_ids: list[int]) -> set[i
     return set(session.scalars(select(Unavailability.block_id).where(Unavailability.participant_id.in_(participant_ids))))
 
 
+def by_availability(session: OrmSession, *, event: Event, people: list[int], candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates outside the blocks either person marked unavailable; with ``availability: soft`` the others
+    follow them, as a last resort."""
+    unavailable = unavailable_blocks(session, people)
+    free = [c for c in candidates if c.block_id not in unavailable]
+    if not rules.Rules.of(event).soft_availability:
+        return free
+    return free + [c for c in candidates if c.block_id in unavailable]
+
+
 def tables_by_venue(session: OrmSession, event: Event) -> dict[int, list[int]]:
     tables: dict[int, list[int]] = {}
     for table_id, venue_id in session.execute(
@@ -187,10 +197,8 @@ def place(
     people = [request.requester_id, request.invitee_id]
     candidates = candidate_slots(session, event=event, now=now, day=day, block_id=block_id)
     busy = [span for spans in busy_times(session, people).values() for span in spans]
-    unavailable = unavailable_blocks(session, people)
-    candidates = [
-        c for c in candidates if c.block_id not in unavailable and not any(c.overlaps(start, end) for start, end in busy)
-    ]
+    candidates = [c for c in candidates if not any(c.overlaps(start, end) for start, end in busy)]
+    candidates = by_availability(session, event=event, people=people, candidates=candidates)
     candidates = rules.permitted(session, event=event, people=people, candidates=candidates)  # the event's limits
     if not candidates:
         return None

@@ -5,7 +5,10 @@ the event file's ``partnering:`` section may set, per person:
 
 - ``max_per_day``: at most this many meetings on one day of the event;
 - ``max_in_a_row``: at most this many meetings back to back, then at least one free slot;
-- ``venue_change_slots``: this many free slots between meetings at two different venues.
+- ``venue_change_slots``: this many free slots between meetings at two different venues;
+- ``availability``: ``hard`` (default) keeps everyone out of the blocks they marked unavailable; ``soft`` lets a
+  scheduling run use such a block only where the count or fairness needs it (the preferences penalise it), and
+  instant placement tries the available slots first.
 
 Meetings are compared by their times, not by slot IDs, so a meeting in a retired slot still counts.
 """
@@ -28,6 +31,7 @@ class Rules:
     timezone: str = "UTC"
     placement: str = "instant"
     schedule_at: tuple[str, ...] = ()
+    availability: str = "hard"  # "soft": unavailable blocks are a last resort, not a rule
 
     @classmethod
     def of(cls, event) -> Rules:
@@ -41,11 +45,16 @@ class Rules:
             timezone=event.timezone,
             placement=stored.get("placement") or "instant",
             schedule_at=tuple(stored.get("schedule_at") or ()),
+            availability=stored.get("availability") or "hard",
         )
 
     @property
     def scheduled(self) -> bool:
         return self.placement == "scheduled"
+
+    @property
+    def soft_availability(self) -> bool:
+        return self.availability == "soft"
 
     @property
     def any(self) -> bool:

@@ -149,14 +149,16 @@ def read_floor(session: OrmSession, *, event: Event, now: datetime, reoptimise: 
     for rank, r in enumerate(waiting):
         a, b = r.requester_id, r.invitee_id
         own = set(fixed.get(a, ())) | set(fixed.get(b, ())) | busy[a] | busy[b]
-        allowed = [s.index for s in slots
-                   if s.capacity > 0 and s.index not in own and block_of[s.index] not in away[a] | away[b]]  # fmt: skip
+        off = away[a] | away[b]
+        allowed = [s.index for s in slots if s.capacity > 0 and s.index not in own
+                   and (rules.soft_availability or block_of[s.index] not in off)]  # fmt: skip
+        discouraged = frozenset(i for i in allowed if block_of[i] in off)
         current = index_of.get(movable[r.id].slot_id) if r.id in movable else None
         if current is not None and current not in allowed:
             allowed = sorted(set(allowed) | {current})
         preferred = frozenset(i for i in allowed if day_of[i] == r.preferred_day) if r.preferred_day else frozenset()
         requests.append(optimiser.Request(id=r.id, a=a, b=b, allowed=allowed, preferred=preferred, current=current,
-                                          rank=rank))  # fmt: skip
+                                          rank=rank, discouraged=discouraged))  # fmt: skip
     for person, indexes in busy.items():
         fixed[person].extend(i for i in indexes if i not in fixed[person])
     instance = optimiser.Instance(slots=slots, requests=requests, rules=rules, fixed=dict(fixed))

@@ -27,6 +27,7 @@ class BlockView:
     ends_at: datetime
     venue: str
     unavailable: bool = False
+    soft: bool = False  # the event's availability is soft: an unavailable block is a last resort, not a rule
 
 
 @dataclass(frozen=True)
