@@ -245,7 +245,7 @@ def book(
         dict(meeting_id=meeting.id, participant_id=person, slot_id=slot_id, active=True)
         for person in (request.requester_id, request.invitee_id)
     ]
-    session.connection().execute(insert(MeetingSeat.__table__), seats)  # one statement for both, no ORM objects
+    session.execute(insert(MeetingSeat.__table__), seats)  # one statement for both (the table: no ORM bulk path)
     return meeting
 
 
