@@ -81,10 +81,22 @@ _UNAVAILABLE_BLOCKS = select(Unavailability.block_id).where(
     Unavailability.participant_id.in_(bindparam("people", expanding=True))
 )
 _PEOPLE = select(Participant).where(Participant.id.in_(bindparam("people", expanding=True)))
-_TABLE_COUNTS = (
-    select(MeetingTable.venue_id, func.count())
+_TABLES_PER_VENUE = (
+    select(MeetingTable.venue_id, func.count().label("tables"))
     .where(MeetingTable.event_id == bindparam("event_id"), MeetingTable.active.is_(True))
     .group_by(MeetingTable.venue_id)
+    .subquery()
+)
+_BOOKED_IN_SLOT = (
+    select(func.count())
+    .where(Meeting.slot_id == MeetingSlot.id, Meeting.status == "booked")
+    .correlate(MeetingSlot)
+    .scalar_subquery()
+)
+_OPEN_SLOTS = (  # the candidate slots, each with how many of its venue's tables are not booked
+    _CANDIDATE_SLOTS.add_columns(func.coalesce(_TABLES_PER_VENUE.c.tables, 0) - _BOOKED_IN_SLOT).outerjoin(
+        _TABLES_PER_VENUE, _TABLES_PER_VENUE.c.venue_id == MeetingBlock.venue_id
+    )
 )
 _BOOKED_COUNTS = (
     select(Meeting.slot_id, func.count())
@@ -127,13 +139,25 @@ def candidate_slots(
     session: OrmSession, *, event: Event, now: datetime, day: date | None = None, block_id: int | None = None
 ) -> list[Candidate]:
     """Active slots that have not started, earliest first, optionally within one day or block."""
-    query = _CANDIDATE_SLOTS
+    query = _within(_CANDIDATE_SLOTS, event=event, day=day, block_id=block_id)
+    return [Candidate(*row) for row in session.execute(query, {"event_id": event.id, "now": now})]
+
+
+def open_slots(
+    session: OrmSession, *, event: Event, now: datetime, day: date | None = None, block_id: int | None = None
+) -> list[tuple[Candidate, int]]:
+    """:func:`candidate_slots`, each with the number of its venue's tables not booked in it, in one query."""
+    query = _within(_OPEN_SLOTS, event=event, day=day, block_id=block_id)
+    return [(Candidate(*row[:5]), row[5]) for row in session.execute(query, {"event_id": event.id, "now": now})]
+
+
+def _within(query, *, event: Event, day: date | None, block_id: int | None):
     if day is not None:
         start, end = day_bounds(day, event.timezone)
         query = query.where(MeetingSlot.starts_at >= start, MeetingSlot.starts_at < end)
     if block_id is not None:
         query = query.where(MeetingSlot.block_id == block_id)
-    return [Candidate(*row) for row in session.execute(query, {"event_id": event.id, "now": now})]
+    return query
 
 
 def busy_slots(session: OrmSession, participant_ids: list[int]) -> set[int]:
@@ -183,11 +207,6 @@ def tables_by_venue(session: OrmSession, event: Event) -> dict[int, list[int]]:
     ):
         tables.setdefault(venue_id, []).append(table_id)
     return tables
-
-
-def table_counts(session: OrmSession, event: Event) -> dict[int, int]:
-    """How many active tables each venue has (one row per venue, not one per table)."""
-    return dict(session.execute(_TABLE_COUNTS, {"event_id": event.id}).all())
 
 
 def first_free_table(session: OrmSession, *, event: Event, candidate: Candidate) -> MeetingTable | None:
@@ -260,25 +279,24 @@ def place(
 ) -> Meeting | None:
     """Book ``request`` at the earliest slot where both people and a table are free, or return None.
 
-    Reads only what this request needs: the slots, both people's meetings and unavailable blocks, how many tables
-    each venue has and how many are booked per slot, then the first free table of the first slot that has one
-    (not every table of the event). Both people are read once, for the reply and their reminders."""
+    Reads only what this request needs: the slots with how many tables each has free, both people's meetings and
+    unavailable blocks, then the first free table of the first slot that has one (not every table of the event).
+    Both people are read once, for the reply and their reminders."""
     people = [request.requester_id, request.invitee_id]
     keep(session, session.scalars(_PEOPLE, {"people": people}))
-    candidates = candidate_slots(session, event=event, now=now, day=day, block_id=block_id)
+    slots = open_slots(session, event=event, now=now, day=day, block_id=block_id)
     busy = [span for spans in busy_times(session, people).values() for span in spans]
     unavailable = unavailable_blocks(session, people)
     candidates = [
-        c for c in candidates if c.block_id not in unavailable and not any(c.overlaps(start, end) for start, end in busy)
+        c for c, _ in slots if c.block_id not in unavailable and not any(c.overlaps(start, end) for start, end in busy)
     ]
     candidates = rules.permitted(session, event=event, people=people, candidates=candidates)  # the event's limits
     if not candidates:
         return None
-    tables = table_counts(session, event)
-    full = booked_counts(session, [c.slot_id for c in candidates])
+    free = {c.slot_id: tables for c, tables in slots}
     retries = 0
     for candidate in candidates:
-        if full.get(candidate.slot_id, 0) >= tables.get(candidate.venue_id or -1, 0):
+        if free[candidate.slot_id] <= 0:
             continue  # every table taken: skip without reading which
         while retries <= MAX_RACE_RETRIES:
             table = first_free_table(session, event=event, candidate=candidate)
