@@ -249,7 +249,10 @@ class MeetingTable(Base):
     """A table or room where one meeting at a time takes place."""
 
     __tablename__ = "meeting_tables"
-    __table_args__ = (UniqueConstraint("venue_id", "name", name="uq_meeting_tables_venue_name"),)
+    __table_args__ = (
+        UniqueConstraint("venue_id", "name", name="uq_meeting_tables_venue_name"),
+        Index("ix_meeting_tables_venue_position", "venue_id", "position", "id"),  # a venue's tables in order
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
@@ -316,6 +319,7 @@ class Meeting(Base):
         CheckConstraint("status IN ('booked', 'cancelled')", name="status"),
         _partial_unique("uq_meetings_table_slot_booked", "slot_id", "table_id", where="status = 'booked'"),
         _partial_unique("uq_meetings_request_booked", "request_id", where="status = 'booked'"),
+        Index("ix_meetings_slot_status", "slot_id", "status", "table_id"),  # a slot's bookings, from the index alone
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

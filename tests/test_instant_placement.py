@@ -7,6 +7,7 @@ import logging
 import time
 import types
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -228,4 +229,35 @@ def test_a_batch_keeps_the_organisers_rules(event_db: Database, clock: FixedCloc
     zone = ZoneInfo("Europe/Oslo")
     days = [s.astimezone(zone).date() for s in starts]
     assert len(days) == len(set(days)), f"two meetings on one day for Ada: {days}"
+    no_double_booking(event_db)
+
+
+def test_a_lone_press_leaves_a_table_that_still_hosts_a_meeting_in_a_retired_slot_at_that_time(
+    event_db: Database, clock: FixedClock
+) -> None:
+    """A reloaded event file retired the slot of a booked meeting and added one that overlaps it: the table is still
+    taken at that time, so a lone press (placement.place, which asks the database for the first free table) is
+    given another table in the new slot."""
+    assistant = Assistant(db=event_db, clock=clock, send_now=True)
+    ada, bjorn, carl, dina = people(assistant, "Ada Berg", "Bjørn Lund", "Carl Moe", "Dina Ali")
+    first, second = ask(assistant, [(ada, bjorn), (carl, dina)])
+    assistant.accept(actor=bjorn, request_id=first)
+    [(_, old_slot, table)] = booked(event_db)
+    with event_db.transaction(write=True) as session:
+        slot = session.get(MeetingSlot, old_slot)
+        slot.active = False
+        session.add(MeetingSlot(block_id=slot.block_id, starts_at=slot.starts_at + timedelta(minutes=15),
+                                ends_at=slot.ends_at + timedelta(minutes=15), active=True))  # fmt: skip
+        session.flush()
+        earlier = session.scalar(
+            select(func.count()).select_from(MeetingSlot)
+            .where(MeetingSlot.active.is_(True), MeetingSlot.starts_at < slot.starts_at + timedelta(minutes=15))
+        )  # fmt: skip
+        assert earlier == 0  # the new slot is the earliest one left
+
+    replies, again, _ = carry_out(assistant.partnering, presses(assistant, [second], [dina]))
+
+    assert again == [] and next(iter(replies.values())).text.startswith("Accepted.")
+    [(_, new_slot, new_table)] = [m for m in booked(event_db) if m[0] == second]
+    assert new_slot != old_slot and new_table != table
     no_double_booking(event_db)

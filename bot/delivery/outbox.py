@@ -88,12 +88,13 @@ def enqueue_many(session: OrmSession, rows: list[dict]) -> None:
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    statement = (pg_insert(Delivery) if dialect == "postgresql" else sqlite_insert(Delivery)).on_conflict_do_nothing(
+    table = Delivery.__table__  # a Core INSERT (the table, not the class): the ORM's bulk path adds nothing here
+    statement = (pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)).on_conflict_do_nothing(
         index_elements=["dedupe_key"]
     )
     collector = _produced.get()
     if collector is not None:
-        statement = statement.returning(Delivery.id)
+        statement = statement.returning(table.c.id)
     for start in range(0, len(rows), 2000):
         result = session.execute(statement, rows[start : start + 2000])
         if collector is not None:

@@ -35,11 +35,10 @@ from bot.partnering import placement
 from bot.partnering import replies as meeting_replies
 from bot.partnering.calendar import meeting_uid
 from bot.partnering.held import hold_for_run
-from bot.partnering.placement import announce_placement, confirmations
+from bot.partnering.placement import KEEP, announce_placement, booked_messages
 from bot.partnering.requests import ACCEPT_PRESS, Partnering
 from bot.partnering.rules import Rules
 from bot.partnering.views import AcceptResult, current_event, meeting_view, request_view
-from bot.reminders.bookmarks import queue_meeting_reminders
 from bot.replies import Paragraph, Reply
 from storage.models import (
     Event,
@@ -65,7 +64,6 @@ MAX_TRIES = 3  # a batch the database refused (a deadlock between processes) is 
 SORRY = "Sorry, something went wrong on my side; your press is kept and will be carried out shortly."
 UNKNOWN = "I can't find you in this workspace."
 HANDLED = "That press was already handled; see /meetings."
-KEEP = "partnerup_keep"  # session.info key: rows read for a batch's replies, held until the transaction ends
 
 
 def _say(text: str) -> Reply:
@@ -269,8 +267,7 @@ def announce_burst(
 ) -> None:
     """What the placements mean for both people of each: "Meeting booked" and reminders, or "no slot"."""
     booked = [(r, meetings[r.id]) for r in requests if meetings.get(r.id) is not None]
-    enqueue_many(session, [row for request, meeting in booked for row in confirmations(request, meeting.id, now)])
-    queue_meeting_reminders(session, now=now, meeting_ids=[meeting.id for _, meeting in booked])
+    enqueue_many(session, [row for request, meeting in booked for row in booked_messages(request, meeting, now)])
     for request in requests:
         if meetings.get(request.id) is None:
             announce_placement(session, request, None, now)

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
 from bot.delivery.outbox import enqueue, enqueue_many, message
 from bot.partnering import rules
 from bot.partnering.calendar import meeting_uid
-from bot.reminders.bookmarks import queue_meeting_reminders
+from bot.reminders.bookmarks import new_meeting_reminders
 from storage.models import (
     Event,
     Meeting,
@@ -30,11 +30,22 @@ from storage.models import (
     MeetingSeat,
     MeetingSlot,
     MeetingTable,
+    Participant,
     Unavailability,
+    Venue,
 )
 
 log = logging.getLogger(__name__)
 MAX_RACE_RETRIES = 20
+KEEP = "partnerup_keep"  # session.info key: rows read for the replies, held until the transaction ends
+
+
+def keep(session: OrmSession, rows) -> list:
+    """Hold ``rows`` until the transaction ends: the session's identity map keeps only what is referenced, and a
+    reply that shows them (the people, the table, its venue, the slot) then finds them there without a query."""
+    rows = list(rows)
+    session.info.setdefault(KEEP, []).extend(rows)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,75 @@ class Candidate:
         return self.starts_at < end and start < self.ends_at
 
 
+# The statements of one placement, built once: at this size building a SELECT costs about as much as running it.
+_CANDIDATE_SLOTS = (
+    select(MeetingSlot.id, MeetingSlot.block_id, MeetingBlock.venue_id, MeetingSlot.starts_at, MeetingSlot.ends_at)
+    .join(MeetingBlock, MeetingBlock.id == MeetingSlot.block_id)
+    .where(
+        MeetingBlock.event_id == bindparam("event_id"),
+        MeetingBlock.active.is_(True),
+        MeetingSlot.active.is_(True),
+        MeetingSlot.starts_at > bindparam("now"),
+    )
+    .order_by(MeetingSlot.starts_at)
+)
+_BUSY_TIMES = (
+    select(MeetingSeat.participant_id, MeetingSlot.starts_at, MeetingSlot.ends_at)
+    .join(MeetingSlot, MeetingSlot.id == MeetingSeat.slot_id)
+    .where(MeetingSeat.participant_id.in_(bindparam("people", expanding=True)), MeetingSeat.active.is_(True))
+)
+_UNAVAILABLE_BLOCKS = select(Unavailability.block_id).where(
+    Unavailability.participant_id.in_(bindparam("people", expanding=True))
+)
+_PEOPLE = select(Participant).where(Participant.id.in_(bindparam("people", expanding=True)))
+_TABLES_PER_VENUE = (
+    select(MeetingTable.venue_id, func.count().label("tables"))
+    .where(MeetingTable.event_id == bindparam("event_id"), MeetingTable.active.is_(True))
+    .group_by(MeetingTable.venue_id)
+    .subquery()
+)
+_BOOKED_IN_SLOT = (
+    select(func.count())
+    .where(Meeting.slot_id == MeetingSlot.id, Meeting.status == "booked")
+    .correlate(MeetingSlot)
+    .scalar_subquery()
+)
+_OPEN_SLOTS = (  # the candidate slots, each with how many of its venue's tables are not booked
+    _CANDIDATE_SLOTS.add_columns(func.coalesce(_TABLES_PER_VENUE.c.tables, 0) - _BOOKED_IN_SLOT).outerjoin(
+        _TABLES_PER_VENUE, _TABLES_PER_VENUE.c.venue_id == MeetingBlock.venue_id
+    )
+)
+_BOOKED_COUNTS = (
+    select(Meeting.slot_id, func.count())
+    .where(Meeting.slot_id.in_(bindparam("slot_ids", expanding=True)), Meeting.status == "booked")
+    .group_by(Meeting.slot_id)
+)
+_RETIRED_AT_THE_TIME = select(MeetingSlot.id).where(
+    MeetingSlot.active.is_(False),
+    MeetingSlot.starts_at < bindparam("ends_at"),
+    MeetingSlot.ends_at > bindparam("starts_at"),
+)  # any event's: the tables asked about are one event's, so only that event's meetings can hold them
+_FIRST_FREE_TABLE = (
+    select(MeetingTable, MeetingSlot, Venue)
+    .join(Venue, Venue.id == MeetingTable.venue_id)
+    .join(MeetingSlot, MeetingSlot.id == bindparam("slot_id"))
+    .where(
+        MeetingTable.event_id == bindparam("event_id"),
+        MeetingTable.active.is_(True),
+        MeetingTable.venue_id == bindparam("venue_id"),
+        MeetingTable.id.not_in(
+            select(Meeting.table_id).where(Meeting.slot_id == bindparam("slot_id"), Meeting.status == "booked")
+        ),
+        MeetingTable.id.not_in(
+            select(Meeting.table_id).where(Meeting.slot_id.in_(_RETIRED_AT_THE_TIME), Meeting.status == "booked")
+        ),
+    )
+    .order_by(MeetingTable.position, MeetingTable.id)
+    .limit(1)
+)
+_LATEST_SEQUENCE = select(func.max(Meeting.sequence)).where(Meeting.request_id == bindparam("request_id"))
+
+
 def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
     tz = ZoneInfo(zone)
     start = datetime.combine(day, time(0), tzinfo=tz)
@@ -59,23 +139,25 @@ def candidate_slots(
     session: OrmSession, *, event: Event, now: datetime, day: date | None = None, block_id: int | None = None
 ) -> list[Candidate]:
     """Active slots that have not started, earliest first, optionally within one day or block."""
-    query = (
-        select(MeetingSlot.id, MeetingSlot.block_id, MeetingBlock.venue_id, MeetingSlot.starts_at, MeetingSlot.ends_at)
-        .join(MeetingBlock, MeetingBlock.id == MeetingSlot.block_id)
-        .where(
-            MeetingBlock.event_id == event.id,
-            MeetingBlock.active.is_(True),
-            MeetingSlot.active.is_(True),
-            MeetingSlot.starts_at > now,
-        )
-        .order_by(MeetingSlot.starts_at)
-    )
+    query = _within(_CANDIDATE_SLOTS, event=event, day=day, block_id=block_id)
+    return [Candidate(*row) for row in session.execute(query, {"event_id": event.id, "now": now})]
+
+
+def open_slots(
+    session: OrmSession, *, event: Event, now: datetime, day: date | None = None, block_id: int | None = None
+) -> list[tuple[Candidate, int]]:
+    """:func:`candidate_slots`, each with the number of its venue's tables not booked in it, in one query."""
+    query = _within(_OPEN_SLOTS, event=event, day=day, block_id=block_id)
+    return [(Candidate(*row[:5]), row[5]) for row in session.execute(query, {"event_id": event.id, "now": now})]
+
+
+def _within(query, *, event: Event, day: date | None, block_id: int | None):
     if day is not None:
         start, end = day_bounds(day, event.timezone)
         query = query.where(MeetingSlot.starts_at >= start, MeetingSlot.starts_at < end)
     if block_id is not None:
         query = query.where(MeetingSlot.block_id == block_id)
-    return [Candidate(*row) for row in session.execute(query)]
+    return query
 
 
 def busy_slots(session: OrmSession, participant_ids: list[int]) -> set[int]:
@@ -90,28 +172,30 @@ def busy_times(session: OrmSession, participant_ids: list[int]) -> dict[int, lis
     """When each person is in a meeting. Times, not slot IDs: a reloaded event file can retire a slot
     that still holds a meeting and add a new one that overlaps it."""
     busy: dict[int, list[tuple[datetime, datetime]]] = {}
-    for person, start, end in session.execute(
-        select(MeetingSeat.participant_id, MeetingSlot.starts_at, MeetingSlot.ends_at)
-        .join(MeetingSlot, MeetingSlot.id == MeetingSeat.slot_id)
-        .where(MeetingSeat.participant_id.in_(participant_ids), MeetingSeat.active.is_(True))
-    ):
+    for person, start, end in session.execute(_BUSY_TIMES, {"people": participant_ids}):
         busy.setdefault(person, []).append((start, end))
     return busy
 
 
 def tables_in_retired_slots(session: OrmSession, event: Event) -> list[tuple[int, datetime, datetime]]:
-    """Tables still hosting a booked meeting in a retired slot (rare: only after a reload moved a block)."""
+    """Tables still hosting a booked meeting in a retired slot (rare: only after a reload moved a block).
+    Read from the few retired slots, not from every booked meeting of the event."""
+    retired = (
+        select(MeetingSlot.id)
+        .join(MeetingBlock, MeetingBlock.id == MeetingSlot.block_id)
+        .where(MeetingBlock.event_id == event.id, MeetingSlot.active.is_(False))
+    )
     return list(
         session.execute(
             select(Meeting.table_id, MeetingSlot.starts_at, MeetingSlot.ends_at)
             .join(MeetingSlot, MeetingSlot.id == Meeting.slot_id)
-            .where(Meeting.event_id == event.id, Meeting.status == "booked", MeetingSlot.active.is_(False))
+            .where(Meeting.slot_id.in_(retired), Meeting.status == "booked")
         ).all()
     )
 
 
 def unavailable_blocks(session: OrmSession, participant_ids: list[int]) -> set[int]:
-    return set(session.scalars(select(Unavailability.block_id).where(Unavailability.participant_id.in_(participant_ids))))
+    return set(session.scalars(_UNAVAILABLE_BLOCKS, {"people": participant_ids}))
 
 
 def by_availability(session: OrmSession, *, event: Event, people: list[int], candidates: list[Candidate]) -> list[Candidate]:
@@ -135,6 +219,20 @@ def tables_by_venue(session: OrmSession, event: Event) -> dict[int, list[int]]:
     return tables
 
 
+def first_free_table(session: OrmSession, *, event: Event, candidate: Candidate) -> MeetingTable | None:
+    """The first table (in the venue's order) free in ``candidate``'s slot, read with the slot and the venue
+    (held for the reply): nor booked in that slot, nor hosting a meeting in a retired slot at the same time."""
+    row = session.execute(
+        _FIRST_FREE_TABLE,
+        {"event_id": event.id, "slot_id": candidate.slot_id, "venue_id": candidate.venue_id,
+         "starts_at": candidate.starts_at, "ends_at": candidate.ends_at},
+    ).first()  # fmt: skip
+    if row is None:
+        return None
+    keep(session, row)
+    return row[0]
+
+
 def used_tables(session: OrmSession, slot_ids: list[int]) -> dict[int, set[int]]:
     used: dict[int, set[int]] = {slot_id: set() for slot_id in slot_ids}
     if slot_ids:
@@ -148,17 +246,11 @@ def used_tables(session: OrmSession, slot_ids: list[int]) -> dict[int, set[int]]
 def booked_counts(session: OrmSession, slot_ids: list[int]) -> dict[int, int]:
     if not slot_ids:
         return {}
-    return dict(
-        session.execute(
-            select(Meeting.slot_id, func.count())
-            .where(Meeting.slot_id.in_(slot_ids), Meeting.status == "booked")
-            .group_by(Meeting.slot_id)
-        ).all()
-    )
+    return dict(session.execute(_BOOKED_COUNTS, {"slot_ids": slot_ids}).all())
 
 
 def next_sequence(session: OrmSession, request_id: int) -> int:
-    latest = session.scalar(select(func.max(Meeting.sequence)).where(Meeting.request_id == request_id))
+    latest = session.scalar(_LATEST_SEQUENCE, {"request_id": request_id})
     return 0 if latest is None else latest + 1
 
 
@@ -178,9 +270,11 @@ def book(
     )
     session.add(meeting)
     session.flush()
-    for participant_id in (request.requester_id, request.invitee_id):
-        session.add(MeetingSeat(meeting_id=meeting.id, participant_id=participant_id, slot_id=slot_id, active=True))
-    session.flush()
+    seats = [
+        dict(meeting_id=meeting.id, participant_id=person, slot_id=slot_id, active=True)
+        for person in (request.requester_id, request.invitee_id)
+    ]
+    session.execute(insert(MeetingSeat.__table__), seats)  # one statement for both (the table: no ORM bulk path)
     return meeting
 
 
@@ -193,39 +287,37 @@ def place(
     day: date | None = None,
     block_id: int | None = None,
 ) -> Meeting | None:
-    """Book ``request`` at the earliest slot where both people and a table are free, or return None."""
+    """Book ``request`` at the earliest slot where both people and a table are free, or return None.
+
+    Reads only what this request needs: the slots with how many tables each has free, both people's meetings and
+    unavailable blocks, then the first free table of the first slot that has one (not every table of the event).
+    Both people are read once, for the reply and their reminders."""
     people = [request.requester_id, request.invitee_id]
-    candidates = candidate_slots(session, event=event, now=now, day=day, block_id=block_id)
+    keep(session, session.scalars(_PEOPLE, {"people": people}))
+    slots = open_slots(session, event=event, now=now, day=day, block_id=block_id)
     busy = [span for spans in busy_times(session, people).values() for span in spans]
-    candidates = [c for c in candidates if not any(c.overlaps(start, end) for start, end in busy)]
+    candidates = [c for c, _ in slots if not any(c.overlaps(start, end) for start, end in busy)]
     candidates = by_availability(session, event=event, people=people, candidates=candidates)
     candidates = rules.permitted(session, event=event, people=people, candidates=candidates)  # the event's limits
     if not candidates:
         return None
-    tables = tables_by_venue(session, event)
-    full = booked_counts(session, [c.slot_id for c in candidates])
-    retired = tables_in_retired_slots(session, event)
+    free = {c.slot_id: tables for c, tables in slots}
     retries = 0
     for candidate in candidates:
-        venue_tables = tables.get(candidate.venue_id or -1, [])
-        if full.get(candidate.slot_id, 0) >= len(venue_tables):
+        if free[candidate.slot_id] <= 0:
             continue  # every table taken: skip without reading which
-        elsewhere = {table for table, start, end in retired if candidate.overlaps(start, end)}
-        used = used_tables(session, [candidate.slot_id])
         while retries <= MAX_RACE_RETRIES:
-            free = [t for t in venue_tables if t not in used[candidate.slot_id] and t not in elsewhere]
-            if not free:
+            table = first_free_table(session, event=event, candidate=candidate)
+            if table is None:
                 break
-            table_id = free[0]
             try:
                 with session.begin_nested():
-                    return book(session, request=request, event=event, slot_id=candidate.slot_id, table_id=table_id, now=now)
+                    return book(session, request=request, event=event, slot_id=candidate.slot_id, table_id=table.id, now=now)
             except IntegrityError:
                 retries += 1
-                log.info("slot %s table %s was taken concurrently; trying again", candidate.slot_id, table_id)
+                log.info("slot %s table %s was taken concurrently; trying again", candidate.slot_id, table.id)
                 if busy_slots(session, people) & {candidate.slot_id}:
                     break  # one of the two was booked elsewhere at this time meanwhile
-                used = used_tables(session, [candidate.slot_id])
     return None
 
 
@@ -295,13 +387,19 @@ def plan_all(session: OrmSession, *, event: Event, requests: list[MeetingRequest
 def announce_placement(session: OrmSession, request: MeetingRequest, meeting: Meeting | None, now: datetime) -> None:
     """Queue what a placement attempt means for both people: "meeting booked" and reminders, or "no slot"."""
     if meeting is not None:
-        enqueue_many(session, confirmations(request, meeting.id, now))
-        queue_meeting_reminders(session, now=now, meeting_ids=[meeting.id])
+        enqueue_many(session, booked_messages(request, meeting, now))
         return
     stamp = int(now.timestamp() * 1000)
     for person in (request.requester_id, request.invitee_id):
         enqueue(session, participant_id=person, kind="no_slot", ref_id=request.id,
                 dedupe_key=f"no_slot:{request.id}:{person}:{stamp}", due_at=now, now=now)  # fmt: skip
+
+
+def booked_messages(request: MeetingRequest, meeting: Meeting, now: datetime) -> list[dict]:
+    """Both people's "meeting booked" and their reminders before it, from rows the placement already holds (the
+    people, the slot): one INSERT for all four, no query to find whom to remind."""
+    people = [request.requester, request.invitee]
+    return confirmations(request, meeting.id, now) + new_meeting_reminders(meeting.id, people, meeting.slot.starts_at, now)
 
 
 def confirmations(request: MeetingRequest, meeting_id: int, now: datetime) -> list[dict]:

@@ -255,11 +255,23 @@ def queue_meeting_reminders(session: OrmSession, *, now: datetime, participant_i
             return
         query = query.where(MeetingSeat.meeting_id.in_(meeting_ids))
     rows = [
-        message(participant_id=person, kind=MEETING_REMINDER, ref_id=meeting_id,
-                dedupe_key=f"{MEETING_REMINDER}:{meeting_id}:{person}", due_at=reminder_due(start, lead, now), now=now)
-        for meeting_id, person, start, lead in session.execute(query)
-    ]  # fmt: skip
+        meeting_reminder(meeting_id, person, start, lead, now) for meeting_id, person, start, lead in session.execute(query)
+    ]
     enqueue_many(session, rows)
+
+
+def meeting_reminder(meeting_id: int, person: int, start: datetime, lead_minutes: int, now: datetime) -> dict:
+    """The outbox row of one person's reminder before a meeting."""
+    return message(participant_id=person, kind=MEETING_REMINDER, ref_id=meeting_id, now=now,
+                   dedupe_key=f"{MEETING_REMINDER}:{meeting_id}:{person}", due_at=reminder_due(start, lead_minutes, now))  # fmt: skip
+
+
+def new_meeting_reminders(meeting_id: int, people: list[Participant], start: datetime, now: datetime) -> list[dict]:
+    """The reminders :func:`queue_meeting_reminders` would queue for a meeting just booked (both seats active), built
+    from its people and start already in hand: placing one meeting then needs no query to find them."""
+    if start <= now:
+        return []
+    return [meeting_reminder(meeting_id, p.id, start, p.reminder_minutes, now) for p in people if p.meeting_reminders]
 
 
 def remind_again(session: OrmSession, *, now: datetime, session_id: int) -> None:
