@@ -313,11 +313,13 @@ class InstantPlacer:
 
     def wait_idle(self) -> None:
         """Let placements go first (at most ``IDLE_WAIT``): a web process calls this before each message it sends
-        in the background, so that a burst's confirmations are not held up by the DMs of the one before."""
+        in the background, so that a burst's confirmations are not held up by the DMs of the one before, nor the
+        presses still being recorded (a Teams invoke's answer waits for its placement; sending a DM on the same
+        event loop delays the invokes behind it)."""
         deadline = time.monotonic() + IDLE_WAIT
         with self._cond:
             while time.monotonic() < deadline and (
-                self._queue or self._placing or time.monotonic() - self._placed < self._grace
+                self._queue or self._placing or self.intake.busy() or time.monotonic() - self._placed < self._grace
             ):
                 self._cond.wait(0.01)
 
