@@ -151,6 +151,7 @@ class FakeSlack:
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
+            "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "users.list": self._users_list,
@@ -572,6 +573,23 @@ class FakeSlack:
             if params.get("include_num_members") in (True, "true", "1", 1):
                 channel["num_members"] = len(registered.get("members", []))
         return {"channel": channel}
+
+    def _conversations_history(self, params: JSONDict) -> JSONDict:
+        """The bot's messages posted to a conversation, newest first, as Slack lists them (``limit``, default 100);
+        message metadata only with ``include_all_metadata``."""
+        channel = _dm_channel_id(_required(params, "channel", "channel_not_found"))
+        limit = int(params.get("limit") or 100)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in {"1", "true"}
+        posted = [c.response["message"] for c in self._calls
+                  if c.method == "chat.postMessage" and c.ok and c.response.get("channel") == channel]  # fmt: skip
+        messages = []
+        for message in reversed(posted[-limit:]):
+            listed = {k: v for k, v in message.items() if k != "metadata"}
+            metadata = message.get("metadata")
+            if with_metadata and metadata:
+                listed["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+            messages.append(listed)
+        return {"messages": messages, "has_more": len(posted) > limit}
 
     def _conversations_members(self, params: JSONDict) -> JSONDict:
         channel_id = _required(params, "channel", "channel_not_found")

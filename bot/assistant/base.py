@@ -30,6 +30,9 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 NO_EVENT = "No event is loaded yet. An organiser can load one with `python -m bot load-event FILE`."
 WORKER_ONLY_KINDS = (*REMINDER_KINDS, "agenda_changes", "announcement", "announcement_progress")
+# Messages a web process or the worker sends side by side: a platform takes 0.1-0.3 s to answer each, so one at a
+# time a burst of 100 meetings would take tens of seconds to confirm; more than this only queues on the GIL.
+SEND_THREADS = 8
 NOT_ORGANISER = "Sorry, only the event's organisers can do that. If you are one, ask an admin to add you to ORGANISER_IDS."
 # The setting that lists each door's organisers: a refusal names the one for the door the person uses.
 ORGANISER_SETTINGS = {"slack": "ORGANISER_IDS", "teams": "TEAMS_ORGANISER_IDS"}
@@ -86,6 +89,8 @@ class AssistantBase:
             else None
         )
         self.send_now = send_now
+        if self.deliverer is not None and not send_now:
+            self.deliverer.send_threads = SEND_THREADS
         self.people = People(db=db, clock=clock)
         self.account_finders: dict = {}  # platform -> bot.people.accounts.AccountFinder (see PeopleDesk)
 
@@ -93,6 +98,7 @@ class AssistantBase:
         """Let this process send direct messages to ``platform``'s users."""
         if self.deliverer is None:
             self.deliverer = Deliverer(db=self.db, clock=self.clock, notifiers={}, renderers=RENDERERS, holder=self.holder)
+            self.deliverer.send_threads = 1 if self.send_now else SEND_THREADS
         self.deliverer.notifiers[platform] = notifier
         if not self.send_now:  # DMs sent in the background step aside while a burst is placed
             self.deliverer.yield_to = self.placer.wait_idle

@@ -5,7 +5,10 @@ a row is claimed by moving it to ``sending`` with a lease and a claim token, ato
 ``FOR UPDATE SKIP LOCKED``), so no two senders send the same row. The token is checked again just
 before the send and when the row is marked sent, so a claim that ran out and was taken by another
 sender is never sent by the first. A sender that dies mid-send leaves its rows to be reclaimed when
-the lease runs out: at most the one message in flight can go out twice.
+the lease runs out; the next sender first asks the platform whether the message went out (Slack: the message's
+metadata carries the row's key), so only where a platform cannot tell (Teams) may a message in flight go twice.
+A message's files go after it: a row whose message is out keeps its reference while its files follow, so a sender
+that dies then leaves only the files to send.
 
 A web process sends only what it just produced (:func:`producing` collects the IDs of the rows a change
 queued), under its process lease (:mod:`bot.delivery.leases`): a few seconds, renewed while it lives.
@@ -18,14 +21,16 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
@@ -128,6 +133,23 @@ def producing() -> Iterator[list[int]]:
 
 
 @dataclass
+class _Job:
+    """One claimed row on its way out: whom, what, and (once the message is out) the platform's reference."""
+
+    delivery_id: int
+    recipient: Recipient
+    rendered: Outgoing | Skip
+    attempts: int
+    token: str
+    lease: timedelta
+    since: float  # time.monotonic() when its claim was last renewed
+    ref: str = ""
+    outcome: str = ""
+    detail: str = ""
+    unrecorded: bool = False  # sent, not yet marked so (see Deliverer._record)
+
+
+@dataclass
 class RunReport:
     sent: int = 0
     failed: int = 0
@@ -146,6 +168,7 @@ class RunReport:
 
 
 class Deliverer:
+    KEY_PREFIX = "partnerup-delivery-"  # a sent message's tag (where the platform keeps one): this + the row's ID
     def __init__(
         self,
         *,
@@ -171,6 +194,9 @@ class Deliverer:
         self._kick_thread: threading.Thread | None = None
         self._claims = threading.local()
         self.yield_to: Callable[[], None] | None = None  # called before each send of what this process produced
+        self.send_threads = 1  # messages sent side by side (web processes and the worker use more; see run_once)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def claim(
         self,
@@ -227,19 +253,66 @@ class Deliverer:
         lookahead: timedelta = timedelta(0),
         before_send: Callable[[], None] | None = None,
         ids: list[int] | None = None,
+        files_later: list[_Job] | None = None,
     ) -> RunReport:
-        """Send up to ``limit`` due messages (``ids``: only these); returns what happened to each."""
+        """Send up to ``limit`` due messages (``ids``: only these); returns what happened to each.
+
+        The claimed rows are rendered together (one read), then their messages go out ``send_threads`` at a time
+        (a platform answers in 0.1-0.3 s; one after another, a burst's confirmations would queue behind each
+        other), and only then the files some of them carry (the message is what people wait for); with
+        ``files_later``, those are left in it for :meth:`send_files`."""
         report = RunReport()
         claimed = self.claim(limit=limit, exclude_kinds=exclude_kinds, early_kinds=early_kinds, lookahead=lookahead,
                              ids=ids)  # fmt: skip
+        if not claimed:
+            return report
         token, lease = self._claims.token, self._claims.lease
-        for delivery_id in claimed:
-            outcome, detail = self._deliver(delivery_id, before_send, token=token, lease=lease)
-            if outcome == "lost":
+        jobs = self._render(claimed, token=token, lease=lease)
+        held = self._confirm([job.delivery_id for job in jobs], token, lease)
+        for job in jobs:
+            job.outcome = "" if job.delivery_id in held else "lost"
+        self._each(lambda job: self._send_message(job, before_send), [job for job in jobs if not job.outcome])
+        self._record(jobs)
+        attaching = [job for job in jobs if job.outcome == "attaching"]
+        if files_later is None:
+            self.send_files(attaching)
+        else:
+            files_later.extend(attaching)
+        for job in jobs:
+            if job.outcome == "lost":
+                log.warning("delivery %s was taken over by another sender; not sending it again", job.delivery_id)
                 continue
+            outcome = "sent" if job.outcome == "attaching" else job.outcome
             setattr(report, outcome, getattr(report, outcome) + 1)
-            report.outcomes.append((delivery_id, outcome, detail))
+            report.outcomes.append((job.delivery_id, outcome, job.detail))
         return report
+
+    def send_files(self, jobs: list[_Job]) -> None:
+        """The files of rows whose message is out; then the rows are sent. A failed file is logged, never sent
+        again with its message."""
+
+        def attach(job: _Job) -> None:
+            try:
+                self.notifiers[job.recipient.platform].attach(job.recipient, job.ref, job.rendered.attachments)
+            except Exception:
+                log.exception("the message of delivery %s went out, but its files did not", job.delivery_id)
+            job.outcome, job.unrecorded = "sent", True
+
+        self._each(attach, jobs)
+        self._record(jobs)
+
+    def _each(self, work: Callable[[_Job], None], jobs: list[_Job]) -> None:
+        """``work`` on every job: side by side when this sender has threads for it, in order otherwise."""
+        if self.send_threads <= 1 or len(jobs) <= 1:
+            for job in jobs:
+                work(job)
+            return
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.send_threads, thread_name_prefix="partnerup-send")
+            pool = self._pool
+        for future in [pool.submit(work, job) for job in jobs]:
+            future.result()
 
     def drain(self, *, batch: int = 100, max_rounds: int = 1000, exclude_kinds: tuple[str, ...] = ()) -> RunReport:
         """Send everything due now (the console, tests and web kicks; the worker ticks instead)."""
@@ -251,14 +324,15 @@ class Deliverer:
                 break
         return total
 
-    def send_produced(self, ids: list[int], *, exclude_kinds: tuple[str, ...] = ()) -> RunReport:
+    def send_produced(
+        self, ids: list[int], *, exclude_kinds: tuple[str, ...] = (), files_later: list[_Job] | None = None
+    ) -> RunReport:
         """Send the rows this process just produced (and only those), now, in this thread."""
         total = RunReport()
         for start in range(0, len(ids), 100):
             total.merge(
-                self.run_once(
-                    limit=100, exclude_kinds=exclude_kinds, ids=ids[start : start + 100], before_send=self.yield_to
-                )
+                self.run_once(limit=100, exclude_kinds=exclude_kinds, ids=ids[start : start + 100],
+                              before_send=self.yield_to, files_later=files_later)  # fmt: skip
             )
         return total
 
@@ -282,74 +356,142 @@ class Deliverer:
             return self._kick_thread is not None and self._kick_thread.is_alive()
 
     def _kicked(self, exclude_kinds: tuple[str, ...]) -> None:
+        """Messages first, files when no message waits: in a burst, everyone's confirmation goes out before the
+        calendar files of the first meetings placed."""
+        files: list[_Job] = []
         while True:
             with self._kick_lock:
                 ids, self._kick_ids = self._kick_ids, []
-                if not ids:
+                if not ids and not files:
                     self._kick_thread = None
                     return
             try:
-                self.send_produced(ids, exclude_kinds=exclude_kinds)
+                if ids:
+                    self.send_produced(ids, exclude_kinds=exclude_kinds, files_later=files)
+                else:
+                    some = max(1, self.send_threads)
+                    batch, files[:] = files[:some], files[some:]
+                    self.send_files(batch)
             except Exception:
+                files.clear()  # their rows stay claimed by this process: the worker sends them once it is gone
                 log.exception("sending queued messages failed; the worker will retry")
 
-    def _confirm(self, delivery_id: int, token: str, lease: timedelta) -> bool:
-        """Renew this claim (its token) just before sending; False when the lease ran out and another
-        sender took the row (then this one must not send it)."""
+    def _confirm(self, ids: list[int], token: str, lease: timedelta) -> set[int]:
+        """Renew this claim (its token) on ``ids`` just before sending; the ones it returns are still this
+        sender's (one whose lease ran out and that another sender took must not be sent by this one)."""
+        if not ids:
+            return set()
         with self.db.transaction(write=True) as session:
-            result = session.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.status == "sending", Delivery.claimed_by == token)
-                .values(claimed_until=self.clock.now() + lease)
+            return set(
+                session.scalars(
+                    update(Delivery)
+                    .where(Delivery.id.in_(ids), Delivery.status == "sending", Delivery.claimed_by == token)
+                    .values(claimed_until=self.clock.now() + lease)
+                    .returning(Delivery.id)
+                )
             )
-            return result.rowcount == 1
 
-    def _deliver(
-        self, delivery_id: int, before_send: Callable[[], None] | None = None, *, token: str, lease: timedelta
-    ) -> tuple[str, str]:
+    def _render(self, claimed: list[int], *, token: str, lease: timedelta) -> list[_Job]:
+        """What each claimed row says, read from the current state in one transaction."""
         now = self.clock.now()
+        jobs: list[_Job] = []
         with self.db.transaction() as session:
-            delivery = session.get(Delivery, delivery_id)
-            participant = session.get(Participant, delivery.participant_id)
-            renderer = self.renderers.get(delivery.kind)
-            rendered: Outgoing | Skip
-            if renderer is None:
-                rendered = Skip(f"no renderer for {delivery.kind}")
-            elif participant.is_bot:
-                rendered = Skip("recipient is a bot")
-            elif participant.deleted_at is not None:
-                rendered = Skip("the person deleted their data")
-            else:
-                rendered = renderer(session, delivery, participant, now)
-            recipient = Recipient(participant.id, participant.platform, participant.external_id, participant.display_name)
-            attempts = delivery.attempts
+            deliveries = {d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(claimed)))}
+            people = {p.id: p for p in session.scalars(
+                select(Participant).where(Participant.id.in_({d.participant_id for d in deliveries.values()}))
+            )}  # fmt: skip
+            for delivery_id in claimed:
+                delivery = deliveries[delivery_id]
+                participant = people[delivery.participant_id]
+                renderer = self.renderers.get(delivery.kind)
+                rendered: Outgoing | Skip
+                if renderer is None:
+                    rendered = Skip(f"no renderer for {delivery.kind}")
+                elif participant.is_bot:
+                    rendered = Skip("recipient is a bot")
+                elif participant.deleted_at is not None:
+                    rendered = Skip("the person deleted their data")
+                else:
+                    rendered = renderer(session, delivery, participant, now)
+                recipient = Recipient(participant.id, participant.platform, participant.external_id,
+                                      participant.display_name)  # fmt: skip
+                if isinstance(rendered, Outgoing) and rendered.channel:
+                    recipient = replace(recipient, channel=rendered.channel)
+                jobs.append(_Job(delivery_id, recipient, rendered, delivery.attempts, token=token, lease=lease,
+                                 since=time.monotonic()))  # fmt: skip
+        return jobs
+
+    def _send_message(self, job: _Job, before_send: Callable[[], None] | None) -> None:
+        """Send one row's message and set its outcome: ``attaching`` when its files are still to go.
+
+        Where the platform can tell whether a message went out (:meth:`find_sent`), the outcome is recorded with
+        the rest of the batch (:meth:`_record`): a sender that dies before that leaves rows the next sender finds
+        sent. Elsewhere each is recorded at once, so at most the messages in flight can go twice."""
+        rendered, recipient, token = job.rendered, job.recipient, job.token
         if isinstance(rendered, Skip):
-            self._finish(delivery_id, token, status="skipped", detail=rendered.reason)
-            return "skipped", rendered.reason
-        if rendered.channel:
-            recipient = replace(recipient, channel=rendered.channel)
+            self._finish(job.delivery_id, token, status="skipped", detail=rendered.reason)
+            job.outcome, job.detail = "skipped", rendered.reason
+            return
         notifier = self.notifiers.get(recipient.platform)
         if notifier is None:
-            self._finish(
-                delivery_id, token, status="skipped", detail=f"no way to reach {recipient.platform} users from this process"
-            )
-            return "skipped", recipient.platform
+            detail = f"no way to reach {recipient.platform} users from this process"
+            self._finish(job.delivery_id, token, status="skipped", detail=detail)
+            job.outcome, job.detail = "skipped", recipient.platform
+            return
         if before_send is not None:
             before_send()
-        if not self._confirm(delivery_id, token, lease):
-            log.warning("delivery %s was taken over by another sender; not sending it again", delivery_id)
-            return "lost", ""
+        # A send held up (rate limits, a slow platform) renews its claim alone before it goes.
+        if time.monotonic() - job.since > job.lease.total_seconds() / 4 and not self._confirm(
+            [job.delivery_id], token, job.lease
+        ):
+            job.outcome = "lost"
+            return
+        tagging = hasattr(notifier, "find_sent")
+        key = f"{self.KEY_PREFIX}{job.delivery_id}"
         try:
-            ref = notifier.send(recipient, rendered.reply, attachments=rendered.attachments)
+            ref = None
+            if job.attempts > 1 and tagging:  # did an earlier try get out before its sender died?
+                ref = notifier.find_sent(recipient, key)
+            if ref is None and tagging:
+                ref = notifier.send_tagged(recipient, rendered.reply, key=key)
+            elif ref is None:
+                ref = notifier.send(recipient, rendered.reply, attachments=rendered.attachments)
         except DeliveryError as error:
-            if error.permanent or attempts >= MAX_ATTEMPTS:
-                self._finish(delivery_id, token, status="failed", detail=error.reason)
-                return "failed", error.reason
-            backoff = timedelta(seconds=min(300, 15 * 2 ** (attempts - 1)))
-            self._finish(delivery_id, token, status="pending", detail=error.reason, due_at=self.clock.now() + backoff)
-            return "retried", error.reason
-        self._finish(delivery_id, token, status="sent", detail="", platform_ref=ref or "")
-        return "sent", ref or ""
+            if error.permanent or job.attempts >= MAX_ATTEMPTS:
+                self._finish(job.delivery_id, token, status="failed", detail=error.reason)
+                job.outcome, job.detail = "failed", error.reason
+                return
+            backoff = timedelta(seconds=min(300, 15 * 2 ** (job.attempts - 1)))
+            self._finish(job.delivery_id, token, status="pending", detail=error.reason, due_at=self.clock.now() + backoff)
+            job.outcome, job.detail = "retried", error.reason
+            return
+        job.ref = job.detail = ref or ""
+        if tagging and rendered.attachments and hasattr(notifier, "attach"):
+            job.outcome = "attaching"
+        elif tagging:
+            job.outcome, job.unrecorded = "sent", True
+        else:
+            self._finish(job.delivery_id, token, status="sent", detail="", platform_ref=job.ref)
+            job.outcome = "sent"
+
+    def _record(self, jobs: list[_Job]) -> None:
+        """Mark sent, in one transaction, the rows whose messages (and files) went out unrecorded."""
+        done = [job for job in jobs if job.unrecorded and job.outcome == "sent"]
+        if not done:
+            return
+        now = self.clock.now()
+        rows = [{"b_id": job.delivery_id, "b_token": job.token, "b_ref": job.ref[:100]} for job in done]
+        with self.db.transaction(write=True) as session:
+            table = Delivery.__table__  # a Core executemany: one statement, a row of values per delivery
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"), table.c.status == "sending",
+                       table.c.claimed_by == bindparam("b_token"))
+                .values(status="sent", detail="", claimed_until=None, sent_at=now, platform_ref=bindparam("b_ref")),
+                rows,
+            )  # fmt: skip
+        for job in done:
+            job.unrecorded = False
 
     def _finish(
         self,

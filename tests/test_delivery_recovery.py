@@ -1,0 +1,125 @@
+"""Sending a burst of confirmations: messages side by side, files after them, and a sender that dies midway.
+
+Against the fake Slack Web API with the real SlackNotifier: what each person receives, and what the outbox holds.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from bot.assistant import Assistant
+from bot.delivery.outbox import Deliverer
+from bot.messages import RENDERERS
+from bot.partnering.participants import PersonInfo
+from handlers.slack.notifier import SlackNotifier
+from storage.models import Delivery
+from tests.conftest import oslo
+from tests.fake_slack import FakeSlack
+
+
+def _slack_people(assistant: Assistant, *users: str) -> list[int]:
+    return [
+        assistant.identify(platform="slack", external_id=u, lookup=lambda u=u: PersonInfo(display_name=f"Person {u}"))
+        for u in users
+    ]
+
+
+def _meetings(assistant: Assistant, pairs: int) -> list[str]:
+    """``pairs`` accepted requests, each placed into a meeting; the Slack user IDs of everyone involved."""
+    users = [f"U{n:04d}" for n in range(2 * pairs)]
+    ids = _slack_people(assistant, *users)
+    for n in range(pairs):
+        request = assistant.partnering.create_request(requester_id=ids[2 * n], invitee_id=ids[2 * n + 1], topic="TCR")
+        assert assistant.partnering.accept(request_id=request.id, actor_id=ids[2 * n + 1]).meeting is not None
+    return users
+
+
+def _sender(event_db, clock, fake: FakeSlack, *, threads: int = 8) -> Deliverer:
+    deliverer = Deliverer(db=event_db, clock=clock, renderers=RENDERERS,
+                          notifiers={"slack": SlackNotifier(WebClient(token="xoxb-test", base_url=fake.url))})  # fmt: skip
+    deliverer.send_threads = threads
+    return deliverer
+
+
+def _booked(fake: FakeSlack) -> list:
+    return [c for c in fake.calls("chat.postMessage") if c.ok and "Meeting booked" in json.dumps(c.params)]
+
+
+def _statuses(event_db) -> dict[str, int]:
+    with event_db.transaction() as session:
+        rows = session.scalars(select(Delivery.status).where(Delivery.kind == "meeting_confirmed")).all()
+    return {status: rows.count(status) for status in set(rows)}
+
+
+@pytest.fixture
+def web(event_db, clock) -> Assistant:
+    clock.set(oslo(3, 8, 0))
+    return Assistant(db=event_db, clock=clock)  # a web process: it queues, a Deliverer here sends
+
+
+def test_every_confirmation_goes_out_before_any_calendar_file(web, event_db, clock, fake_slack) -> None:
+    users = _meetings(web, 6)
+    report = _sender(event_db, clock, fake_slack).run_once(limit=100)
+    assert report.sent >= 12 and report.failed == 0
+    booked = _booked(fake_slack)
+    assert sorted(c.params["channel"] for c in booked) == sorted(users)  # each person once
+    uploads = fake_slack.calls("files.completeUploadExternal")
+    assert len(uploads) == 12
+    assert max(c.at for c in booked) <= min(c.at for c in uploads)
+    # each file lands in the conversation its message went to
+    assert {c.params["channel_id"] for c in uploads} == {c.response["channel"] for c in booked}
+    assert _statuses(event_db) == {"sent": 12}
+
+
+def test_a_sender_that_dies_before_recording_what_slack_took_sends_nothing_twice(
+    web, event_db, clock, fake_slack, monkeypatch
+) -> None:
+    users = _meetings(web, 3)
+    dying = _sender(event_db, clock, fake_slack)
+
+    def killed(jobs) -> None:
+        raise SystemExit("killed after Slack answered, before the outbox was written")
+
+    monkeypatch.setattr(dying, "_record", killed)
+    with pytest.raises(SystemExit):
+        dying.run_once(limit=100)
+    first = {c.params["channel"]: c.response["channel"] + "/" + c.response["ts"] for c in _booked(fake_slack)}
+    assert sorted(first) == sorted(users)
+    assert fake_slack.calls("files.completeUploadExternal") == []
+    assert _statuses(event_db) == {"sending": 6}
+    sent_before = len(fake_slack.calls("chat.postMessage"))
+
+    clock.set(clock.now() + timedelta(minutes=6))  # its claim runs out; the next sender reclaims the rows
+    report = _sender(event_db, clock, fake_slack).run_once(limit=100)
+    assert report.failed == report.retried == 0
+    assert len(_booked(fake_slack)) == 6, "someone got their confirmation twice"
+    assert len(fake_slack.calls("chat.postMessage")) == sent_before  # nor the requests' notices
+    assert len(fake_slack.calls("files.completeUploadExternal")) == 6  # the files it never sent, once each
+    with event_db.transaction() as session:
+        refs = session.scalars(select(Delivery.platform_ref).where(Delivery.kind == "meeting_confirmed")).all()
+    assert sorted(refs) == sorted(first.values())  # the messages Slack took, so later updates edit them
+    assert _statuses(event_db) == {"sent": 6}
+
+
+def test_a_retry_asks_slack_first_and_sends_what_never_arrived(web, event_db, clock, fake_slack) -> None:
+    _meetings(web, 2)
+    fake_slack.fail_next("chat.postMessage", error="fatal_error", status=500, times=1)
+    first = _sender(event_db, clock, fake_slack, threads=1).run_once(limit=100)
+    assert first.retried == 1
+    assert fake_slack.calls("conversations.history") == []  # a first try does not look
+    clock.set(clock.now() + timedelta(minutes=1))
+    again = _sender(event_db, clock, fake_slack, threads=1).run_once(limit=100)
+    assert again.sent == 1 and again.retried == 0
+    assert len(fake_slack.calls("conversations.history")) == 1  # the retry looked first, found nothing, sent
+    delivered = [c for c in fake_slack.calls("chat.postMessage") if c.ok]
+    assert len(delivered) == first.sent + again.sent  # one message per row, none twice
+    with event_db.transaction() as session:
+        left = session.scalars(
+            select(Delivery.status).where(Delivery.status.in_(("pending", "sending")), Delivery.due_at <= clock.now())
+        ).all()
+    assert left == []
