@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import selectinload
 
 from bot import lang
 from bot.agenda import changes as agenda_notices
@@ -20,7 +21,8 @@ from bot.partnering import replies as meeting_replies
 from bot.partnering.calendar import meeting_calendar
 from bot.partnering.held import held_until
 from bot.partnering.rules import Rules
-from bot.partnering.views import current_event, meeting_view, request_view
+from bot.partnering.views import current_event as _current_event
+from bot.partnering.views import meeting_view, request_view
 from bot.privacy import replies as privacy_replies
 from bot.privacy.data import export as export_data
 from bot.privacy.data import export_json
@@ -36,7 +38,37 @@ from storage.models import (
     MeetingSeat,
     MeetingSlot,
     Participant,
+    Venue,
 )
+
+
+def current_event(session: OrmSession):
+    """The event, read once per rendering transaction (a batch of a hundred messages reads it once)."""
+    if "current_event" not in session.info:
+        session.info["current_event"] = _current_event(session)
+    return session.info["current_event"]
+
+
+# Kinds whose ref_id is a meeting: a batch of them is loaded in a few statements (see prefetch).
+MEETING_KINDS = frozenset({"meeting_confirmed", "meeting_cancelled", "meeting_moved", "meeting_reminder"})
+
+
+def prefetch(session: OrmSession, deliveries: list[Delivery]) -> None:
+    """Load what a batch of messages will read, in a few statements rather than eight per message: the
+    meetings they are about with their requests, both people, tables and slots (then in the session)."""
+    ids = {d.ref_id for d in deliveries if d.kind in MEETING_KINDS and d.ref_id is not None}
+    if not ids:
+        return
+    meetings = session.scalars(
+        select(Meeting).where(Meeting.id.in_(ids)).options(
+            selectinload(Meeting.request).selectinload(MeetingRequest.requester),
+            selectinload(Meeting.request).selectinload(MeetingRequest.invitee),
+            selectinload(Meeting.table),
+            selectinload(Meeting.slot),
+        )
+    ).all()  # fmt: skip
+    venues = session.scalars(select(Venue).where(Venue.id.in_({m.table.venue_id for m in meetings}))).all()
+    session.info["prefetched"] = (meetings, venues)  # the session holds loaded rows weakly: keep them for the batch
 
 
 def _request(session: OrmSession, delivery: Delivery):

@@ -16,7 +16,7 @@ from bot.delivery.leases import ProcessLease
 from bot.delivery.notifier import Notifier
 from bot.delivery.outbox import Deliverer, producing, take_produced
 from bot.errors import UserError
-from bot.messages import RENDERERS
+from bot.messages import RENDERERS, prefetch
 from bot.partnering.directory import PartnerDirectory
 from bot.partnering.floor import FloorPlan
 from bot.partnering.instant import InstantPlacer
@@ -84,7 +84,8 @@ class AssistantBase:
         self.organiser_check: Callable[[str], bool] | None = None
         self.organisers = organisers
         self.deliverer = (
-            Deliverer(db=db, clock=clock, notifiers=notifiers, renderers=RENDERERS, holder=self.holder)
+            Deliverer(db=db, clock=clock, notifiers=notifiers, renderers=RENDERERS, holder=self.holder,
+                                       prefetch=prefetch)
             if notifiers is not None
             else None
         )
@@ -97,7 +98,8 @@ class AssistantBase:
     def add_notifier(self, platform: str, notifier: Notifier) -> None:
         """Let this process send direct messages to ``platform``'s users."""
         if self.deliverer is None:
-            self.deliverer = Deliverer(db=self.db, clock=self.clock, notifiers={}, renderers=RENDERERS, holder=self.holder)
+            self.deliverer = Deliverer(db=self.db, clock=self.clock, notifiers={}, renderers=RENDERERS, holder=self.holder,
+                                       prefetch=prefetch)
             self.deliverer.send_threads = 1 if self.send_now else SEND_THREADS
         self.deliverer.notifiers[platform] = notifier
         if not self.send_now:  # DMs sent in the background step aside while a burst is placed

@@ -179,9 +179,11 @@ class Deliverer:
         lease: timedelta = timedelta(minutes=5),
         name: str | None = None,
         holder: ProcessLease | None = None,
+        prefetch: Callable[[OrmSession, list[Delivery]], None] | None = None,
     ) -> None:
         """``holder``: this process's lease; the messages it just produced are claimed under it (short, renewed
-        by its heartbeat), everything else under ``lease``."""
+        by its heartbeat), everything else under ``lease``. ``prefetch(session, deliveries)``: loads what the
+        renderers of a claimed batch will read, before they run."""
         self.db = db
         self.clock = clock
         self.notifiers = notifiers
@@ -194,6 +196,7 @@ class Deliverer:
         self._kick_thread: threading.Thread | None = None
         self._claims = threading.local()
         self.yield_to: Callable[[], None] | None = None  # called before each send of what this process produced
+        self.prefetch = prefetch  # loads what a batch's renderers read, in a few statements
         self.send_threads = 1  # messages sent side by side (web processes and the worker use more; see run_once)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
@@ -397,6 +400,8 @@ class Deliverer:
         jobs: list[_Job] = []
         with self.db.transaction() as session:
             deliveries = {d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(claimed)))}
+            if self.prefetch is not None:
+                self.prefetch(session, list(deliveries.values()))
             people = {p.id: p for p in session.scalars(
                 select(Participant).where(Participant.id.in_({d.participant_id for d in deliveries.values()}))
             )}  # fmt: skip
