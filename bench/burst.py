@@ -179,18 +179,22 @@ def teams_press(fake: FakeBotConnector, request_id: int, aad: str) -> tuple[byte
     return json.dumps(activity).encode(), {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
 
 
-def post_all(port: int, path: str, presses: list[tuple[bytes, dict[str, str]]]) -> tuple[list[float], list[str]]:
-    """POST every press at once (one connection each); returns seconds to each answer and each answer's body."""
+def post_all(
+    port: int, path: str, presses: list[tuple[bytes, dict[str, str]]]
+) -> tuple[list[float], list[str], list[float]]:
+    """POST every press at once (one connection each); returns seconds to each answer, each answer's body and
+    each press's instant (time.monotonic)."""
     barrier = threading.Barrier(len(presses))
     took = [0.0] * len(presses)
     bodies = [""] * len(presses)
+    starts = [0.0] * len(presses)
 
     def one(i: int) -> None:
         body, headers = presses[i]
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         connection.connect()
         barrier.wait()
-        started = time.monotonic()
+        started = starts[i] = time.monotonic()
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
         bodies[i] = response.read().decode(errors="replace")
@@ -202,7 +206,7 @@ def post_all(port: int, path: str, presses: list[tuple[bytes, dict[str, str]]]) 
         t.start()
     for t in threads:
         t.join()
-    return took, bodies
+    return took, bodies, starts
 
 
 def as_teams_people(db: Database, requests: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -236,15 +240,17 @@ def teams_run(db: Database, fake: FakeSlack, requests: list[tuple[int, str]], n:
         warm, measured, lone = people[:20], people[20 : 20 + n], people[20 + n : 30 + n]
         post_all(port, "/api/messages", [teams_press(teams, r, aad) for r, aad in warm])
         time.sleep(2)
-        took, bodies = post_all(port, "/api/messages", [teams_press(teams, r, aad) for r, aad in measured])
+        took, bodies, starts = post_all(port, "/api/messages", [teams_press(teams, r, aad) for r, aad in measured])
         booked = [t for t, body in zip(took, bodies, strict=True) if _booked_card(body)]
+        start_of = {r: starts[i] for i, (r, _) in enumerate(measured)}
+        messages = teams_booked_messages(db, fake, teams, start_of, timeout=30)
         time.sleep(2)
         alone = []
         for r, aad in lone:
-            t, body = post_all(port, "/api/messages", [teams_press(teams, r, aad)])
+            t, body, _ = post_all(port, "/api/messages", [teams_press(teams, r, aad)])
             if _booked_card(body[0]):
                 alone.append(t[0])
-        return {"confirm": booked, "alone": alone, "n": n}
+        return {"confirm": booked, "alone": alone, "n": n, "messages": messages}
     finally:
         server.terminate()
         server.wait(10)
@@ -356,15 +362,23 @@ def main() -> None:
         print(f"{'bare Bolt, same server':36} {pct(base_acks, 50):6.0f} ms {pct(base_acks, 99):6.0f} ms "
               f"{max(base_acks) * 1000:6.0f} ms {base_status.count(200):>5}/{n}")  # fmt: skip
         confirmation_rows('press → "Accepted ..." at response_url', to_confirm, n, alone)
-        label = '  burst: press → both DMs "Meeting booked"'
-        print(f"{label:36} {pct(to_message, 50):6.0f} ms "
-              f"{pct(to_message, 99):6.0f} ms {max(to_message, default=0) * 1000:6.0f} ms {len(to_message):>5}/{2 * n}")
+        message_row('  burst: press → both DMs "Meeting booked"', to_message, n)
     if teams is not None:
         print("\nTeams (python -m bot serve with both doors: uvicorn; the invoke's answer is the booked card)")
         confirmation_rows("press → booked card (invoke answer)", teams["confirm"], n, teams["alone"])
+        message_row('  burst: press → both "Meeting booked"', teams["messages"], n)
     print(f"\nmeetings booked {booked}, still pending {waiting}; people double-booked: {len(seats)}, "
           f"tables double-booked: {len(tables)}")  # fmt: skip
     db.dispose()
+
+
+def message_row(label: str, times: list[float], n: int) -> None:
+    """The presses' "Meeting booked" messages to both people: p50, p99, max, how many arrived of 2n."""
+    if not times:
+        print(f"{label:36} none of {2 * n} arrived")
+        return
+    print(f"{label:36} {pct(times, 50):6.0f} ms {pct(times, 99):6.0f} ms {max(times) * 1000:6.0f} ms "
+          f"{len(times):>5}/{2 * n}")  # fmt: skip
 
 
 def confirmation_rows(label: str, burst_times: list[float], n: int, alone: list[float]) -> None:
@@ -405,6 +419,44 @@ def booked_messages(db: Database, fake: FakeSlack, start_of: dict[int, float], *
         seen = len(calls)
         time.sleep(0.05)
     return [at - start_of[wanted[user]] for user, at in arrived.items()]
+
+
+def teams_booked_messages(
+    db: Database, fake: FakeSlack, teams: FakeBotConnector, start_of: dict[int, float], *, timeout: float
+) -> list[float]:
+    """Seconds from each Teams press to "Meeting booked" reaching both people: the presser in their Teams chat
+    with the bot (a proactive message through the connector), the requester by Slack DM."""
+    with db.transaction() as session:
+        pairs = session.execute(
+            select(MeetingRequest.id, Requester.external_id, Participant.external_id)
+            .join(Requester, Requester.id == MeetingRequest.requester_id)
+            .join(Participant, Participant.id == MeetingRequest.invitee_id)
+            .where(MeetingRequest.id.in_(start_of))
+        ).all()
+    slack_users = {requester: rid for rid, requester, _ in pairs}
+    teams_chats = {f"a:{aad}": rid for rid, _, aad in pairs}
+    arrived: dict[str, float] = {}
+    seen_slack = seen_teams = 0
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and len(arrived) < 2 * len(pairs):
+        calls = fake.calls("chat.postMessage")
+        for call in calls[seen_slack:]:
+            user = str(call.params.get("channel", "")).removeprefix("D")
+            if user in slack_users and "Meeting booked" in json.dumps(call.params):
+                arrived.setdefault(user, call.at - start_of[slack_users[user]])
+        seen_slack = len(calls)
+        sent = list(teams.calls)
+        for call in sent[seen_teams:]:
+            chat = call.path.removeprefix("/teams/v3/conversations/").split("/")[0]
+            if call.method == "POST" and chat in teams_chats and "Meeting booked" in json.dumps(call.body):
+                arrived.setdefault(chat, call.at - start_of[teams_chats[chat]])
+        seen_teams = len(sent)
+        time.sleep(0.05)
+    in_teams = [t for chat, t in arrived.items() if chat in teams_chats]
+    in_slack = [t for user, t in arrived.items() if user in slack_users]
+    if in_teams and in_slack:
+        print(f"(Teams messages p99 {pct(in_teams, 99):.0f} ms, Slack DMs p99 {pct(in_slack, 99):.0f} ms)")
+    return list(arrived.values())
 
 
 def _booked_card(body: str) -> bool:

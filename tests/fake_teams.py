@@ -34,6 +34,7 @@ class Call:
     headers: dict[str, str]
     refused: bool = False  # answered with an injected fault
     answer_id: str = ""  # the activity ID a send was given (what an invoke from that message names as replyToId)
+    at: float = field(default_factory=time.monotonic)  # when it arrived, for latency benchmarks
 
 
 @dataclass
@@ -56,6 +57,8 @@ class FakeBotConnector:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps connections open, as the Bot Connector does
+
             def log_message(self, *args) -> None:
                 pass
 

@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 _produced: ContextVar[list[int] | None] = ContextVar("partnerup_produced", default=None)
 BULK_KINDS = ("announcement",)
+# What a web process just produced is claimed up to this many rows at once: a burst of 100 meetings queues ~300
+# rows, and batches of 100 would each wait for the slowest send of the one before.
+PRODUCED_BATCH = 500
 
 
 @dataclass
@@ -332,9 +335,9 @@ class Deliverer:
     ) -> RunReport:
         """Send the rows this process just produced (and only those), now, in this thread."""
         total = RunReport()
-        for start in range(0, len(ids), 100):
+        for start in range(0, len(ids), PRODUCED_BATCH):
             total.merge(
-                self.run_once(limit=100, exclude_kinds=exclude_kinds, ids=ids[start : start + 100],
+                self.run_once(limit=PRODUCED_BATCH, exclude_kinds=exclude_kinds, ids=ids[start : start + PRODUCED_BATCH],
                               before_send=self.yield_to, files_later=files_later)  # fmt: skip
             )
         return total
