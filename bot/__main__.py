@@ -259,6 +259,9 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
 
         assistant.add_notifier("teams", start_teams_notifier(assistant=assistant, settings=settings))
     assistant.deliverer.lease = timedelta(seconds=settings.worker_lease_seconds)
+    # The worker sends one message at a time: its sends are paced by the shared budget, and several threads woken
+    # late on a busy machine would reach Slack together, above the workspace's burst (tests/test_shared_pacing.py).
+    assistant.deliverer.send_threads = 1
     assistant.retention_days = settings.event_retention_days
     worker = Worker(deliverer=assistant.deliverer, partnering=assistant.partnering, reminders=assistant.reminders,
                     announcements=assistant.announcements, rate=settings.worker_rate,
