@@ -455,7 +455,8 @@ def teams_booked_messages(
     in_teams = [t for chat, t in arrived.items() if chat in teams_chats]
     in_slack = [t for user, t in arrived.items() if user in slack_users]
     if in_teams and in_slack:
-        print(f"(Teams messages p99 {pct(in_teams, 99):.0f} ms, Slack DMs p99 {pct(in_slack, 99):.0f} ms)")
+        print(f"(Teams run: the pressers' Teams messages p99 {pct(in_teams, 99):.0f} ms, the requesters' Slack DMs "
+              f"p99 {pct(in_slack, 99):.0f} ms)")  # fmt: skip
     return list(arrived.values())
 
 

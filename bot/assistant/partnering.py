@@ -95,14 +95,22 @@ class PartneringDesk:
         future = self.press_accept(platform=person.platform, external_id=person.external_id, request_id=request_id,
                                    resolve=lambda: actor)  # fmt: skip
         try:
-            return future.result(timeout=ACCEPT_WAIT)
+            reply = future.result(timeout=ACCEPT_WAIT)
         except FutureTimeout:
             return say(STILL_PLACING)
+        self.reply_sent()
+        return reply
+
+    def reply_sent(self) -> None:
+        """A door has answered an Accept press (see :meth:`press_accept`): the confirmations to both people, held
+        back while a burst's replies go out, may start."""
+        self.placer.replied()
 
     def press_accept(self, *, platform: str, external_id: str, request_id: int, resolve: Callable[[], int | None]) -> Future:
         """An Accept press from any door: written down before the door answers (so it survives this process),
         then placed with the rest of its burst in one transaction (:mod:`bot.partnering.instant`). The future
-        gets the presser's reply once both people's "Meeting booked" are on their way.
+        gets the presser's reply once both people's "Meeting booked" are queued; the door calls :meth:`reply_sent`
+        when it has answered.
 
         Raises:
             TimeoutError: the database did not take the press (the door apologises; nothing changed).

@@ -366,6 +366,8 @@ class Deliverer:
         calendar files of the first meetings placed."""
         files: list[_Job] = []
         while True:
+            if self.yield_to is not None:  # a burst still being placed: its messages are claimed together after it
+                self.yield_to()
             with self._kick_lock:
                 ids, self._kick_ids = self._kick_ids, []
                 if not ids and not files:

@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 LULL = 0.04  # seconds without a new press before a batch is taken (presses of one burst arrive within ms)
 MOST_WAIT = 0.3  # never hold the first press of a batch longer than this for more to arrive
 IDLE_WAIT = 2.0  # at most this long other background work (sending DMs) steps aside for placements
-GRACE = 0.3  # and for this long after a batch, while the doors send its replies,
+GRACE = 0.3  # and for this long after a batch while the doors send its replies (less once they all say so),
 GRACE_PER_PRESS = 0.003  # or longer after a big one: a hundred replies take about 0.15 s to post from one process
 MAX_BATCH = 500
 MAX_TRIES = 3  # a batch the database refused (a deadlock between processes) is tried press by press, this often
@@ -287,6 +287,7 @@ class InstantPlacer:
         self._placing = False
         self._placed = 0.0
         self._grace = GRACE
+        self._replying = 0  # replies of the last batch handed to doors and not yet sent (see replied)
         self._thread: threading.Thread | None = None
 
     def press(self, *, platform: str, external_id: str, request_id: int, resolve: Callable[[], int | None]) -> Future:
@@ -311,6 +312,15 @@ class InstantPlacer:
         with self._cond:
             return bool(self._queue) or self._placing
 
+    def replied(self) -> None:
+        """A door has sent a press's reply; once a batch's replies are all out, background sending stops waiting
+        (a door that never says so, such as the console, leaves the grace period to end the wait)."""
+        with self._cond:
+            if self._replying:
+                self._replying -= 1
+                if not self._replying:
+                    self._cond.notify_all()
+
     def wait_idle(self) -> None:
         """Let placements go first (at most ``IDLE_WAIT``): a web process calls this before each message it sends
         in the background, so that a burst's confirmations are not held up by the DMs of the one before, nor the
@@ -319,7 +329,10 @@ class InstantPlacer:
         deadline = time.monotonic() + IDLE_WAIT
         with self._cond:
             while time.monotonic() < deadline and (
-                self._queue or self._placing or self.intake.busy() or time.monotonic() - self._placed < self._grace
+                self._queue
+                or self._placing
+                or self.intake.busy()
+                or (self._replying and time.monotonic() - self._placed < self._grace)
             ):
                 self._cond.wait(0.01)
 
@@ -332,6 +345,7 @@ class InstantPlacer:
                 self._cond.wait(0.005)
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             self._placing = True
+            self._replying = 0  # the batch before's replies: past waiting for
             return batch
 
     def _run(self) -> None:
@@ -377,9 +391,11 @@ class InstantPlacer:
             self.deliver(produced)
         except Exception:
             log.exception("sending confirmations failed; the worker sends them")
-        for press in presses:
-            if press.intake_id in replies and not press.future.done():
-                press.future.set_result(replies[press.intake_id])
+        answered = [p for p in presses if p.intake_id in replies and not p.future.done()]
+        with self._cond:
+            self._replying += len(answered)
+        for press in answered:
+            press.future.set_result(replies[press.intake_id])
 
 
 def take_over(partnering: Partnering) -> int:

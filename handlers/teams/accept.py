@@ -39,6 +39,8 @@ async def accept_pressed(door, activity, value: str) -> Reply:
         log.warning("an Accept press could not be recorded in time")
         return say(SORRY)
     try:
-        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(placed)), TEAMS_WAIT)
+        reply = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(placed)), TEAMS_WAIT)
     except TimeoutError:
         return say(STILL_PLACING)
+    door.assistant.reply_sent()  # the card goes back as this invoke's answer, right after this returns
+    return reply

@@ -31,6 +31,15 @@ class TeamsNotifier:
 
     def __init__(self, door: TeamsDoor) -> None:
         self.door = door
+        self._scoped: dict[str, object] = {}  # service URL -> the SDK's conversations client bound to it
+
+    def _conversations(self, service_url: str):
+        """The conversations client for ``service_url``, made once: the SDK would clone its API client (and reset
+        its loggers) for every send that names a service URL, a tenth of a proactive send's time."""
+        scoped = self._scoped.get(service_url)
+        if scoped is None:
+            scoped = self._scoped[service_url] = self.door.sdk.api.from_service_url(service_url).conversations
+        return scoped
 
     def _run(self, coroutine):
         loop = self.door.loop
@@ -74,11 +83,9 @@ class TeamsNotifier:
         return ("Add to calendar", f"{self.door.settings.public_url}/calendar/{token}.ics")
 
     async def _send(self, recipient: Recipient, address: dict, activity) -> str:
-        api = self.door.sdk.api.conversations
         conversation = address.get("conversation_id")
         if not conversation and not recipient.channel:
-            scoped = self.door.sdk.api.from_service_url(address["service_url"]).conversations
-            created = await scoped.create(
+            created = await self._conversations(address["service_url"]).create(
                 CreateConversationParams(
                     members=[Account(id=address["user_id"])],
                     tenant_id=address.get("tenant_id") or None,
@@ -93,7 +100,7 @@ class TeamsNotifier:
                                     address=updated, now=self.door.assistant.clock.now())  # fmt: skip
         if recipient.channel:  # an announcement to a team channel the bot is in, same tenant and region
             conversation = recipient.channel
-        sent = await api.create_activity(conversation, activity, service_url=address["service_url"])
+        sent = await self._conversations(address["service_url"]).create_activity(conversation, activity)
         return sent.id or ""
 
     def _guarded(self, recipient: Recipient, coroutine) -> str:

@@ -71,9 +71,14 @@ def accept_callback(ack: Ack, action: dict, body: dict, client: WebClient, respo
     placed = a.press_accept(platform=PLATFORM, external_id=user_id, request_id=ref,
                             resolve=lambda: participant(context, client, user_id))  # fmt: skip
     ack()
-    placed.add_done_callback(
-        lambda done: background.run(background.replying, lambda: _answer(respond, done.result(), replace=replace))
-    )
+
+    def answer(done) -> None:
+        try:
+            _answer(respond, done.result(), replace=replace)
+        finally:
+            a.reply_sent()
+
+    placed.add_done_callback(lambda done: background.run(background.replying, lambda: answer(done)))
 
 
 def request_meeting_callback(
