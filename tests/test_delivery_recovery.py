@@ -123,3 +123,28 @@ def test_a_retry_asks_slack_first_and_sends_what_never_arrived(web, event_db, cl
             select(Delivery.status).where(Delivery.status.in_(("pending", "sending")), Delivery.due_at <= clock.now())
         ).all()
     assert left == []
+
+
+def test_a_message_that_cannot_be_written_fails_alone(web, event_db, clock, fake_slack) -> None:
+    users = _meetings(web, 3)
+    sender = _sender(event_db, clock, fake_slack)
+    renderers = dict(RENDERERS)
+    broken_for = web.participants.known(platform="slack", external_id=users[0])
+
+    def meeting_confirmed(session, delivery, person, now):
+        if person.id == broken_for:
+            raise KeyError("a bug in one message")
+        return RENDERERS["meeting_confirmed"](session, delivery, person, now)
+
+    renderers["meeting_confirmed"] = meeting_confirmed
+    sender.renderers = renderers
+    report = sender.run_once(limit=100)
+    assert report.failed == 1
+    assert sorted(c.params["channel"] for c in _booked(fake_slack)) == sorted(users[1:])
+    with event_db.transaction() as session:
+        broken = session.execute(
+            select(Delivery.status, Delivery.detail).where(Delivery.participant_id == broken_for,
+                                                           Delivery.kind == "meeting_confirmed")
+        ).one()  # fmt: skip
+    assert broken == ("failed", "could not be written: KeyError")
+    assert _statuses(event_db) == {"sent": 5, "failed": 1}

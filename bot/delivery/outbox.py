@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as OrmSession
 
@@ -61,6 +62,7 @@ class Outgoing:
 @dataclass
 class Skip:
     reason: str
+    failed: bool = False  # recorded as failed (never sent), not as skipped
 
 
 Renderer = Callable[[OrmSession, Delivery, Participant, datetime], Outgoing | Skip]
@@ -422,7 +424,13 @@ class Deliverer:
                 elif participant.deleted_at is not None:
                     rendered = Skip("the person deleted their data")
                 else:
-                    rendered = renderer(session, delivery, participant, now)
+                    try:
+                        rendered = renderer(session, delivery, participant, now)
+                    except DBAPIError:
+                        raise  # the transaction is gone: the whole batch is tried again later
+                    except Exception as error:  # one message's bug must not hold up the batch it came in
+                        log.exception("delivery %s (%s) could not be rendered", delivery_id, delivery.kind)
+                        rendered = Skip(f"could not be written: {type(error).__name__}", failed=True)
                 recipient = Recipient(participant.id, participant.platform, participant.external_id,
                                       participant.display_name)  # fmt: skip
                 if isinstance(rendered, Outgoing) and rendered.channel:
@@ -439,8 +447,9 @@ class Deliverer:
         sent. Elsewhere each is recorded at once, so at most the messages in flight can go twice."""
         rendered, recipient, token = job.rendered, job.recipient, job.token
         if isinstance(rendered, Skip):
-            self._finish(job.delivery_id, token, status="skipped", detail=rendered.reason)
-            job.outcome, job.detail = "skipped", rendered.reason
+            outcome = "failed" if rendered.failed else "skipped"
+            self._finish(job.delivery_id, token, status=outcome, detail=rendered.reason)
+            job.outcome, job.detail = outcome, rendered.reason
             return
         notifier = self.notifiers.get(recipient.platform)
         if notifier is None:
