@@ -418,6 +418,11 @@ def booked_messages(db: Database, fake: FakeSlack, start_of: dict[int, float], *
                 arrived.setdefault(user, call.at)
         seen = len(calls)
         time.sleep(0.05)
+    asked = [at - start_of[wanted[u]] for u, at in arrived.items() if u == people[wanted[u]][0]]
+    pressed = [at - start_of[wanted[u]] for u, at in arrived.items() if u == people[wanted[u]][1]]
+    if asked and pressed:
+        print(f"(Slack run: the requesters' DMs p99 {pct(asked, 99):.0f} ms, the pressers' own DMs p99 "
+              f"{pct(pressed, 99):.0f} ms)")  # fmt: skip
     return [at - start_of[wanted[user]] for user, at in arrived.items()]
 
 

@@ -30,8 +30,9 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 NO_EVENT = "No event is loaded yet. An organiser can load one with `python -m bot load-event FILE`."
 WORKER_ONLY_KINDS = (*REMINDER_KINDS, "agenda_changes", "announcement", "announcement_progress")
-# Messages a web process sends side by side (the worker sends one at a time, paced): a platform takes 0.1-0.3 s to answer each, so one at a
-# time a burst of 100 meetings would take tens of seconds to confirm; more than this only queues on the GIL.
+# Messages a web process sends side by side, per platform (the worker sends one at a time, paced): a platform takes
+# 0.1-0.3 s to answer each, so one at a time a burst of 100 meetings would take tens of seconds to confirm; more
+# threads than this only queue on the GIL.
 SEND_THREADS = 8
 NOT_ORGANISER = "Sorry, only the event's organisers can do that. If you are one, ask an admin to add you to ORGANISER_IDS."
 # The setting that lists each door's organisers: a refusal names the one for the door the person uses.

@@ -32,8 +32,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as OrmSession
 
 from bot.clock import Clock
@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 _produced: ContextVar[list[int] | None] = ContextVar("partnerup_produced", default=None)
 BULK_KINDS = ("announcement",)
+# A row's payload key: its person already saw the result where they acted (an Accept press's answer), so in a
+# batch it goes after the messages of people who have heard nothing yet.
+ANSWERED = "answered_in_place"
 # What a web process just produced is claimed up to this many rows at once: a burst of 100 meetings queues ~300
 # rows, and batches of 100 would each wait for the slowest send of the one before.
 PRODUCED_BATCH = 500
@@ -152,6 +155,7 @@ class _Job:
     outcome: str = ""
     detail: str = ""
     unrecorded: bool = False  # sent, not yet marked so (see Deliverer._record)
+    answered: bool = False  # its person already saw the result (see ANSWERED)
 
 
 @dataclass
@@ -203,7 +207,7 @@ class Deliverer:
         self.yield_to: Callable[[], None] | None = None  # called before each send of what this process produced
         self.prefetch = prefetch  # loads what a batch's renderers read, in a few statements
         self.send_threads = 1  # messages sent side by side (web processes and the worker use more; see run_once)
-        self._pool: ThreadPoolExecutor | None = None
+        self._pools: dict[str, ThreadPoolExecutor] = {}  # a platform's sending threads
         self._pool_lock = threading.Lock()
 
     def claim(
@@ -279,7 +283,9 @@ class Deliverer:
         held = self._confirm([job.delivery_id for job in jobs], token, lease)
         for job in jobs:
             job.outcome = "" if job.delivery_id in held else "lost"
-        self._each(lambda job: self._send_message(job, before_send), [job for job in jobs if not job.outcome])
+        for wave in (False, True):  # people who have heard nothing yet first, then those answered in place
+            self._each(lambda job: self._send_message(job, before_send),
+                       [job for job in jobs if not job.outcome and job.answered == wave])  # fmt: skip
         self._record(jobs)
         attaching = [job for job in jobs if job.outcome == "attaching"]
         if files_later is None:
@@ -310,17 +316,24 @@ class Deliverer:
         self._record(jobs)
 
     def _each(self, work: Callable[[_Job], None], jobs: list[_Job]) -> None:
-        """``work`` on every job: side by side when this sender has threads for it, in order otherwise."""
+        """``work`` on every job: side by side when this sender has threads for it, in order otherwise. Each
+        platform has its own threads, so a slow one (Teams' SDK, a 429 back-off) never holds up another's people."""
         if self.send_threads <= 1 or len(jobs) <= 1:
             for job in jobs:
                 work(job)
             return
-        with self._pool_lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=self.send_threads, thread_name_prefix="partnerup-send")
-            pool = self._pool
-        for future in [pool.submit(work, job) for job in jobs]:
+        futures = [self._pool_for(job.recipient.platform).submit(work, job) for job in jobs]
+        for future in futures:
             future.result()
+
+    def _pool_for(self, platform: str) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            pool = self._pools.get(platform)
+            if pool is None:
+                pool = self._pools[platform] = ThreadPoolExecutor(
+                    max_workers=self.send_threads, thread_name_prefix=f"partnerup-send-{platform}"
+                )
+            return pool
 
     def drain(self, *, batch: int = 100, max_rounds: int = 1000, exclude_kinds: tuple[str, ...] = ()) -> RunReport:
         """Send everything due now (the console, tests and web kicks; the worker ticks instead)."""
@@ -436,7 +449,7 @@ class Deliverer:
                 if isinstance(rendered, Outgoing) and rendered.channel:
                     recipient = replace(recipient, channel=rendered.channel)
                 jobs.append(_Job(delivery_id, recipient, rendered, delivery.attempts, token=token, lease=lease,
-                                 since=time.monotonic()))  # fmt: skip
+                                 since=time.monotonic(), answered=bool((delivery.payload or {}).get(ANSWERED))))  # fmt: skip
         return jobs
 
     def _send_message(self, job: _Job, before_send: Callable[[], None] | None) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
-from bot.delivery.outbox import enqueue, enqueue_many, message
+from bot.delivery.outbox import ANSWERED, enqueue, enqueue_many, message
 from bot.partnering import rules
 from bot.partnering.calendar import meeting_uid
 from bot.reminders.bookmarks import new_meeting_reminders
@@ -399,11 +399,15 @@ def booked_messages(request: MeetingRequest, meeting: Meeting, now: datetime) ->
     """Both people's "meeting booked" and their reminders before it, from rows the placement already holds (the
     people, the slot): one INSERT for all four, no query to find whom to remind."""
     people = [request.requester, request.invitee]
-    return confirmations(request, meeting.id, now) + new_meeting_reminders(meeting.id, people, meeting.slot.starts_at, now)
+    return confirmations(request, meeting.id, now, answered=request.invitee_id) + new_meeting_reminders(
+        meeting.id, people, meeting.slot.starts_at, now
+    )
 
 
-def confirmations(request: MeetingRequest, meeting_id: int, now: datetime) -> list[dict]:
-    """The two "meeting booked" messages of a placed meeting."""
+def confirmations(request: MeetingRequest, meeting_id: int, now: datetime, *, answered: int | None = None) -> list[dict]:
+    """The two "meeting booked" messages of a placed meeting. ``answered``: the person who accepted and saw the
+    result where they pressed; theirs is marked to go after everyone who has heard nothing yet (see
+    :data:`bot.delivery.outbox.ANSWERED`)."""
     return [
         message(
             participant_id=person,
@@ -412,6 +416,7 @@ def confirmations(request: MeetingRequest, meeting_id: int, now: datetime) -> li
             dedupe_key=f"meeting_confirmed:{meeting_id}:{person}",
             due_at=now,
             now=now,
+            payload={ANSWERED: True} if person == answered else None,
         )  # fmt: skip
         for person in (request.requester_id, request.invitee_id)
     ]
