@@ -43,8 +43,9 @@ from sqlalchemy.orm import aliased
 from bench.big_event import add_participants, big_event
 from bot.clock import SystemClock
 from bot.event_setup import load_event_file
+from handlers.teams.identity import address_of
 from storage.db import Database
-from storage.models import Event, Meeting, MeetingRequest, MeetingSeat, Participant
+from storage.models import Event, Meeting, MeetingRequest, MeetingSeat, Participant, ParticipantAddress
 from tests.fake_slack import FakeSlack
 from tests.fake_teams import FakeBotConnector
 from tests.teams_harness import APP_ID, TENANT
@@ -209,17 +210,23 @@ def post_all(
     return took, bodies, starts
 
 
-def as_teams_people(db: Database, requests: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """Make the invitees of ``requests`` Teams users (their requesters stay in Slack: one event, two doors)."""
+def as_teams_people(db: Database, requests: list[tuple[int, str]], service_url: str) -> list[tuple[int, str]]:
+    """Make the invitees of ``requests`` Teams users (their requesters stay in Slack: one event, two doors), with
+    the 1:1 chat address PartnerUp holds for them: the request card with the Accept button reached them there."""
     out = []
+    now = datetime.now(UTC)
     with db.transaction() as session:
         for request_id, user in requests:
             aad = str(uuid.UUID(int=random.Random(user).getrandbits(128), version=4))
-            session.execute(
+            participant_id = session.scalar(
                 Participant.__table__.update()
                 .where(Participant.external_id == user, Participant.platform == "slack")
                 .values(platform="teams", external_id=aad)
+                .returning(Participant.__table__.c.id)
             )
+            address = address_of(service_url=service_url, tenant_id=TENANT, user_id=f"29:{aad}", aad_object_id=aad,
+                                 bot_id=f"28:{APP_ID}", conversation_id=f"a:{aad}")  # fmt: skip
+            session.add(ParticipantAddress(participant_id=participant_id, address=address, dead_reason="", updated_at=now))
             out.append((request_id, aad))
     return out
 
@@ -227,7 +234,7 @@ def as_teams_people(db: Database, requests: list[tuple[int, str]]) -> list[tuple
 def teams_run(db: Database, fake: FakeSlack, requests: list[tuple[int, str]], n: int) -> dict:
     """The Teams door: a served process with both doors; a warm-up burst, the measured burst, then lone presses."""
     teams = FakeBotConnector()
-    people = as_teams_people(db, requests)
+    people = as_teams_people(db, requests, teams.service_url)
     port = free_port()
     env = dict(os.environ, DATABASE_URL=db.url, SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET,
                SLACK_API_URL=fake.url, TEAMS_APP_ID=APP_ID, TEAMS_APP_PASSWORD="bench-secret", TEAMS_TENANT_ID=TENANT,
