@@ -148,3 +148,12 @@ def test_a_message_that_cannot_be_written_fails_alone(web, event_db, clock, fake
         ).one()  # fmt: skip
     assert broken == ("failed", "could not be written: KeyError")
     assert _statuses(event_db) == {"sent": 5, "failed": 1}
+
+
+def test_whoever_has_heard_nothing_yet_is_told_first(web, event_db, clock, fake_slack) -> None:
+    users = _meetings(web, 5)  # U0000 asked U0001, U0002 asked U0003, ...; each invitee accepted
+    _sender(event_db, clock, fake_slack).run_once(limit=100)
+    order = [c.params["channel"] for c in _booked(fake_slack)]
+    requesters, accepters = set(users[0::2]), set(users[1::2])
+    assert set(order[:5]) == requesters  # they learn of the meeting only from this message
+    assert set(order[5:]) == accepters  # they saw "Meeting booked" where they pressed Accept
