@@ -40,10 +40,8 @@ def _meetings(assistant: Assistant, pairs: int) -> list[str]:
 
 
 def _sender(event_db, clock, fake: FakeSlack, *, threads: int = 8) -> Deliverer:
-    deliverer = Deliverer(db=event_db, clock=clock, renderers=RENDERERS,
-                          notifiers={"slack": SlackNotifier(WebClient(token="xoxb-test", base_url=fake.url))})  # fmt: skip
-    deliverer.send_threads = threads
-    return deliverer
+    return Deliverer(db=event_db, clock=clock, renderers=RENDERERS, send_threads=threads,
+                     notifiers={"slack": SlackNotifier(WebClient(token="xoxb-test", base_url=fake.url))})  # fmt: skip
 
 
 def _booked(fake: FakeSlack) -> list:

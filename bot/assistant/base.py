@@ -84,24 +84,20 @@ class AssistantBase:
         self.published = PublishedFiles(db)
         self.organiser_check: Callable[[str], bool] | None = None
         self.organisers = organisers
-        self.deliverer = (
-            Deliverer(db=db, clock=clock, notifiers=notifiers, renderers=RENDERERS, holder=self.holder,
-                                       prefetch=prefetch)
-            if notifiers is not None
-            else None
-        )
         self.send_now = send_now
-        if self.deliverer is not None and not send_now:
-            self.deliverer.send_threads = SEND_THREADS
+        self.deliverer = self._new_deliverer(notifiers) if notifiers is not None else None
         self.people = People(db=db, clock=clock)
         self.account_finders: dict = {}  # platform -> bot.people.accounts.AccountFinder (see PeopleDesk)
+
+    def _new_deliverer(self, notifiers: dict[str, Notifier]) -> Deliverer:
+        """This process's sender: the console sends one message at a time, a web process several side by side."""
+        return Deliverer(db=self.db, clock=self.clock, notifiers=notifiers, renderers=RENDERERS, holder=self.holder,
+                         prefetch=prefetch, send_threads=1 if self.send_now else SEND_THREADS)  # fmt: skip
 
     def add_notifier(self, platform: str, notifier: Notifier) -> None:
         """Let this process send direct messages to ``platform``'s users."""
         if self.deliverer is None:
-            self.deliverer = Deliverer(db=self.db, clock=self.clock, notifiers={}, renderers=RENDERERS, holder=self.holder,
-                                       prefetch=prefetch)
-            self.deliverer.send_threads = 1 if self.send_now else SEND_THREADS
+            self.deliverer = self._new_deliverer({})
         self.deliverer.notifiers[platform] = notifier
         if not self.send_now:  # DMs sent in the background step aside while a burst is placed
             self.deliverer.yield_to = self.placer.wait_idle

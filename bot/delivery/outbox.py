@@ -7,8 +7,8 @@ before the send and when the row is marked sent, so a claim that ran out and was
 sender is never sent by the first. A sender that dies mid-send leaves its rows to be reclaimed when
 the lease runs out; the next sender first asks the platform whether the message went out (Slack: the message's
 metadata carries the row's key), so only where a platform cannot tell (Teams) may a message in flight go twice.
-A message's files go after it: a row whose message is out keeps its reference while its files follow, so a sender
-that dies then leaves only the files to send.
+A message's files go after it, and the row is marked sent once they are out: a sender that dies in between leaves
+a row whose message the next sender finds already sent (Slack), so only the files go again.
 
 A web process sends only what it just produced (:func:`producing` collects the IDs of the rows a change
 queued), under its process lease (:mod:`bot.delivery.leases`): a few seconds, renewed while it lives.
@@ -178,6 +178,7 @@ class RunReport:
 
 class Deliverer:
     KEY_PREFIX = "partnerup-delivery-"  # a sent message's tag (where the platform keeps one): this + the row's ID
+
     def __init__(
         self,
         *,
@@ -189,10 +190,12 @@ class Deliverer:
         name: str | None = None,
         holder: ProcessLease | None = None,
         prefetch: Callable[[OrmSession, list[Delivery]], None] | None = None,
+        send_threads: int = 1,
     ) -> None:
         """``holder``: this process's lease; the messages it just produced are claimed under it (short, renewed
         by its heartbeat), everything else under ``lease``. ``prefetch(session, deliveries)``: loads what the
-        renderers of a claimed batch will read, before they run."""
+        renderers of a claimed batch will read, before they run. ``send_threads``: messages sent side by side on
+        each platform (see :meth:`run_once`)."""
         self.db = db
         self.clock = clock
         self.notifiers = notifiers
@@ -206,7 +209,7 @@ class Deliverer:
         self._claims = threading.local()
         self.yield_to: Callable[[], None] | None = None  # called before each send of what this process produced
         self.prefetch = prefetch  # loads what a batch's renderers read, in a few statements
-        self.send_threads = 1  # messages sent side by side (web processes and the worker use more; see run_once)
+        self.send_threads = send_threads
         self._pools: dict[str, ThreadPoolExecutor] = {}  # a platform's sending threads
         self._pool_lock = threading.Lock()
 
