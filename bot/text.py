@@ -59,3 +59,10 @@ def clean_input(text: str | None, limit: int = MAX_INPUT_CHARS) -> str:
     text = _SLACK_MARKUP.sub(" ", text[: limit * 4])
     text = " ".join(text.split())
     return text[:limit]
+
+
+def button_id(value: object) -> int | None:
+    """The ID a button carries, or None for anything a client could have tampered with: only ASCII digits count
+    (``str.isdigit`` also takes "٣" and "²", and ``int`` reads the first), at most 11 of them."""
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None

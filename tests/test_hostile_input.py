@@ -45,7 +45,7 @@ BUTTONS = [mr.ACCEPT, mr.DECLINE, mr.PROPOSE, mr.PROPOSE_DAY, mr.WITHDRAW, mr.CA
            reminder_replies.DIGEST, announce_replies.CANCEL, announce_replies.RETRY, announce_replies.CONFIRM,
            "no_such_button_v0"]  # fmt: skip
 TAMPERED = ["", "abc", "-1", "0", "999999", "1e9", "1:day:not-a-date", "1:block:x", "9999:day:2026-01-01", "<!channel>",
-            "\x00", "1" * 40, "15", "5:at", "x:y:z:w"]  # fmt: skip
+            "\x00", "1" * 40, "15", "5:at", "x:y:z:w", "\u0663", "\u00b2"]  # fmt: skip
 MODAL_BLOCKS = ["organisation", "org_type", "role", "offers", "seeks", "interests", "available", "invitee", "topic",
                 "message", "day", "reason", "when", "text", "audience", "org_types", "when_date", "when_time",
                 "broadcast", "channel"]  # fmt: skip
@@ -178,6 +178,26 @@ def test_tampered_values_on_every_button_change_nothing(
             {"type": kind, "callback_id": "old_shortcut", "team": {"id": "T0001"}, "user": {"id": "U300"},
              "trigger_id": "1.2.3"})}).encode(), "application/x-www-form-urlencoded"))  # fmt: skip
     assert_clean(fake_slack, caplog, answers)
+    assert state(event_db) == before
+
+
+def test_an_id_in_other_digits_is_out_of_date_even_for_the_right_person(
+    slack_app: SlackHttpApp, fake_slack: FakeSlack, people: None, event_db: Database
+) -> None:
+    """"٣" and "²" pass str.isdigit (and int reads "٣" as 3): Bjørn's own Accept with his request's ID in Arabic-Indic
+    digits is a tampered value, refused like any other."""
+    slack_app.command("/meet", "<@U200|bjorn> TCR licensing", user="U100")
+    fake_slack.wait_for("views.open")
+    values = {"invitee": {"type": "users_select", "selected_user": "U200"},
+              "topic": {"type": "plain_text_input", "value": "TCR licensing"}}  # fmt: skip
+    assert submit_view(slack_app, view_payload("meet_submit", values, user="U100")).status == 200
+    before = state(event_db)
+    request_id = before["requests"][0][0]
+    other_digits = "".join(chr(0x0660 + int(d)) for d in str(request_id))
+    fake_slack.reset()
+    assert slack_app.action("request_accept", other_digits, user="U200", in_dm=True).status == 200
+    [told] = fake_slack.wait_for("response_url")
+    assert "out of date" in told.params["text"]
     assert state(event_db) == before
 
 

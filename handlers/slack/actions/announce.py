@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 from bot.announcements import replies as ar
 from bot.assistant import say
 from bot.errors import UserError
+from bot.text import button_id
 from handlers.slack import blocks
 from handlers.slack.commands.announce import DISCARD, channel_problem
 from handlers.slack.identity import participant
@@ -19,10 +20,9 @@ def announce_button_callback(
     ack()
     a = context["assistant"]
     user_id = body.get("user", {}).get("id", "")
-    value = str(action.get("value", ""))
-    if not value.isdigit() or len(value) > 12:
+    ref = button_id(action.get("value", ""))
+    if ref is None:
         return respond(replace_original=False, text="That button is out of date.")
-    ref = int(value)
     try:
         a.check_organiser(user_id)
         me = participant(context, client, user_id)

@@ -12,6 +12,7 @@ from bot.assistant import say
 from bot.errors import UserError
 from bot.partnering import replies as mr
 from bot.replies import Reply
+from bot.text import button_id
 from handlers.slack import blocks, modals
 from handlers.slack.identity import PLATFORM, participant, valid_user_id
 
@@ -19,8 +20,7 @@ BROKEN = "That button is out of date. Open /meetings for the current state."
 
 
 def _id(action: dict) -> int | None:
-    value = str(action.get("value", ""))
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return button_id(action.get("value", ""))
 
 
 def _answer(respond: Respond, reply: Reply, *, replace: bool) -> None:

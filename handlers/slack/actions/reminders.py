@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 from bot.assistant import say
 from bot.errors import UserError
 from bot.reminders import replies as rr
+from bot.text import button_id
 from handlers.slack import blocks
 from handlers.slack.identity import participant
 
@@ -25,7 +26,7 @@ def reminder_button_callback(
         )
     value = str(action.get("value", ""))
     action_id = action["action_id"]
-    if action_id in (rr.BOOKMARK_ADD, rr.BOOKMARK_REMOVE, rr.SET_LEAD) and not (value.isdigit() and len(value) < 12):
+    if action_id in (rr.BOOKMARK_ADD, rr.BOOKMARK_REMOVE, rr.SET_LEAD) and button_id(value) is None:
         reply = say("That button is out of date. Try /agenda again.")
     elif action_id == rr.BOOKMARK_ADD:
         reply = a.bookmark(actor=me, session_id=int(value))
