@@ -77,6 +77,15 @@ def assert_clean(fake: FakeSlack, caplog: pytest.LogCaptureFixture, answers: lis
     assert tracebacks == []
 
 
+def ask_bjorn(slack_app: SlackHttpApp, fake_slack: FakeSlack) -> None:
+    """U100 sends U200 (Bjørn) a meeting request through /meet and its modal."""
+    slack_app.command("/meet", "<@U200|bjorn> TCR licensing", user="U100")
+    fake_slack.wait_for("views.open")
+    values = {"invitee": {"type": "users_select", "selected_user": "U200"},
+              "topic": {"type": "plain_text_input", "value": "TCR licensing"}}  # fmt: skip
+    assert submit_view(slack_app, view_payload("meet_submit", values, user="U100")).status == 200
+
+
 def state(db: Database) -> dict:
     """What a refused action must leave alone."""
     with db.transaction() as session:
@@ -142,11 +151,7 @@ def test_tampered_values_on_every_button_change_nothing(
 ) -> None:
     caplog.set_level(logging.WARNING)
     # Someone else's real request, so IDs that exist are tried too (U300 presses U200's buttons).
-    slack_app.command("/meet", "<@U200|bjorn> TCR licensing", user="U100")
-    fake_slack.wait_for("views.open")
-    values = {"invitee": {"type": "users_select", "selected_user": "U200"},
-              "topic": {"type": "plain_text_input", "value": "TCR licensing"}}  # fmt: skip
-    assert submit_view(slack_app, view_payload("meet_submit", values, user="U100")).status == 200
+    ask_bjorn(slack_app, fake_slack)
     before = state(event_db)
     assert before["requests"], "no request to tamper with"
     real = str(before["requests"][0][0])
@@ -186,11 +191,7 @@ def test_an_id_in_other_digits_is_out_of_date_even_for_the_right_person(
 ) -> None:
     """"٣" and "²" pass str.isdigit (and int reads "٣" as 3): Bjørn's own Accept with his request's ID in Arabic-Indic
     digits is a tampered value, refused like any other."""
-    slack_app.command("/meet", "<@U200|bjorn> TCR licensing", user="U100")
-    fake_slack.wait_for("views.open")
-    values = {"invitee": {"type": "users_select", "selected_user": "U200"},
-              "topic": {"type": "plain_text_input", "value": "TCR licensing"}}  # fmt: skip
-    assert submit_view(slack_app, view_payload("meet_submit", values, user="U100")).status == 200
+    ask_bjorn(slack_app, fake_slack)
     before = state(event_db)
     request_id = before["requests"][0][0]
     other_digits = "".join(chr(0x0660 + int(d)) for d in str(request_id))
