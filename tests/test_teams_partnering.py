@@ -55,19 +55,26 @@ def request_through_dialog(ada, target_id: int, topic: str = "TCR licensing") ->
     return done
 
 
+def ada_asks_bjorn(app: TeamsHttpApp, *people) -> dict:
+    """Ada (oncology start-up) and Bjørn (pharma) have profiles; Ada asks Bjørn through the dialog. The card
+    Bjørn gets, with its Accept button. ``people``: (ada, bjorn) already made, else made here."""
+    ada, bjorn = people or (app.person("Ada Berg"), app.person("Bjørn Lund"))
+    bjorn.say("profile")
+    ada.say("profile")
+    give_profile(app.assistant, participant(app, ada), organisation="Biogenix", interests=("oncology",))
+    give_profile(app.assistant, participant(app, bjorn), organisation="Nordic Pharma", org_type="pharma",
+                 seeks="TCR platform", interests=("oncology",))  # fmt: skip
+    before = len(bjorn.cards())
+    request_through_dialog(ada, participant(app, bjorn))
+    return bjorn.cards()[before]
+
+
 def test_teams_round_trip_request_accept_confirmations_with_calendar_links(event_db, clock, fake_teams):
     assistant = Assistant(db=event_db, clock=clock, send_now=True)
     app = TeamsHttpApp(assistant, fake_teams)
     try:
         ada, bjorn = app.person("Ada Berg"), app.person("Bjørn Lund")
-        bjorn.say("profile")
-        ada.say("profile")
-        give_profile(assistant, participant(app, ada), organisation="Biogenix", interests=("oncology",))
-        give_profile(assistant, participant(app, bjorn), organisation="Nordic Pharma", org_type="pharma",
-                     seeks="TCR platform", interests=("oncology",))  # fmt: skip
-        before = len(bjorn.cards())
-        request_through_dialog(ada, participant(app, bjorn))
-        invitation = bjorn.cards()[before]
+        invitation = ada_asks_bjorn(app, ada, bjorn)
         assert "Ada Berg" in card_text(invitation) and "TCR licensing" in card_text(invitation)
         # Someone else pressing Bjørn's Accept (a crafted invoke) is refused and books nothing.
         carl = app.person("Carl Moe")

@@ -11,14 +11,8 @@ from sqlalchemy import func, select
 
 from bot.assistant import Assistant
 from storage.models import Event, Meeting
-from tests.partnering_helpers import give_profile
 from tests.teams_harness import TeamsHttpApp, button, card_text
-from tests.test_teams_partnering import (
-    participant,
-    request_through_dialog,
-    teams_texts,
-    wait_until,
-)
+from tests.test_teams_partnering import ada_asks_bjorn, teams_texts, wait_until
 
 
 def ada_asks_bjorn_who_accepts(app: TeamsHttpApp, ada, bjorn, carl) -> dict:
@@ -26,14 +20,8 @@ def ada_asks_bjorn_who_accepts(app: TeamsHttpApp, ada, bjorn, carl) -> dict:
     Bjørn's answer to the press."""
     assistant = app.assistant
     assistant.organisers = frozenset({carl.aad})
-    for person in (ada, bjorn, carl):
-        person.say("profile")
-    give_profile(assistant, participant(app, ada), organisation="Biogenix", interests=("oncology",))
-    give_profile(assistant, participant(app, bjorn), organisation="Nordic Pharma", org_type="pharma",
-                 seeks="TCR platform", interests=("oncology",))  # fmt: skip
-    before = len(bjorn.cards())
-    request_through_dialog(ada, participant(app, bjorn))
-    return bjorn.press(button(bjorn.cards()[before], "Accept")).json()
+    carl.say("profile")
+    return bjorn.press(button(ada_asks_bjorn(app, ada, bjorn), "Accept")).json()
 
 
 def test_teams_scheduled_event_holds_accepts_until_schedule_all(event_db, clock, fake_teams):

@@ -24,6 +24,7 @@ from bot.clock import Clock
 from bot.delivery.addresses import NEVER_SEEN, unreachable
 from bot.delivery.outbox import enqueue_many, message
 from bot.errors import NotFound, UserError
+from bot.text import button_id
 from storage.db import Database
 from storage.models import (
     ORG_TYPES,
@@ -154,11 +155,11 @@ class Announcements:
             )
             return sorted(set(session.scalars(bookmarked)) | set(session.scalars(meeting)))
         if audience == "session":
-            if not value.isdigit():
+            if button_id(value) is None:
                 raise UserError("Choose a session.", field="value")
             return sorted(set(session.scalars(select(Bookmark.participant_id).where(Bookmark.session_id == int(value)))))
         if audience == "block":
-            if not value.isdigit():
+            if button_id(value) is None:
                 raise UserError("Choose a partnering block.", field="value")
             return sorted(
                 set(

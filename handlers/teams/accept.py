@@ -13,6 +13,7 @@ from bot.assistant import say
 from bot.assistant.partnering import STILL_PLACING
 from bot.errors import UserError
 from bot.replies import Reply
+from bot.text import button_id
 from handlers.teams.identity import external_id, identify
 
 log = logging.getLogger(__name__)
@@ -23,13 +24,14 @@ TEAMS_WAIT = 3.0  # seconds the invoke waits for the placement (Teams gives an i
 
 async def accept_pressed(door, activity, value: str) -> Reply:
     """The reply card for an Accept press on request ``value`` (an ID, re-validated by the core)."""
-    if not (value.isascii() and value.isdigit()) or len(value) >= 12:
+    request_id = button_id(value)
+    if request_id is None:
         return say(OUT_OF_DATE)
 
     def record():
         me = identify(door, activity)
         return door.assistant.press_accept(platform="teams", external_id=external_id(activity),
-                                           request_id=int(value), resolve=lambda: me)  # fmt: skip
+                                           request_id=request_id, resolve=lambda: me)  # fmt: skip
 
     try:
         placed = await asyncio.to_thread(record)

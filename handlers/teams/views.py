@@ -11,6 +11,7 @@ from microsoft_teams.api import MessageActivityInput, TaskModuleResponse
 from bot.errors import UserError
 from bot.partnering import replies as mr
 from bot.partnering.participants import ProfileUpdate, parse_interests
+from bot.text import button_id
 from handlers.teams import cards, dialogs, lists
 from handlers.teams.identity import external_id, identify
 from handlers.teams.render import as_card, closed, dialog
@@ -91,12 +92,12 @@ def open_dialog(door, activity, data: dict) -> TaskModuleResponse:
     try:
         me = identify(door, activity)
         kind, value = str(data.get("dialog_id", "")), str(data.get("value", ""))
-        if kind == "meet" and value.isdigit():
-            person = a.profile_of(int(value))
+        if kind == "meet" and button_id(value) is not None:
+            person = a.profile_of(button_id(value))
             form = dialogs.meet_form(invitee_id=person.id, invitee_name=person.name, days=partnering_days(door))
             return dialog(carry(form, activity, data), "Request a meeting")
-        if kind == "decline" and value.isdigit():
-            return dialog(carry(dialogs.decline_form(request_id=int(value)), activity, data), "Decline")
+        if kind == "decline" and button_id(value) is not None:
+            return dialog(carry(dialogs.decline_form(request_id=button_id(value)), activity, data), "Decline")
         if kind == "profile":
             return dialog(dialogs.profile_form(profile=a.profile_of(me)), "Profile")
         if kind == "announce":
@@ -115,7 +116,7 @@ def submit_dialog(door, activity, data: dict) -> TaskModuleResponse | None:
     values = {k: str(v) for k, v in data.items() if isinstance(v, str | int)}
     if action == "meet_submit":
         invitee = values.get("invitee", "")
-        if not invitee.isdigit():
+        if button_id(invitee) is None:
             return closed("That form is out of date; type partners to start again.")
         try:
             preferred = a.parse_day(values.get("day", "")) if values.get("day") else None
@@ -123,7 +124,10 @@ def submit_dialog(door, activity, data: dict) -> TaskModuleResponse | None:
                 a.partnering.create_request(requester_id=me, invitee_id=int(invitee), topic=values.get("topic", ""),
                                             message=values.get("message", ""), preferred_day=preferred)  # fmt: skip
         except UserError as error:
-            name = a.profile_of(int(invitee)).name
+            try:
+                name = a.profile_of(int(invitee)).name
+            except UserError:  # nobody with that ID (a crafted form): nothing to show the form again for
+                return closed(str(error))
             form = dialogs.meet_form(invitee_id=int(invitee), invitee_name=name, days=partnering_days(door),
                                      values=values, error=str(error))  # fmt: skip
             return dialog(carry(form, activity, data), "Request a meeting")
@@ -131,7 +135,7 @@ def submit_dialog(door, activity, data: dict) -> TaskModuleResponse | None:
         return closed("Request sent. I'll tell you when they answer.")
     if action == "decline_submit":
         request = values.get("request", "")
-        if not request.isdigit():
+        if button_id(request) is None:
             return closed("That form is out of date; type meetings to start again.")
         try:
             with a.producing() as queued:
@@ -156,7 +160,7 @@ def submit_dialog(door, activity, data: dict) -> TaskModuleResponse | None:
         return submit_announcement(door, me, activity, values)
     if action == "announce_send":
         draft = values.get("draft", "")
-        if not draft.isdigit():
+        if button_id(draft) is None:
             return closed("That form is out of date; type announce to start again.")
         try:
             reply = a.confirm_announcement(external_id=external_id(activity), actor=me, draft_id=int(draft))

@@ -157,13 +157,14 @@ def propose_pick_callback(
 def propose_from_value(context: BoltContext, me: int, value: str) -> Reply:
     parts = value.split(":")
     a = context["assistant"]
-    if len(parts) == 3 and parts[0].isdigit():
-        request_id, kind, target = int(parts[0]), parts[1], parts[2]
+    request_id = button_id(parts[0]) if len(parts) == 3 else None
+    if request_id is not None:
+        kind, target = parts[1], parts[2]
         try:
             if kind == "day":
                 return a.propose(actor=me, request_id=request_id, day=date.fromisoformat(target))
-            if kind == "block" and target.isdigit():
-                return a.propose(actor=me, request_id=request_id, block_id=int(target))
+            if kind == "block" and (block_id := button_id(target)) is not None:
+                return a.propose(actor=me, request_id=request_id, block_id=block_id)
         except ValueError:
             pass
     return say(BROKEN)

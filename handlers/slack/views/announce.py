@@ -6,6 +6,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.errors import UserError
+from bot.text import button_id
 from handlers.slack import announce_modals
 from handlers.slack.blocks import escape
 from handlers.slack.commands.announce import channel_problem
@@ -30,12 +31,13 @@ def confirm_callback(ack: Ack, body: dict, view: dict, client: WebClient, contex
     a = context["assistant"]
     user_id = body["user"]["id"]
     metadata = view.get("private_metadata", "")
-    if not metadata.isdigit():
+    draft_id = button_id(metadata)
+    if draft_id is None:
         return ack(response_action="clear")
     try:
         me = participant(context, client, user_id)
         reply = a.confirm_announcement(
-            external_id=user_id, actor=me, draft_id=int(metadata), channel_problem=channel_problem(client)
+            external_id=user_id, actor=me, draft_id=draft_id, channel_problem=channel_problem(client)
         )
     except UserError as error:  # the confirm view has no inputs to attach an error to: say it in the modal
         return ack(response_action="update", view=announce_modals.message_view(str(error)))

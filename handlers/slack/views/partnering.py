@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.errors import UserError
 from bot.partnering.participants import ProfileUpdate, parse_interests
+from bot.text import button_id
 from handlers.slack import modals
 from handlers.slack.actions.partnering import propose_from_value
 from handlers.slack.identity import participant
@@ -53,7 +54,7 @@ def profile_submit_callback(ack: Ack, body: dict, view: dict, client: WebClient,
         block = next((b for word, b in field.items() if word in str(error)), "organisation")
         return _errors(ack, block, str(error))
     if "available" in view.get("state", {}).get("values", {}):
-        chosen = {int(v) for v in modals.value(view, "available") if v.isdigit()}
+        chosen = {button_id(v) for v in modals.value(view, "available")} - {None}
         problems = []
         for block in a.partnering.blocks(participant_id=me):
             try:
@@ -78,8 +79,8 @@ def meet_submit_callback(ack: Ack, body: dict, view: dict, client: WebClient, co
     except UserError as error:
         return _errors(ack, "invitee", str(error))
     other_tool = str(view.get("private_metadata", ""))
-    if other_tool.startswith("participant:") and other_tool.removeprefix("participant:").isdigit():
-        invitee = int(other_tool.removeprefix("participant:"))  # checked again when the request is made
+    if other_tool.startswith("participant:") and button_id(other_tool.removeprefix("participant:")) is not None:
+        invitee = button_id(other_tool.removeprefix("participant:"))  # checked again when the request is made
     else:
         try:
             invitee = participant(context, client, invitee_user)
