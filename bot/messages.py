@@ -18,7 +18,7 @@ from bot.announcements.broadcasts import announcement_view
 from bot.delivery.notifier import Attachment
 from bot.delivery.outbox import Outgoing, Renderer, Skip
 from bot.partnering import replies as meeting_replies
-from bot.partnering.calendar import meeting_calendar
+from bot.partnering.calendar import calendar_file
 from bot.partnering.held import held_until
 from bot.partnering.rules import Rules
 from bot.partnering.views import current_event as _current_event
@@ -113,22 +113,6 @@ def no_slot(session: OrmSession, delivery: Delivery, _person: Participant, now: 
     if request is None or request.status != "accepted":
         return Skip("the request is no longer waiting for a slot")
     return Outgoing(meeting_replies.no_slot(request_view(request, event), viewer=_person.id))
-
-
-def calendar_file(meeting: Meeting, view, *, event_name: str, stamp, cancelled: bool = False) -> Attachment:
-    content = meeting_calendar(
-        uid=meeting.ics_uid,
-        sequence=meeting.sequence + (1 if cancelled else 0),
-        summary=f"Partnering meeting: {view.other.name}"
-        + (f" ({view.other.organisation})" if view.other.organisation else ""),
-        description=f"{event_name}: 1:1 partnering meeting about {view.topic}",
-        location=", ".join(p for p in (view.table, view.room, view.venue, view.address) if p),
-        starts_at=view.starts_at,
-        ends_at=view.ends_at,
-        stamp=stamp,
-        cancelled=cancelled,
-    )
-    return Attachment(filename=f"meeting-{meeting.request_id}.ics", content=content, title="Add to calendar")
 
 
 def meeting_confirmed(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:

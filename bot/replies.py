@@ -120,6 +120,17 @@ Part = (
 )
 
 
+@dataclass(frozen=True)
+class HeldMessage:
+    """A message queued for the person who pressed (their "Meeting booked"), held back because the door can show
+    it in its answer: a Teams Accept's card, in the same chat the message would arrive in. The door says whether
+    it did (:meth:`bot.assistant.Assistant.held_message_shown`); if it never says, the message goes out anyway once
+    held long enough. ``calendar_token``: the meeting's calendar file, published for the card's Add to calendar."""
+
+    delivery_id: int
+    calendar_token: str
+
+
 @dataclass
 class Reply:
     """One answer. ``text`` is the plain summary (notifications, screen readers, fallbacks)."""
@@ -128,6 +139,7 @@ class Reply:
     parts: list[Part] = field(default_factory=list)
     share: Button | None = None  # how to post the same answer in the channel, when it makes sense
     lang: str = "en"  # the language of the answer's words; renderers write dates in it (see bot.lang)
+    held: HeldMessage | None = None  # what the door may show instead of a message to come (Teams' Accept card)
 
     def add(self, *parts: Part) -> Reply:
         self.parts.extend(parts)

@@ -118,6 +118,7 @@ def test_accept_on_the_meetings_list_refreshes_it_and_the_other_request_can_stil
     text = card_text(card)
     assert "Your meetings" in text and "Biomarkers" in text and "Licensing" in text
     assert "Accepted. Your meeting with Ann Aas" in text  # placed with its burst (the async accept path), on top
+    assert [b for b in buttons_of(card) if b["title"] == "Add to calendar" and b["url"].endswith(".ics")]
     assert [b["data"]["value"] for b in buttons_of(card) if b["title"] == "Accept"] == [str(second)]
     again = bo.press(next(b for b in buttons_of(card) if b["title"] == "Accept")).json()
     assert again["type"] == CARD and not [b for b in buttons_of(again["value"]) if b["title"] == "Accept"]

@@ -8,7 +8,7 @@ import time
 from sqlalchemy import select
 
 from bot.assistant import Assistant
-from storage.models import Meeting
+from storage.models import Delivery, Meeting
 from tests.partnering_helpers import give_profile
 from tests.teams_harness import TeamsHttpApp, button, card_text, request
 
@@ -35,6 +35,17 @@ def teams_texts(fake, person) -> list[str]:
 
 def participant(app: TeamsHttpApp, person) -> int:
     return app.assistant.participants.known(platform="teams", external_id=person.aad)
+
+
+SHOWN = "shown in the answer to the press"
+
+
+def held_outcome(db, person: int) -> tuple[str, str] | None:
+    """The status and detail of ``person``'s "Meeting booked" row."""
+    with db.transaction() as session:
+        row = session.execute(select(Delivery.status, Delivery.detail)
+                              .where(Delivery.kind == "meeting_confirmed", Delivery.participant_id == person)).first()  # fmt: skip
+        return tuple(row) if row else None
 
 
 def request_through_dialog(ada, target_id: int, topic: str = "TCR licensing") -> dict:
@@ -87,15 +98,62 @@ def test_teams_round_trip_request_accept_confirmations_with_calendar_links(event
         assert "Accepted" in card_text(answer["value"])
         with event_db.transaction() as session:
             assert session.scalar(select(Meeting.status)) == "booked"
-        for person, other in ((ada, "Bjørn Lund"), (bjorn, "Ada Berg")):
-            confirmation = person.last_card()
-            assert f"Meeting booked with {other}" in fake_teams.activities(person.conversation)[-1]["text"]
-            assert f"with {other}" in card_text(confirmation)
+        # Ada hears in a message; Bjørn's answer is the card he pressed, now with the meeting and Add to calendar,
+        # in the same chat: the same news again as a message would be noise, so it is recorded as shown there.
+        assert wait_until(lambda: held_outcome(event_db, participant(app, bjorn)) == ("sent", SHOWN))
+        assert "Meeting booked with Bjørn Lund" in teams_texts(fake_teams, ada)[-1]
+        for person, confirmation in ((ada, ada.last_card()), (bjorn, answer["value"])):
+            assert f"with {'Bjørn Lund' if person is ada else 'Ada Berg'}" in card_text(confirmation)
             link = button(confirmation, "Add to calendar")["url"]
             assert link.startswith("https://partnerup.example.org/calendar/") and link.endswith(".ics")
             ics = request(link.replace("https://partnerup.example.org", app.url))
             assert ics.status == 200 and b"UID:partnerup-meeting-1@" in ics.body and b"SEQUENCE:0" in ics.body
+        clock.advance(minutes=1)  # past the hold: nothing held is left for the worker to send
+        assistant.deliverer.drain()
+        assert not [t for t in teams_texts(fake_teams, bjorn) if "Meeting booked" in t]
         assert request(f"{app.url}/calendar/not-a-real-token-at-all.ics").status == 404
+    finally:
+        app.close()
+
+
+def test_a_booking_placed_after_the_card_was_answered_comes_as_a_message_at_once(
+    event_db, clock, fake_teams, monkeypatch
+):
+    """The invoke could not wait for the placement (its card said "placing it now"): the held "Meeting booked"
+    is released as soon as the placement is done, not when its hold runs out (the clock here never moves)."""
+    monkeypatch.setattr("handlers.teams.accept.TEAMS_WAIT", 0)
+    assistant = Assistant(db=event_db, clock=clock, send_now=True)
+    app = TeamsHttpApp(assistant, fake_teams)
+    try:
+        ada, bjorn = app.person("Ada Berg"), app.person("Bjørn Lund")
+        answer = bjorn.press(button(ada_asks_bjorn(app, ada, bjorn), "Accept")).json()
+        assert "Add to calendar" not in json.dumps(answer)
+        assert wait_until(lambda: any("Meeting booked with Ada Berg" in t for t in teams_texts(fake_teams, bjorn)))
+        assert wait_until(lambda: held_outcome(event_db, participant(app, bjorn))[0] == "sent")
+        booked = bjorn.last_card()
+        assert button(booked, "Add to calendar")["url"].endswith(".ics")
+    finally:
+        app.close()
+
+
+def test_a_held_booking_goes_out_when_its_hold_ends_if_no_door_said_it_was_shown(event_db, clock, fake_teams):
+    """The web process died between the placement and its answer: the worker sends the held message later."""
+    assistant = Assistant(db=event_db, clock=clock, send_now=True)
+    app = TeamsHttpApp(assistant, fake_teams)
+    try:
+        ada, bjorn = app.person("Ada Berg"), app.person("Bjørn Lund")
+        request_id = int(button(ada_asks_bjorn(app, ada, bjorn), "Accept")["data"]["value"])
+        bjorn_id = participant(app, bjorn)
+        reply = assistant.press_accept(platform="teams", external_id=bjorn.aad, request_id=request_id,
+                                       resolve=lambda: bjorn_id, shows_booking=True).result(timeout=10)  # fmt: skip
+        assert reply.held is not None and "Accepted" in reply.text  # ... and nobody answers with it
+        assert wait_until(lambda: any("Meeting booked with Bjørn Lund" in t for t in teams_texts(fake_teams, ada)))
+        assistant.deliverer.drain()
+        assert held_outcome(event_db, bjorn_id)[0] == "pending"
+        clock.advance(seconds=11)
+        assistant.deliverer.drain()
+        assert held_outcome(event_db, bjorn_id)[0] == "sent"
+        assert [t for t in teams_texts(fake_teams, bjorn) if "Meeting booked with Ada Berg" in t]
     finally:
         app.close()
 
@@ -168,6 +226,9 @@ def test_a_slack_person_asks_a_teams_person_who_accepts_in_teams(slack_app, fake
                 break
             time.sleep(0.02)
         assert any("Meeting booked with Tina Teams" in m.get("text", "") for m in booked)
-        assert wait_until(lambda: any("Meeting booked with Siri Slack" in t for t in teams_texts(fake_teams, tina)))
+        # Tina's booking is the card she pressed, with its Add to calendar; no second message says it again.
+        assert "with Siri Slack" in card_text(answer["value"]) and button(answer["value"], "Add to calendar")
+        assert wait_until(lambda: held_outcome(assistant.db, tina_id) == ("sent", SHOWN))
+        assert not [t for t in teams_texts(fake_teams, tina) if "Meeting booked" in t]
     finally:
         app.close()

@@ -16,7 +16,7 @@ from bot.partnering import replies as meeting_replies
 from bot.partnering.participants import ProfileUpdate
 from bot.partnering.requests import ACCEPT_PRESS
 from bot.partnering.views import BlockView, RequestView
-from bot.replies import Paragraph, Reply
+from bot.replies import HeldMessage, Paragraph, Reply
 from bot.text import clean_input, tokens
 
 log = logging.getLogger(__name__)
@@ -106,16 +106,26 @@ class PartneringDesk:
         back while a burst's replies go out, may start."""
         self.placer.replied()
 
-    def press_accept(self, *, platform: str, external_id: str, request_id: int, resolve: Callable[[], int | None]) -> Future:
+    def press_accept(
+        self, *, platform: str, external_id: str, request_id: int, resolve: Callable[[], int | None],
+        shows_booking: bool = False,
+    ) -> Future:  # fmt: skip
         """An Accept press from any door: written down before the door answers (so it survives this process),
         then placed with the rest of its burst in one transaction (:mod:`bot.partnering.instant`). The future
         gets the presser's reply once both people's "Meeting booked" are queued; the door calls :meth:`reply_sent`
-        when it has answered.
+        when it has answered. ``shows_booking``: the door's answer can show the booking with its calendar link
+        (Teams' card, in the chat the message would go to): the presser's "Meeting booked" is then held
+        (``reply.held``) until the door says with :meth:`held_message_shown` whether it did.
 
         Raises:
             TimeoutError: the database did not take the press (the door apologises; nothing changed).
         """
-        return self.placer.press(platform=platform, external_id=external_id, request_id=request_id, resolve=resolve)
+        return self.placer.press(platform=platform, external_id=external_id, request_id=request_id, resolve=resolve,
+                                 shows_booking=shows_booking)  # fmt: skip
+
+    def held_message_shown(self, held: HeldMessage, *, shown: bool) -> None:
+        """The door showed a held message in its answer (it is recorded sent) or could not (it goes out now)."""
+        self.placer.settle(held, shown=shown)
 
     def record_accept(self, *, platform: str, external_id: str, request_id: int) -> int:
         """Write an Accept press down without carrying it out (what a process that died right after leaves)."""

@@ -50,6 +50,10 @@ BULK_KINDS = ("announcement",)
 # A row's payload key: its person already saw the result where they acted (an Accept press's answer), so in a
 # batch it goes after the messages of people who have heard nothing yet.
 ANSWERED = "answered_in_place"
+# A row's payload key: held for the door to show in its answer (see bot.replies.HeldMessage); due HELD_FOR after it
+# was queued, so a door that never says whether it showed it (or a process that died) still gets it out.
+HELD = "held_for_answer"
+HELD_FOR = timedelta(seconds=10)
 # What a web process just produced is claimed up to this many rows at once: a burst of 100 meetings queues ~300
 # rows, and batches of 100 would each wait for the slowest send of the one before.
 PRODUCED_BATCH = 500
@@ -94,6 +98,26 @@ def message(
     """One outbox row's values, for :func:`enqueue_many`."""
     return dict(participant_id=participant_id, kind=kind, ref_id=ref_id, dedupe_key=dedupe_key, payload=payload or {},
                 due_at=due_at, status="pending", attempts=0, created_at=now, detail="", platform_ref="")  # fmt: skip
+
+
+def settle_held(session: OrmSession, *, shown: list[int], released: list[int], now: datetime) -> list[int]:
+    """The doors' word on held messages: ``shown`` ones are recorded sent (the person saw them in the answer),
+    ``released`` ones are due now. Returns the released rows still pending, for the caller to send. A row already
+    taken by a sender (held past its time) is left to it."""
+    if shown:
+        session.execute(
+            update(Delivery).where(Delivery.id.in_(shown), Delivery.status == "pending")
+            .values(status="sent", sent_at=now, detail="shown in the answer to the press", claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+    if not released:
+        return []
+    return list(
+        session.scalars(
+            update(Delivery).where(Delivery.id.in_(released), Delivery.status == "pending")
+            .values(due_at=now).returning(Delivery.id).execution_options(synchronize_session=False)
+        )  # fmt: skip
+    )
 
 
 def enqueue_many(session: OrmSession, rows: list[dict]) -> None:

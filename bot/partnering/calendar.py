@@ -10,6 +10,8 @@ from datetime import datetime
 
 from icalendar import Calendar, Event
 
+from bot.delivery.notifier import Attachment
+
 PRODID = "-//PartnerUp//Partnering meetings//EN"
 
 
@@ -45,3 +47,20 @@ def meeting_calendar(
     entry.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(entry)
     return calendar.to_ical()
+
+
+def calendar_file(meeting, view, *, event_name: str, stamp, cancelled: bool = False) -> Attachment:
+    """A meeting's calendar file as one person sees it (``view``: bot.partnering.views.MeetingView)."""
+    content = meeting_calendar(
+        uid=meeting.ics_uid,
+        sequence=meeting.sequence + (1 if cancelled else 0),
+        summary=f"Partnering meeting: {view.other.name}"
+        + (f" ({view.other.organisation})" if view.other.organisation else ""),
+        description=f"{event_name}: 1:1 partnering meeting about {view.topic}",
+        location=", ".join(p for p in (view.table, view.room, view.venue, view.address) if p),
+        starts_at=view.starts_at,
+        ends_at=view.ends_at,
+        stamp=stamp,
+        cancelled=cancelled,
+    )
+    return Attachment(filename=f"meeting-{meeting.request_id}.ics", content=content, title="Add to calendar")

@@ -15,6 +15,7 @@ for the lot costs about what one placement's reads cost, once per batch rather t
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -29,18 +30,19 @@ from sqlalchemy.orm import Session as OrmSession
 
 from bot.delivery import intake
 from bot.delivery.intake import IntakeLog
-from bot.delivery.outbox import enqueue_many, producing
+from bot.delivery.outbox import enqueue_many, producing, settle_held
 from bot.errors import UserError
 from bot.partnering import placement
 from bot.partnering import replies as meeting_replies
-from bot.partnering.calendar import meeting_uid
+from bot.partnering.calendar import calendar_file, meeting_uid
 from bot.partnering.held import hold_for_run
 from bot.partnering.placement import KEEP, announce_placement, booked_messages
 from bot.partnering.requests import ACCEPT_PRESS, Partnering
 from bot.partnering.rules import Rules
 from bot.partnering.views import AcceptResult, current_event, meeting_view, request_view
-from bot.replies import Paragraph, Reply
+from bot.replies import HeldMessage, Paragraph, Reply
 from storage.models import (
+    Delivery,
     Event,
     Intake,
     Meeting,
@@ -49,6 +51,7 @@ from storage.models import (
     MeetingSlot,
     MeetingTable,
     Participant,
+    PublishedFile,
     Unavailability,
     Venue,
 )
@@ -80,6 +83,7 @@ class Press:
     future: Future = field(default_factory=Future)
     actor: int | None = None
     unknown: str = UNKNOWN  # what to answer when ``resolve`` found nobody
+    shows_booking: bool = False  # the door's answer can show the booking itself (see bot.replies.HeldMessage)
 
 
 def carry_out(partnering: Partnering, presses: list[Press]) -> tuple[dict[int, Reply], list[Press], list[int]]:
@@ -131,12 +135,17 @@ def carry_out(partnering: Partnering, presses: list[Press]) -> tuple[dict[int, R
                         .execution_options(synchronize_session=False)
                     )  # fmt: skip
                 meetings = place_burst(session, event=event, requests=[r for _, r in accepted], now=now)
-                announce_burst(session, [r for _, r in accepted], meetings, now)
+                held = {r.id for p, r in accepted if p.shows_booking and meetings.get(r.id) is not None}
+                announce_burst(session, [r for _, r in accepted], meetings, now, held=held)
+                views = {}
                 for press, request in accepted:
                     meeting = meetings.get(request.id)
                     view = meeting_view(session, meeting, me_id=press.actor, event=event) if meeting else None
                     result = AcceptResult(request_view(request, event, placed=meeting is not None), view)
                     replies[press.intake_id] = meeting_replies.accept_reply(result, viewer=press.actor)
+                    views[request.id] = view
+                hold_for_answers(session, event=event, now=now, replies=replies,
+                                 held=[(p, meetings[r.id], views[r.id]) for p, r in accepted if r.id in held])
         except DBAPIError:
             log.warning("placing a batch of %s presses failed; trying them again one by one", len(presses), exc_info=True)
             return {}, presses, []
@@ -263,14 +272,45 @@ def _book_all(
 
 
 def announce_burst(
-    session: OrmSession, requests: list[MeetingRequest], meetings: dict[int, Meeting | None], now: datetime
+    session: OrmSession,
+    requests: list[MeetingRequest],
+    meetings: dict[int, Meeting | None],
+    now: datetime,
+    *,
+    held: set[int] = frozenset(),
 ) -> None:
-    """What the placements mean for both people of each: "Meeting booked" and reminders, or "no slot"."""
+    """What the placements mean for both people of each: "Meeting booked" and reminders, or "no slot".
+    ``held``: requests whose presser's "Meeting booked" waits for their door's answer to show it."""
     booked = [(r, meetings[r.id]) for r in requests if meetings.get(r.id) is not None]
-    enqueue_many(session, [row for request, meeting in booked for row in booked_messages(request, meeting, now)])
+    enqueue_many(session, [row for request, meeting in booked
+                           for row in booked_messages(request, meeting, now, held=request.id in held)])  # fmt: skip
     for request in requests:
         if meetings.get(request.id) is None:
             announce_placement(session, request, None, now)
+
+
+def hold_for_answers(
+    session: OrmSession, *, event: Event, now: datetime, replies: dict[int, Reply], held: list[tuple[Press, Meeting, object]]
+) -> None:
+    """Tell each reply in ``held`` which queued message it may show instead (the presser's "Meeting booked") and
+    publish that meeting's calendar file for its Add to calendar, in the placement's transaction: two statements
+    for a whole burst."""
+    if not held:
+        return
+    keys = [placement.confirmation_key(meeting.id, press.actor) for press, meeting, _ in held]  # new meetings: new keys
+    rows = dict(session.execute(select(Delivery.dedupe_key, Delivery.id).where(Delivery.dedupe_key.in_(keys))).all())
+    files = []
+    for press, meeting, view in held:
+        delivery_id = rows.get(placement.confirmation_key(meeting.id, press.actor))
+        if delivery_id is None:  # not queued (cannot happen for a meeting just made): nothing to hold
+            continue
+        calendar = calendar_file(meeting, view, event_name=event.name, stamp=now)
+        token = secrets.token_urlsafe(24)
+        files.append(dict(token=token, participant_id=press.actor, filename=calendar.filename,
+                          mimetype=calendar.mimetype, content=calendar.content, created_at=now))  # fmt: skip
+        replies[press.intake_id].held = HeldMessage(delivery_id=delivery_id, calendar_token=token)
+    if files:
+        session.execute(insert(PublishedFile), files)
 
 
 class InstantPlacer:
@@ -288,24 +328,41 @@ class InstantPlacer:
         self._placed = 0.0
         self._grace = GRACE
         self._replying = 0  # replies of the last batch handed to doors and not yet sent (see replied)
+        self._settling: list[tuple[int, bool]] = []  # held messages the doors showed (True) or did not (False)
         self._thread: threading.Thread | None = None
 
-    def press(self, *, platform: str, external_id: str, request_id: int, resolve: Callable[[], int | None]) -> Future:
+    def press(
+        self, *, platform: str, external_id: str, request_id: int, resolve: Callable[[], int | None],
+        shows_booking: bool = False,
+    ) -> Future:  # fmt: skip
         """Record an Accept press (returns once it is durable) and queue it; the future gets the presser's reply.
+        ``shows_booking``: the door's answer can show the booking, so the presser's message is held for it.
 
         Raises:
             TimeoutError: the database did not take the record in time (the door apologises; nothing changed).
         """
         intake_id = self.intake.record(kind=ACCEPT_PRESS, platform=platform, external_id=external_id, ref_id=request_id)
-        press = Press(intake_id=intake_id, request_id=request_id, resolve=resolve)
+        press = Press(intake_id=intake_id, request_id=request_id, resolve=resolve, shows_booking=shows_booking)
         with self._cond:
             self._queue.append(press)
             self._last = time.monotonic()
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="partnerup-placing", daemon=True)
-                self._thread.start()
+            self._start()
             self._cond.notify()
         return press.future
+
+    def settle(self, held: HeldMessage, *, shown: bool) -> None:
+        """A door's word on a held message: shown in its answer (recorded sent), or not (sent now). Written by this
+        process's placing thread, a burst's in a few statements, after the placements waiting."""
+        with self._cond:
+            self._settling.append((held.delivery_id, shown))
+            self._start()
+            self._cond.notify()
+
+    def _start(self) -> None:
+        """Under ``_cond``: the placing thread, if it is not running."""
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="partnerup-placing", daemon=True)
+            self._thread.start()
 
     def busy(self) -> bool:
         """Presses wait or are being placed."""
@@ -338,7 +395,9 @@ class InstantPlacer:
 
     def _take(self) -> list[Press]:
         with self._cond:
-            self._cond.wait_for(lambda: bool(self._queue))
+            self._cond.wait_for(lambda: bool(self._queue or self._settling))
+            if not self._queue:
+                return []
             first = time.monotonic()
             # Let the burst finish arriving (and its records be written) so that one transaction takes it all.
             while time.monotonic() - first < MOST_WAIT and (self.intake.busy() or time.monotonic() - self._last < LULL):
@@ -351,6 +410,9 @@ class InstantPlacer:
     def _run(self) -> None:
         while True:
             batch = self._take()
+            if not batch:
+                self._settle_held()
+                continue
             try:
                 self._place(batch)
             except Exception:  # never lose the thread; the presses stay recorded for the worker
@@ -364,6 +426,17 @@ class InstantPlacer:
                     self._placed = time.monotonic()
                     self._grace = max(GRACE, GRACE_PER_PRESS * len(batch))
                     self._cond.notify_all()
+
+    def _settle_held(self) -> None:
+        with self._cond:
+            settling, self._settling = self._settling, []
+        try:
+            with self.partnering.db.transaction(write=True) as session:
+                due = settle_held(session, shown=[i for i, shown in settling if shown],
+                                  released=[i for i, shown in settling if not shown], now=self.partnering.clock.now())  # fmt: skip
+            self.deliver(due)
+        except Exception:  # they go out when their hold ends (HELD_FOR), shown or not
+            log.exception("recording %s held messages failed; they are sent when their hold ends", len(settling))
 
     def _place(self, batch: list[Press]) -> None:
         for press in batch:

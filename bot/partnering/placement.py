@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
-from bot.delivery.outbox import ANSWERED, enqueue, enqueue_many, message
+from bot.delivery.outbox import ANSWERED, HELD, HELD_FOR, enqueue, enqueue_many, message
 from bot.partnering import rules
 from bot.partnering.calendar import meeting_uid
 from bot.reminders.bookmarks import new_meeting_reminders
@@ -395,28 +395,33 @@ def announce_placement(session: OrmSession, request: MeetingRequest, meeting: Me
                 dedupe_key=f"no_slot:{request.id}:{person}:{stamp}", due_at=now, now=now)  # fmt: skip
 
 
-def booked_messages(request: MeetingRequest, meeting: Meeting, now: datetime) -> list[dict]:
+def booked_messages(request: MeetingRequest, meeting: Meeting, now: datetime, *, held: bool = False) -> list[dict]:
     """Both people's "meeting booked" and their reminders before it, from rows the placement already holds (the
-    people, the slot): one INSERT for all four, no query to find whom to remind."""
+    people, the slot): one INSERT for all four, no query to find whom to remind. ``held``: the presser's is held
+    for their door to show in its answer (see :class:`bot.replies.HeldMessage`)."""
     people = [request.requester, request.invitee]
-    return confirmations(request, meeting.id, now, answered=request.invitee_id) + new_meeting_reminders(
+    return confirmations(request, meeting.id, now, answered=request.invitee_id, held=held) + new_meeting_reminders(
         meeting.id, people, meeting.slot.starts_at, now
     )
 
 
-def confirmations(request: MeetingRequest, meeting_id: int, now: datetime, *, answered: int | None = None) -> list[dict]:
+def confirmations(
+    request: MeetingRequest, meeting_id: int, now: datetime, *, answered: int | None = None, held: bool = False
+) -> list[dict]:
     """The two "meeting booked" messages of a placed meeting. ``answered``: the person who accepted and saw the
     result where they pressed; theirs is marked to go after everyone who has heard nothing yet (see
-    :data:`bot.delivery.outbox.ANSWERED`)."""
-    return [
-        message(
-            participant_id=person,
-            kind="meeting_confirmed",
-            ref_id=meeting_id,
-            dedupe_key=f"meeting_confirmed:{meeting_id}:{person}",
-            due_at=now,
-            now=now,
-            payload={ANSWERED: True} if person == answered else None,
-        )  # fmt: skip
-        for person in (request.requester_id, request.invitee_id)
-    ]
+    :data:`bot.delivery.outbox.ANSWERED`), and with ``held`` it waits for their door to say whether its answer
+    showed it (:data:`bot.delivery.outbox.HELD`)."""
+    rows = []
+    for person in (request.requester_id, request.invitee_id):
+        payload, due = None, now
+        if person == answered:
+            payload = {ANSWERED: True, HELD: True} if held else {ANSWERED: True}
+            due = now + HELD_FOR if held else now
+        rows.append(message(participant_id=person, kind="meeting_confirmed", ref_id=meeting_id, due_at=due, now=now,
+                            dedupe_key=confirmation_key(meeting_id, person), payload=payload))  # fmt: skip
+    return rows
+
+
+def confirmation_key(meeting_id: int, person: int) -> str:
+    return f"meeting_confirmed:{meeting_id}:{person}"

@@ -2,7 +2,12 @@
 (:mod:`bot.partnering.instant`), the same path as Slack's and the console's. The invoke waits for the placement
 without holding a thread (a burst of a hundred presses must not queue behind the few threads ``to_thread`` has),
 so the card comes back as "Accepted. Your meeting with ... is on ..." within the 5 s Teams allows, or as
-"placing it now" if the placement takes longer (both people then get the booking as a message)."""
+"placing it now" if the placement takes longer (both people then get the booking as a message).
+
+The card is in the 1:1 chat where the presser's "Meeting booked" message would arrive a moment later, saying
+the same: so the card carries its Add to calendar link and that message is held (:class:`bot.replies.HeldMessage`)
+and recorded as shown once the card is the answer; a press from a list (whose answer is the list again) or a late
+placement releases it instead."""
 
 from __future__ import annotations
 
@@ -31,7 +36,7 @@ async def accept_pressed(door, activity, value: str) -> Reply:
     def record():
         me = identify(door, activity)
         return door.assistant.press_accept(platform="teams", external_id=external_id(activity),
-                                           request_id=request_id, resolve=lambda: me)  # fmt: skip
+                                           request_id=request_id, resolve=lambda: me, shows_booking=True)  # fmt: skip
 
     try:
         placed = await asyncio.to_thread(record)
@@ -43,6 +48,14 @@ async def accept_pressed(door, activity, value: str) -> Reply:
     try:
         reply = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(placed)), TEAMS_WAIT)
     except TimeoutError:
+        placed.add_done_callback(lambda done: _not_shown(door, done))  # the card said "placing it now"
         return say(STILL_PLACING)
     door.assistant.reply_sent()  # the card goes back as this invoke's answer, right after this returns
     return reply
+
+
+def _not_shown(door, placed) -> None:
+    """A placement that finished after the invoke was answered: its held "Meeting booked" goes out now."""
+    reply = placed.result()
+    if reply.held is not None:
+        door.assistant.held_message_shown(reply.held, shown=False)

@@ -33,33 +33,43 @@ def register(door) -> None:
         reply = None
         if str(data.get("action", "")) == mr.ACCEPT:  # placed with its burst, awaited without holding a thread
             reply = await accept_pressed(door, ctx.activity, str(data.get("value", "")))
-        response, also = await asyncio.to_thread(answer_press, door, ctx.activity, data, reply)
+        response, also, shown = await asyncio.to_thread(answer_press, door, ctx.activity, data, reply)
+        if reply is not None and reply.held is not None:  # the presser's "Meeting booked", held for this answer
+            door.assistant.held_message_shown(reply.held, shown=shown)
         if also is not None:  # a result with buttons of its own, under the list it came from
             await door.send_reply(ctx, message(also))
         return response
 
 
-def answer_press(door, activity, data: dict, reply: Reply | None = None) -> tuple[AdaptiveCardActionResponse, Reply | None]:
+def answer_press(
+    door, activity, data: dict, reply: Reply | None = None
+) -> tuple[AdaptiveCardActionResponse, Reply | None, bool]:
     """What Teams shows after a press: a card about one thing is replaced by its new state; a list stays a list
-    (see :mod:`handlers.teams.lists`). Also returns a reply to send as a message of its own, if any.
+    (see :mod:`handlers.teams.lists`). Also returns a reply to send as a message of its own, if any, and whether
+    the answer shows ``reply.held`` (a booking, with its Add to calendar, in the person's own chat).
     ``reply``: the press was already carried out (an Accept, :mod:`handlers.teams.accept`)."""
     action, value = str(data.get("action", "")), str(data.get("value", ""))
     if reply is None:
         reply = press(door, activity, action, value)
+    personal = (activity.conversation.conversation_type or "personal") == "personal"
+    links, shows = (), False
+    if reply.held is not None and personal:  # in a group chat the card is everyone's: the booking goes as a DM
+        links, shows = (cards.calendar_link(door.settings.public_url, reply.held.calendar_token),), True
     if action in lists.NAVIGATION:  # another page of the same list: it replaces this one and stays rebuildable
         query, page = decode_query(value)
-        personal = (activity.conversation.conversation_type or "personal") == "personal"
         source = lists.source_for(f"agenda {query}", page) if personal else None
-        return _card(lists.stamp(cards.card(reply), source)), None
+        return _card(lists.stamp(cards.card(reply), source)), None, False
     if "list" not in data:
-        return _card(cards.card(reply)), None
+        return _card(cards.card(reply, links=links)), None, shows
     also = reply if lists.has_buttons(reply) else None
     source = lists.source_of(data)
     if source is None:  # a list that cannot be rebuilt here: it stays as it is, and the result is a message
-        return AdaptiveCardActionMessageResponse(value=reply.text[:500]), also
+        return AdaptiveCardActionMessageResponse(value=reply.text[:500]), also, False
     fresh = rebuild(door, activity, source)
-    card = cards.card(fresh if also is not None else lists.with_result(fresh, reply))
-    return _card(lists.stamp(lists.mark_done(card, action, value), source)), also
+    if also is not None:
+        return _card(lists.stamp(lists.mark_done(cards.card(fresh), action, value), source)), also, False
+    card = cards.card(lists.with_result(fresh, reply), links=links)  # the result on top, its calendar link below
+    return _card(lists.stamp(lists.mark_done(card, action, value), source)), None, shows
 
 
 def rebuild(door, activity, source: dict) -> Reply:

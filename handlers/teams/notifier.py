@@ -20,6 +20,7 @@ from bot import lang
 from bot.delivery.notifier import Attachment, DeliveryError, Recipient
 from bot.replies import Note, Reply
 from handlers.teams.app import TeamsDoor
+from handlers.teams.cards import calendar_link
 from handlers.teams.render import message
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class TeamsNotifier:
         a = self.door.assistant
         token = a.published.publish(participant_id=recipient.participant_id, filename=attachment.filename,
                                     mimetype=attachment.mimetype, content=attachment.content, now=a.clock.now())  # fmt: skip
-        return ("Add to calendar", f"{self.door.settings.public_url}/calendar/{token}.ics")
+        return calendar_link(self.door.settings.public_url, token)
 
     async def _send(self, recipient: Recipient, address: dict, activity) -> str:
         conversation = address.get("conversation_id")
