@@ -1,6 +1,6 @@
 """A burst of Accept presses over HTTP against the served app, in both doors, next to baselines in the same run.
 
-    python -m bench.burst [--presses 100] [--people 2000] [--tables 20] [--doors slack,teams]
+    python -m bench.burst [--presses 100] [--people 2000] [--tables 20] [--doors slack,teams]  (BENCH_LOG_LEVEL=INFO: the server logs)
                           [--database-url postgresql+psycopg://...]
 
 Slack: signed requests to ``python -m bot serve`` (Slack alone: waitress, 8 threads) in its own process, next to a
@@ -240,7 +240,7 @@ def teams_run(db: Database, fake: FakeSlack, requests: list[tuple[int, str]], n:
                SLACK_API_URL=fake.url, TEAMS_APP_ID=APP_ID, TEAMS_APP_PASSWORD="bench-secret", TEAMS_TENANT_ID=TENANT,
                TEAMS_OPENID_METADATA_URL=teams.openid_metadata_url, TEAMS_LOGIN_URL=teams.url,
                PUBLIC_URL="https://partnerup.example.org", DASHBOARD_SECRET="bench-dashboard-secret", PORT=str(port),
-               LOG_LEVEL="WARNING")  # fmt: skip
+               LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"))  # fmt: skip
     server = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env)
     try:
         wait_up(port)
@@ -251,7 +251,7 @@ def teams_run(db: Database, fake: FakeSlack, requests: list[tuple[int, str]], n:
         booked = [t for t, body in zip(took, bodies, strict=True) if _booked_card(body)]
         start_of = {r: starts[i] for i, (r, _) in enumerate(measured)}
         # A card that shows the booking with its Add to calendar is the presser's confirmation (no message follows).
-        on_card = {r: t / 1000 for (r, _), t, body in zip(measured, took, bodies, strict=True)
+        on_card = {r: t for (r, _), t, body in zip(measured, took, bodies, strict=True)
                    if _booked_card(body) and "Add to calendar" in body}  # fmt: skip
         messages = teams_booked_messages(db, fake, teams, start_of, on_card, timeout=30)
         time.sleep(2)
@@ -295,7 +295,7 @@ def main() -> None:
             fake.add_user(user, real_name=f"Person {user}")
         if "slack" in doors:
             env = dict(os.environ, DATABASE_URL=db.url, SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET,
-                       SLACK_API_URL=fake.url, PORT=str(ours_port), LOG_LEVEL="WARNING")  # fmt: skip
+                       SLACK_API_URL=fake.url, PORT=str(ours_port), LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"))  # fmt: skip
             ours = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env)
             bare = subprocess.Popen([sys.executable, "-c", BARE, str(bare_port), SECRET, fake.url])
             try:

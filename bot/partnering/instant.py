@@ -329,6 +329,7 @@ class InstantPlacer:
         self._grace = GRACE
         self._replying = 0  # replies of the last batch handed to doors and not yet sent (see replied)
         self._settling: list[tuple[int, bool]] = []  # held messages the doors showed (True) or did not (False)
+        self._last_settled = 0.0
         self._thread: threading.Thread | None = None
 
     def press(
@@ -355,6 +356,7 @@ class InstantPlacer:
         process's placing thread, a burst's in a few statements, after the placements waiting."""
         with self._cond:
             self._settling.append((held.delivery_id, shown))
+            self._last_settled = time.monotonic()
             self._start()
             self._cond.notify()
 
@@ -396,6 +398,9 @@ class InstantPlacer:
     def _take(self) -> list[Press]:
         with self._cond:
             self._cond.wait_for(lambda: bool(self._queue or self._settling))
+            first = time.monotonic()  # a burst's doors answer within ms of each other: one statement for them all
+            while not self._queue and time.monotonic() - first < MOST_WAIT and time.monotonic() - self._last_settled < LULL:
+                self._cond.wait(0.005)
             if not self._queue:
                 return []
             first = time.monotonic()
@@ -426,8 +431,11 @@ class InstantPlacer:
                     self._placed = time.monotonic()
                     self._grace = max(GRACE, GRACE_PER_PRESS * len(batch))
                     self._cond.notify_all()
+            if self._settling:  # never left waiting behind a stream of presses
+                self._settle_held()
 
     def _settle_held(self) -> None:
+        """Write what the doors said of their held messages (see :meth:`settle`), and send the released ones."""
         with self._cond:
             settling, self._settling = self._settling, []
         try:
