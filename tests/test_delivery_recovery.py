@@ -6,6 +6,7 @@ Against the fake Slack Web API with the real SlackNotifier: what each person rec
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -155,3 +156,27 @@ def test_whoever_has_heard_nothing_yet_is_told_first(web, event_db, clock, fake_
     requesters, accepters = set(users[0::2]), set(users[1::2])
     assert set(order[:5]) == requesters  # they learn of the meeting only from this message
     assert set(order[5:]) == accepters  # they saw "Meeting booked" where they pressed Accept
+
+
+def test_a_batch_whose_send_fails_midway_is_given_back_for_any_sender(web, event_db, clock, fake_slack) -> None:
+    """A database error while rendering (or a bug) in a web process's background send: its rows used to stay
+    claimed, renewed by the process's heartbeat for as long as it lived, and nobody was told."""
+    _meetings(web, 2)
+    with event_db.transaction() as session:
+        ids = list(session.scalars(select(Delivery.id).where(Delivery.kind == "meeting_confirmed")))
+    sender = _sender(event_db, clock, fake_slack)
+
+    def database_gone(session, deliveries):
+        raise RuntimeError("server closed the connection unexpectedly")
+
+    sender.prefetch = database_gone
+    sender.kick(ids)
+    deadline = time.monotonic() + 10
+    while sender.sending() and time.monotonic() < deadline:
+        time.sleep(0.01)  # the background send: a bounded poll
+    assert not sender.sending()
+    assert _statuses(event_db) == {"pending": 4} and _booked(fake_slack) == []
+    clock.set(clock.now() + timedelta(seconds=16))  # due again in a moment, for any sender
+    report = _sender(event_db, clock, fake_slack).run_once(limit=100)
+    assert report.sent >= 4 and _statuses(event_db) == {"sent": 4}
+    assert len(_booked(fake_slack)) == 4

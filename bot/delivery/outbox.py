@@ -54,6 +54,7 @@ ANSWERED = "answered_in_place"
 # was queued, so a door that never says whether it showed it (or a process that died) still gets it out.
 HELD = "held_for_answer"
 HELD_FOR = timedelta(seconds=10)
+RELEASE_AFTER = timedelta(seconds=15)  # a batch whose send failed midway is tried again this much later
 # What a web process just produced is claimed up to this many rows at once: a burst of 100 meetings queues ~300
 # rows, and batches of 100 would each wait for the slowest send of the one before.
 PRODUCED_BATCH = 500
@@ -306,14 +307,18 @@ class Deliverer:
         if not claimed:
             return report
         token, lease = self._claims.token, self._claims.lease
-        jobs = self._render(claimed, token=token, lease=lease)
-        held = self._confirm([job.delivery_id for job in jobs], token, lease)
-        for job in jobs:
-            job.outcome = "" if job.delivery_id in held else "lost"
-        for wave in (False, True):  # people who have heard nothing yet first, then those answered in place
-            self._each(lambda job: self._send_message(job, before_send),
-                       [job for job in jobs if not job.outcome and job.answered == wave])  # fmt: skip
-        self._record(jobs)
+        try:
+            jobs = self._render(claimed, token=token, lease=lease)
+            held = self._confirm([job.delivery_id for job in jobs], token, lease)
+            for job in jobs:
+                job.outcome = "" if job.delivery_id in held else "lost"
+            for wave in (False, True):  # people who have heard nothing yet first, then those answered in place
+                self._each(lambda job: self._send_message(job, before_send),
+                           [job for job in jobs if not job.outcome and job.answered == wave])  # fmt: skip
+            self._record(jobs)
+        except Exception:
+            self.release(claimed)  # what was recorded is left as it is
+            raise
         attaching = [job for job in jobs if job.outcome == "attaching"]
         if files_later is None:
             self.send_files(attaching)
@@ -415,6 +420,7 @@ class Deliverer:
                 if not ids and not files:
                     self._kick_thread = None
                     return
+            batch: list[_Job] = []
             try:
                 if ids:
                     self.send_produced(ids, exclude_kinds=exclude_kinds, files_later=files)
@@ -423,8 +429,28 @@ class Deliverer:
                     batch, files[:] = files[:some], files[some:]
                     self.send_files(batch)
             except Exception:
-                files.clear()  # their rows stay claimed by this process: the worker sends them once it is gone
-                log.exception("sending queued messages failed; the worker will retry")
+                log.exception("sending queued messages failed; they are given back for a retry")
+                self.release([job.delivery_id for job in batch + files])  # run_once gave back its own
+                files.clear()
+
+    def release(self, ids: list[int]) -> None:
+        """Give back this sender's claims on ``ids`` after a send failed midway (a database error while rendering,
+        a bug): due again in a moment, for any sender. Without this, a web process's heartbeat kept renewing them
+        and they went nowhere while it lived. One whose message went out is found first where the platform can
+        tell (:meth:`_send_message`), so its person is not told twice."""
+        if not ids:
+            return
+        try:
+            with self.db.transaction(write=True) as session:
+                session.execute(
+                    update(Delivery)
+                    .where(Delivery.id.in_(ids), Delivery.status == "sending",
+                           Delivery.claimed_by.startswith(self.name + "/", autoescape=True))
+                    .values(status="pending", claimed_until=None, due_at=self.clock.now() + RELEASE_AFTER)
+                    .execution_options(synchronize_session=False)
+                )  # fmt: skip
+        except Exception:  # the database is away: the claims lapse when this process's lease does
+            log.warning("could not give back %s claimed messages", len(ids), exc_info=True)
 
     def _confirm(self, ids: list[int], token: str, lease: timedelta) -> set[int]:
         """Renew this claim (its token) on ``ids`` just before sending; the ones it returns are still this
