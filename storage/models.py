@@ -502,6 +502,19 @@ class ParticipantAddress(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ImportPreview(Base):
+    """A programme an organiser fetched with ``session import <address>`` and was shown as a diff, kept until they
+    press *Apply* (within 30 minutes): the press applies exactly this file, whichever web process gets it."""
+
+    __tablename__ = "import_previews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser: Mapped[str] = mapped_column(String(100))  # the platform user who asked for it
+    source: Mapped[str] = mapped_column(String(2000))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class PublishedFile(Base):
     """A file served at PUBLIC_URL/calendar/<token>.ics for doors that cannot attach files to a message;
     the token is random and unguessable, and one meeting's files keep their calendar UID and sequence."""

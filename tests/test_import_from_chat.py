@@ -14,7 +14,7 @@ from bot.assistant import Assistant
 from bot.clock import FixedClock
 from bot.event_setup import ensure_default_event
 from storage.db import Database
-from storage.models import AgendaSession, Event
+from storage.models import AgendaSession, Event, ImportPreview
 from tests.agenda_import_helpers import XML_38C3, berlin
 from tests.fake_slack import FakeSlack
 from tests.fake_teams import FakeBotConnector
@@ -120,3 +120,31 @@ def test_teams_organiser_previews_then_applies(deployment, tool: str) -> None:
     finally:
         app.close()
         fake.close()
+
+
+def apply_button(reply) -> int:
+    from bot.assistant.imports import IMPORT_APPLY
+    from bot.replies import Actions
+
+    [button_] = [b for part in reply.parts if isinstance(part, Actions) for b in part.buttons if b.action == IMPORT_APPLY]
+    return int(button_.value)
+
+
+def test_apply_works_on_another_web_process_and_only_within_half_an_hour(deployment, tool: str) -> None:
+    """Several web processes behind one address: the preview is made on one, the Apply press lands on another.
+    Each preview has its own number across processes (they used to count from 1 each, so a press could apply
+    another process's preview)."""
+    db, clock = deployment
+    one, two = (Assistant(db=db, clock=clock, organisers=frozenset({BOSS_SLACK})) for _ in range(2))
+    first = apply_button(one.preview_import(external_id=BOSS_SLACK, text=tool))
+    second = apply_button(two.preview_import(external_id=BOSS_SLACK, text=f"<{tool}|38C3>"))
+    assert first != second
+    clock.advance(minutes=31)
+    assert "out of date" in two.apply_import(external_id=BOSS_SLACK, pending_id=first).text
+    assert event_keys(db) == ["days-to-partner-up-2026"]
+    third = apply_button(one.preview_import(external_id=BOSS_SLACK, text=tool))
+    assert "Imported" in two.apply_import(external_id=BOSS_SLACK, pending_id=third).text
+    assert event_keys(db) == ["38c3"]
+    assert "out of date" in one.apply_import(external_id=BOSS_SLACK, pending_id=third).text  # applied once
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(ImportPreview)) == 0  # the expired ones are gone

@@ -5,11 +5,10 @@ press applies exactly the file that was previewed. Both doors call these two met
 
 from __future__ import annotations
 
-import itertools
 import logging
-import threading
-import time
-from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete
 
 from bot.assistant.base import friendly, say
 from bot.errors import UserError
@@ -17,35 +16,21 @@ from bot.importing import ReplaceNeeded, import_agenda
 from bot.replies import Actions, Button, Heading, Paragraph, Reply
 from bot.sources import SourceError
 from bot.sources.fetch import fetch_url, is_url
+from storage.models import ImportPreview
 
 log = logging.getLogger(__name__)
 
 IMPORT_APPLY = "agenda_import_apply"
-PREVIEW_MINUTES = 30
+PREVIEW_FOR = timedelta(minutes=30)
 USAGE = (
     "Give the address of the programme export: /session import https://pretalx.example.org/conf/schedule/export/schedule.xml"
 )
 EXPIRED = "That import preview is out of date (or was applied already); run /session import with the address again."
 
 
-@dataclass(frozen=True)
-class _Pending:
-    organiser: str
-    source: str
-    data: bytes
-    made: float
-
-
 class ImportsDesk:
-    """Mixed into :class:`bot.assistant.Assistant`. Previews live in this process for 30 minutes."""
-
-    _pending_lock = threading.Lock()
-    _pending_ids = itertools.count(1)
-
-    def _pending(self) -> dict[int, _Pending]:
-        if not hasattr(self, "_pending_imports"):
-            self._pending_imports: dict[int, _Pending] = {}
-        return self._pending_imports
+    """Mixed into :class:`bot.assistant.Assistant`. Previews are kept in the database for 30 minutes, so the
+    *Apply* press works on whichever web process gets it, and applies the file that was previewed or nothing."""
 
     def preview_import(self, *, external_id: str, text: str) -> Reply:
         """Fetch the programme at the address in ``text`` and show what importing it would change."""
@@ -61,15 +46,14 @@ class ImportsDesk:
             result = import_agenda(self.db, fetched.data, source=address, clock=self.clock, dry_run=True)
             if result.nothing_changed:
                 return say(f"The programme {result.event_file.event.name} is already up to date: nothing changed.")
-            with self._pending_lock:
-                pending = self._pending()
-                now = time.monotonic()
-                for key in [k for k, p in pending.items() if now - p.made > PREVIEW_MINUTES * 60]:
-                    del pending[key]
-                while len(pending) >= 5:
-                    del pending[min(pending)]
-                pending_id = next(self._pending_ids)
-                pending[pending_id] = _Pending(external_id, address, fetched.data, now)
+            now = self.clock.now()
+            with self.db.transaction(write=True) as session:
+                session.execute(delete(ImportPreview).where(ImportPreview.created_at < now - PREVIEW_FOR))
+                preview = ImportPreview(organiser=external_id[:100], source=address[:2000], data=fetched.data,
+                                        created_at=now)  # fmt: skip
+                session.add(preview)
+                session.flush()
+                pending_id = preview.id
             lines = result.lines()[1:]  # without the "Dry run" line: the button says it
             reply = Reply(text=f"Importing {result.event_file.event.name} would change the agenda:")
             reply.add(Heading(f"Import {result.event_file.event.name}?"), Paragraph("\n".join(lines)[:2900]))
@@ -78,16 +62,21 @@ class ImportsDesk:
         return friendly(lambda: self._source_problems(run))
 
     def apply_import(self, *, external_id: str, pending_id: int) -> Reply:
-        """The *Apply* press: import the previewed file; the people affected are told once each."""
+        """The *Apply* press: import the previewed file; the people affected are told once each. The preview is
+        taken in one statement, so two presses (a double click, two organisers) apply it once."""
 
         def run() -> Reply:
             self.check_organiser(external_id)
-            with self._pending_lock:
-                pending = self._pending().get(pending_id)
-                if pending is None or time.monotonic() - pending.made > PREVIEW_MINUTES * 60:
-                    return say(EXPIRED)
-                del self._pending()[pending_id]
-            result = import_agenda(self.db, pending.data, source=pending.source, clock=self.clock)
+            with self.db.transaction(write=True) as session:
+                taken = session.execute(
+                    delete(ImportPreview)
+                    .where(ImportPreview.id == pending_id, ImportPreview.created_at >= self.clock.now() - PREVIEW_FOR)
+                    .returning(ImportPreview.source, ImportPreview.data)
+                ).first()
+            if taken is None:
+                return say(EXPIRED)
+            source, data = taken
+            result = import_agenda(self.db, bytes(data), source=source, clock=self.clock)
             log.info("organiser %s imported the programme %s", external_id, result.event_file.event.key)
             return Reply(text="Imported.").add(Paragraph("\n".join(result.lines())[:2900]))
 
