@@ -104,3 +104,16 @@ def test_python_m_bot_console_runs_on_a_new_embedded_database(tmp_path: Path) ->
     # A scheduling run: the console prints its result, not the run's log line.
     assert "SCHEDULE ALL\nScheduled 0 meeting(s); 0 could not be placed.\nMeetings booked: " in result.stdout
     assert "scheduling run manual:" not in result.stdout + result.stderr
+
+
+def test_the_registration_notices_edit_button_shows_the_profile_form(assistant: Assistant, tmp_path: Path) -> None:
+    """Someone found on the registration list is told their profile was filled in from it, with Edit."""
+    path = tmp_path / "registrations.csv"
+    path.write_text("Name;Email;Organisation\nAda Lind;ada@fjordlab.example.no;Fjordlab AS\n", encoding="utf-8")
+    assert assistant.people.import_file(path).created == 1
+    console = Console(assistant, who="Ada Lind")
+    assert assistant.people.claim(participant_id=console.me, email="ada@fjordlab.example.no")
+    answer = console.handle("/partners")
+    assert "We filled in your profile from your registration; check it." in answer
+    edited = console.handle(button_number(answer, "Edit"))
+    assert "Fjordlab AS" in edited and "/profile org=" in edited

@@ -19,6 +19,7 @@ from bot.assistant import Assistant, say
 from bot.errors import UserError
 from bot.partnering import replies as mr
 from bot.partnering.participants import ORG_TYPE_LABELS, PersonInfo, ProfileUpdate, parse_interests
+from bot.people.replies import EDIT_PROFILE
 from bot.privacy import replies as pr
 from bot.reminders import replies as rr
 from bot.replies import Actions, Button, Reply
@@ -273,6 +274,8 @@ class Console:
             return self.show(a.propose(actor=me, request_id=int(request_id), block_id=int(target)))
         if button.action in (pr.DOWNLOAD, pr.HIDE, pr.SHOW, pr.DELETE, pr.DELETE_CONFIRM, pr.DELETE_CANCEL):
             return self.privacy_button(button.action)
+        if button.action == EDIT_PROFILE:  # the registration notice's Edit: the console's form is /profile
+            return self.profile("")
         if button.action == mr.REQUEST_MEETING and button.value.isdigit():
             return f"Type /meet @{a.profile_of(int(button.value)).name} <topic> to ask for a meeting."
         reply = a.press(actor=me, external_id=self.key, action=button.action, value=button.value)
