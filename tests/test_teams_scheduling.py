@@ -10,7 +10,7 @@ import threading
 from sqlalchemy import func, select
 
 from bot.assistant import Assistant
-from storage.models import Event, Meeting
+from storage.models import Event, Meeting, Participant
 from tests.teams_harness import TeamsHttpApp, button, card_text
 from tests.test_teams_partnering import ada_asks_bjorn, teams_texts, wait_until
 
@@ -99,4 +99,25 @@ def test_teams_schedule_all_answers_at_once_and_posts_the_result_in_norwegian(ev
         assert wait_until(lambda: "Your partnering schedule: 1 meeting(s)." in teams_texts(fake_teams, ada))
     finally:
         release.set()
+        app.close()
+
+
+def test_a_person_who_switches_teams_to_norwegian_is_answered_in_norwegian_from_then_on(event_db, clock, fake_teams):
+    """Teams sends the client's language with every activity; the one stored at first contact is not kept forever."""
+    with event_db.transaction(write=True) as session:
+        event = session.scalars(select(Event)).one()
+        event.partnering_rules = {**(event.partnering_rules or {}), "placement": "scheduled"}
+    assistant = Assistant(db=event_db, clock=clock, send_now=True)
+    app = TeamsHttpApp(assistant, fake_teams)
+    try:
+        carl = app.person("Carl Moe", locale="en-US")
+        assistant.organisers = frozenset({carl.aad})
+        assert carl.say("meetings schedule all").status == 200
+        assert wait_until(lambda: any(t.startswith("Scheduling 0 accepted") for t in teams_texts(fake_teams, carl)))
+        carl.locale = "nb-NO"  # they switched their Teams client to Norwegian
+        assert carl.say("meetings schedule all").status == 200
+        assert wait_until(lambda: any(t.startswith("Setter opp 0 godkjent") for t in teams_texts(fake_teams, carl)))
+        with event_db.transaction() as session:
+            assert session.scalar(select(Participant.locale).where(Participant.external_id == carl.aad)) == "nb-NO"
+    finally:
         app.close()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import NotFound, UserError
@@ -134,7 +134,7 @@ class Participants:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._ids: dict[tuple[str, str], tuple[int, float]] = {}
-        self._locales: dict[int, str] = {}
+        self._locales: dict[int, tuple[str, float]] = {}  # participant -> (locale, when read)
         self._lock = threading.Lock()
 
     def ensure(self, *, platform: str, external_id: str, lookup: Callable[[], PersonInfo | None], now: datetime) -> int:
@@ -203,13 +203,25 @@ class Participants:
         return found
 
     def locale_of(self, participant_id: int) -> str:
-        """The platform language setting stored when the person first came (kept in memory: every question reads it)."""
+        """The person's platform language setting (kept in memory for a minute: every question reads it, and
+        another process may have noted a change, see :meth:`note_locale`)."""
         cached = self._locales.get(participant_id)
-        if cached is None:
+        if cached is None or time.monotonic() - cached[1] >= ID_CACHE_SECONDS:
             with self.db.transaction() as session:
-                cached = session.scalar(select(Participant.locale).where(Participant.id == participant_id)) or ""
-            self._locales[participant_id] = cached
-        return cached
+                locale = session.scalar(select(Participant.locale).where(Participant.id == participant_id)) or ""
+            cached = self._locales[participant_id] = (locale, time.monotonic())
+        return cached[0]
+
+    def note_locale(self, participant_id: int, locale: str) -> None:
+        """The language the platform says the person uses now (Teams sends it with every activity): stored when it
+        changed, so messages sent later (reminders, "Meeting booked") follow a person who switched their client to
+        Norwegian. Nothing is written while it stays the same."""
+        locale = (locale or "")[:20]
+        if not locale or self.locale_of(participant_id) == locale:
+            return
+        with self.db.transaction(write=True) as session:
+            session.execute(update(Participant).where(Participant.id == participant_id).values(locale=locale))
+        self._locales[participant_id] = (locale, time.monotonic())
 
     def get(self, participant_id: int) -> Profile:
         with self.db.transaction() as session:

@@ -27,6 +27,7 @@ def identify(door, activity) -> int:
     address = address_of(service_url=activity.service_url, tenant_id=tenant, user_id=person.id,
                          aad_object_id=person.aad_object_id or "", bot_id=activity.recipient.id,
                          conversation_id=conversation.id if personal else "")  # fmt: skip
+    assistant.participants.note_locale(me, str(getattr(activity, "locale", None) or ""))  # the client's language now
     stored, dead = assistant.addresses.lookup(me)  # read every time: the worker may have marked it dead
     if personal and (stored != address or dead):
         assistant.addresses.remember(participant_id=me, address=address, now=assistant.clock.now())
