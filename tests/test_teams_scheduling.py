@@ -24,12 +24,17 @@ def ada_asks_bjorn_who_accepts(app: TeamsHttpApp, ada, bjorn, carl) -> dict:
     return bjorn.press(button(ada_asks_bjorn(app, ada, bjorn), "Accept")).json()
 
 
-def test_teams_scheduled_event_holds_accepts_until_schedule_all(event_db, clock, fake_teams):
+def scheduled_event(event_db, clock, fake_teams) -> tuple[Assistant, TeamsHttpApp]:
+    """The demo event with ``placement: scheduled``, served to Teams."""
     with event_db.transaction(write=True) as session:
         event = session.scalars(select(Event)).one()
         event.partnering_rules = {**(event.partnering_rules or {}), "placement": "scheduled"}
     assistant = Assistant(db=event_db, clock=clock, send_now=True)
-    app = TeamsHttpApp(assistant, fake_teams)
+    return assistant, TeamsHttpApp(assistant, fake_teams)
+
+
+def test_teams_scheduled_event_holds_accepts_until_schedule_all(event_db, clock, fake_teams):
+    assistant, app = scheduled_event(event_db, clock, fake_teams)
     try:
         ada, bjorn, carl = app.person("Ada Berg"), app.person("Bjørn Lund"), app.person("Carl Moe")
         answer = ada_asks_bjorn_who_accepts(app, ada, bjorn, carl)
@@ -52,11 +57,7 @@ def test_teams_scheduled_event_holds_accepts_until_schedule_all(event_db, clock,
 def test_teams_schedule_all_answers_at_once_and_posts_the_result_in_norwegian(event_db, clock, fake_teams):
     """Organiser and invitee use Teams in Norwegian (the client's locale); the requester in English. The run is
     held on an Event: the organiser's first answer comes while it is still running, the result after."""
-    with event_db.transaction(write=True) as session:
-        event = session.scalars(select(Event)).one()
-        event.partnering_rules = {**(event.partnering_rules or {}), "placement": "scheduled"}
-    assistant = Assistant(db=event_db, clock=clock, send_now=True)
-    app = TeamsHttpApp(assistant, fake_teams)
+    assistant, app = scheduled_event(event_db, clock, fake_teams)
     release, running = threading.Event(), threading.Event()
     schedule_all = assistant.floor.schedule_all
 
@@ -104,11 +105,7 @@ def test_teams_schedule_all_answers_at_once_and_posts_the_result_in_norwegian(ev
 
 def test_a_person_who_switches_teams_to_norwegian_is_answered_in_norwegian_from_then_on(event_db, clock, fake_teams):
     """Teams sends the client's language with every activity; the one stored at first contact is not kept forever."""
-    with event_db.transaction(write=True) as session:
-        event = session.scalars(select(Event)).one()
-        event.partnering_rules = {**(event.partnering_rules or {}), "placement": "scheduled"}
-    assistant = Assistant(db=event_db, clock=clock, send_now=True)
-    app = TeamsHttpApp(assistant, fake_teams)
+    assistant, app = scheduled_event(event_db, clock, fake_teams)
     try:
         carl = app.person("Carl Moe", locale="en-US")
         assistant.organisers = frozenset({carl.aad})
