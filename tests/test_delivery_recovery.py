@@ -180,3 +180,26 @@ def test_a_batch_whose_send_fails_midway_is_given_back_for_any_sender(web, event
     report = _sender(event_db, clock, fake_slack).run_once(limit=100)
     assert report.sent >= 4 and _statuses(event_db) == {"sent": 4}
     assert len(_booked(fake_slack)) == 4
+
+
+def test_a_notifier_that_raises_for_one_person_fails_that_message_alone(web, event_db, clock, fake_slack) -> None:
+    """A bug in sending one message (not a platform's refusal): with 8 sending threads the others went out and were
+    then given back and sent again every 15 s, for ever. Now the one is retried and counted like any failure."""
+    users = _meetings(web, 4)
+    sender = _sender(event_db, clock, fake_slack, threads=4)
+    notifier = sender.notifiers["slack"]
+    broken = users[2]
+    real_send = notifier.send_tagged
+
+    def send_tagged(recipient, reply, *, key):
+        if recipient.external_id == broken:
+            raise KeyError("a bug for one person")
+        return real_send(recipient, reply, key=key)
+
+    notifier.send_tagged = send_tagged
+    for _ in range(8):  # more rounds than MAX_ATTEMPTS, each once its retry is due
+        sender.run_once(limit=100)
+        clock.set(clock.now() + timedelta(minutes=10))
+    booked = sorted(c.params["channel"] for c in _booked(fake_slack))
+    assert booked == sorted(u for u in users if u != broken)  # everyone else once, nobody twice
+    assert _statuses(event_db) == {"sent": 7, "failed": 1}

@@ -24,7 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -307,6 +307,7 @@ class Deliverer:
         if not claimed:
             return report
         token, lease = self._claims.token, self._claims.lease
+        jobs: list[_Job] | None = None
         try:
             jobs = self._render(claimed, token=token, lease=lease)
             held = self._confirm([job.delivery_id for job in jobs], token, lease)
@@ -317,7 +318,11 @@ class Deliverer:
                            [job for job in jobs if not job.outcome and job.answered == wave])  # fmt: skip
             self._record(jobs)
         except Exception:
-            self.release(claimed)  # what was recorded is left as it is
+            # Give back what was not sent, or sent and not yet recorded (found by its tag before it goes again);
+            # what was sent and recorded one by one (Teams) stays as it is.
+            self.release(claimed if jobs is None else
+                         [job.delivery_id for job in jobs if not job.outcome or job.unrecorded
+                          or job.outcome == "attaching"], token)  # fmt: skip
             raise
         attaching = [job for job in jobs if job.outcome == "attaching"]
         if files_later is None:
@@ -355,6 +360,7 @@ class Deliverer:
                 work(job)
             return
         futures = [self._pool_for(job.recipient.platform).submit(work, job) for job in jobs]
+        wait(futures)  # every send has finished before a failure is raised: none is still going when rows are given back
         for future in futures:
             future.result()
 
@@ -430,23 +436,27 @@ class Deliverer:
                     self.send_files(batch)
             except Exception:
                 log.exception("sending queued messages failed; they are given back for a retry")
-                self.release([job.delivery_id for job in batch + files])  # run_once gave back its own
+                self.release([job.delivery_id for job in batch + files], None)  # run_once gave back its own
                 files.clear()
 
-    def release(self, ids: list[int]) -> None:
-        """Give back this sender's claims on ``ids`` after a send failed midway (a database error while rendering,
-        a bug): due again in a moment, for any sender. Without this, a web process's heartbeat kept renewing them
-        and they went nowhere while it lived. One whose message went out is found first where the platform can
-        tell (:meth:`_send_message`), so its person is not told twice."""
+    def release(self, ids: list[int], token: str | None) -> None:
+        """Give back the claims on ``ids`` (under ``token``; None: any of this sender's) after a send failed midway
+        (a database error while rendering, a bug): due again in a moment, for any sender, or failed once tried
+        :data:`MAX_ATTEMPTS` times. Without this, a web process's heartbeat kept renewing them and they went nowhere
+        while it lived. One whose message went out is found first where the platform can tell
+        (:meth:`_send_message`), so its person is not told twice."""
         if not ids:
             return
+        mine = Delivery.claimed_by == token if token else Delivery.claimed_by.startswith(self.name + "/", autoescape=True)
         try:
             with self.db.transaction(write=True) as session:
                 session.execute(
                     update(Delivery)
-                    .where(Delivery.id.in_(ids), Delivery.status == "sending",
-                           Delivery.claimed_by.startswith(self.name + "/", autoescape=True))
-                    .values(status="pending", claimed_until=None, due_at=self.clock.now() + RELEASE_AFTER)
+                    .where(Delivery.id.in_(ids), Delivery.status == "sending", mine)
+                    .values(status=case((Delivery.attempts >= MAX_ATTEMPTS, "failed"), else_="pending"),
+                            detail=case((Delivery.attempts >= MAX_ATTEMPTS, "could not be sent: an error on our side"),
+                                        else_=Delivery.detail),
+                            claimed_until=None, due_at=self.clock.now() + RELEASE_AFTER)
                     .execution_options(synchronize_session=False)
                 )  # fmt: skip
         except Exception:  # the database is away: the claims lapse when this process's lease does
@@ -541,7 +551,11 @@ class Deliverer:
                 ref = notifier.send_tagged(recipient, rendered.reply, key=key)
             elif ref is None:
                 ref = notifier.send(recipient, rendered.reply, attachments=rendered.attachments)
-        except DeliveryError as error:
+        except Exception as raised:  # a notifier's bug or a database error in it: retried, and counted, like a failure
+            error = raised if isinstance(raised, DeliveryError) else DeliveryError(
+                f"could not be sent: {type(raised).__name__}", permanent=False)  # fmt: skip
+            if not isinstance(raised, DeliveryError):
+                log.exception("sending delivery %s raised", job.delivery_id)
             if error.permanent or job.attempts >= MAX_ATTEMPTS:
                 self._finish(job.delivery_id, token, status="failed", detail=error.reason)
                 job.outcome, job.detail = "failed", error.reason
