@@ -4,11 +4,15 @@ out of date, never read as a real ID."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 from sqlalchemy import func, select
 
 from bot.assistant import Assistant
+from bot.assistant.imports import IMPORT_APPLY
+from bot.partnering import replies as mr
+from handlers.teams.lists import ITEM_ACTIONS
 from storage.models import Announcement, Meeting, MeetingRequest
 from tests.teams_harness import TeamsHttpApp, button, card_text
 from tests.test_teams_partnering import ada_asks_bjorn
@@ -53,6 +57,14 @@ def test_tampered_ids_in_teams_buttons_and_dialogs_change_nothing(event_db, cloc
                 assert "no longer exists" in said and "not known" in said, (value, said)
             assert "<!channel>" not in said
             assert counts(event_db) == state, value
+        # Every other button that carries an ID, pressed with each tampered value (and "٣" inside a propose value).
+        actions = sorted(ITEM_ACTIONS - {mr.ACCEPT, mr.REQUEST_MEETING, mr.DECLINE}) + [IMPORT_APPLY, mr.PROPOSE_DAY]
+        for action in actions:
+            for value in [*TAMPERED, f"{request_id}:block:\u0663", "\u0663:day:2026-12-03", f"{'9' * 30}:block:1"]:
+                pressed = bjorn.press({"verb": action, "data": {"action": action, "value": value}})
+                assert pressed.status == 200, (action, value)
+                assert "<!channel>" not in json.dumps(pressed.json())
+        assert counts(event_db) == state
         assert [r.getMessage() for r in caplog.records] == []
         # The real ID still works afterwards: nothing above used it up.
         answer = bjorn.press(accept).json()

@@ -12,6 +12,7 @@ from bot.errors import UserError
 from bot.partnering import replies as mr
 from bot.reminders import replies as rr
 from bot.replies import Reply
+from bot.text import button_id
 
 OUT_OF_DATE = "That button is out of date; type meetings (or agenda) to see the current ones."
 
@@ -41,9 +42,10 @@ class ButtonsDesk:
         handler = handlers.get(action)
         if handler is None:
             return None
-        if not (value.isascii() and value.isdigit()):  # IDs only; "٣" is a digit to Python, not to us
+        ref = button_id(value)  # IDs only: "٣" is a digit to Python, not to us; 30 digits overflow the database
+        if ref is None:
             return say(OUT_OF_DATE)
         try:
-            return handler(int(value))
+            return handler(ref)
         except UserError as error:
             return say(str(error))

@@ -19,6 +19,7 @@ from bot.partnering import replies as mr
 from bot.privacy import replies as pr
 from bot.reminders import replies as rr
 from bot.replies import Reply
+from bot.text import button_id
 from handlers.teams import cards, lists
 from handlers.teams.accept import accept_pressed
 from handlers.teams.identity import external_id, identify
@@ -107,13 +108,16 @@ def press(door, activity, action: str, value: str) -> Reply:
             return a.set_reminder_preferences(actor=me, meeting_reminders=on)
         return a.set_reminder_preferences(actor=me, daily_digest=on)
     if action == mr.PROPOSE_DAY:
-        request_id, kind, target = (value.split(":") + ["", "", ""])[:3]
+        request_text, kind, target = (value.split(":") + ["", "", ""])[:3]
+        request_id, block_id = button_id(request_text), button_id(target)
         try:
-            if kind == "day":
-                return a.propose(actor=me, request_id=int(request_id), day=date.fromisoformat(target))
-            return a.propose(actor=me, request_id=int(request_id), block_id=int(target))
+            if request_id is not None and kind == "day":
+                return a.propose(actor=me, request_id=request_id, day=date.fromisoformat(target))
+            if request_id is not None and kind == "block" and block_id is not None:
+                return a.propose(actor=me, request_id=request_id, block_id=block_id)
         except ValueError:
-            return say("That button is out of date; type meetings to see the current ones.")
+            pass
+        return say("That button is out of date; type meetings to see the current ones.")
     privacy = {
         pr.DOWNLOAD: lambda: a.download_my_data(actor=me),
         pr.HIDE: lambda: a.set_hidden(actor=me, hidden=True),

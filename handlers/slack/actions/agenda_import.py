@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.assistant.imports import EXPIRED, IMPORT_APPLY
+from bot.text import button_id
 from handlers.slack import blocks
 
 
@@ -12,10 +13,11 @@ def import_apply_callback(ack: Ack, action: dict, body: dict, respond: Respond, 
     ack()
     value = str(action.get("value", ""))
     user = body.get("user", {}).get("id", "")
-    if not (value.isascii() and value.isdigit()):
+    pending_id = button_id(value)
+    if pending_id is None:
         respond(replace_original=False, response_type="ephemeral", text=EXPIRED)
         return
-    reply = context["assistant"].apply_import(external_id=user, pending_id=int(value))
+    reply = context["assistant"].apply_import(external_id=user, pending_id=pending_id)
     respond(replace_original=True, response_type="ephemeral", **blocks.message(reply, with_share=False))
 
 
