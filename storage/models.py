@@ -507,6 +507,8 @@ class ImportPreview(Base):
     press *Apply* (within 30 minutes): the press applies exactly this file, whichever web process gets it."""
 
     __tablename__ = "import_previews"
+    # Never reuse a number (SQLite would, after the highest row is gone): an old Apply must not apply a newer preview.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organiser: Mapped[str] = mapped_column(String(100))  # the platform user who asked for it

@@ -148,3 +148,16 @@ def test_apply_works_on_another_web_process_and_only_within_half_an_hour(deploym
     assert "out of date" in one.apply_import(external_id=BOSS_SLACK, pending_id=third).text  # applied once
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(ImportPreview)) == 0  # the expired ones are gone
+
+
+def test_an_expired_preview_number_is_never_given_to_a_newer_preview(deployment, tool: str) -> None:
+    """SQLite hands out the highest number + 1: once the newest preview was purged, the next got its number, and
+    the old Apply button applied the new file (review)."""
+    db, clock = deployment
+    boss = Assistant(db=db, clock=clock, organisers=frozenset({BOSS_SLACK}))
+    old = apply_button(boss.preview_import(external_id=BOSS_SLACK, text=tool))
+    clock.advance(minutes=31)
+    new = apply_button(boss.preview_import(external_id=BOSS_SLACK, text=tool))  # purges the old one first
+    assert new != old
+    assert "out of date" in boss.apply_import(external_id=BOSS_SLACK, pending_id=old).text
+    assert event_keys(db) == ["days-to-partner-up-2026"]

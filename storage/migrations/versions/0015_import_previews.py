@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_previews")),
+        sqlite_autoincrement=True,  # numbers are never reused: an old Apply button must not apply a newer preview
     )
     with op.batch_alter_table("import_previews", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_import_previews_created_at"), ["created_at"], unique=False)
