@@ -127,7 +127,7 @@ class HeldMessage:
     it did (:meth:`bot.assistant.Assistant.held_message_shown`); if it never says, the message goes out anyway once
     held long enough. ``calendar_token``: the meeting's calendar file, published for the card's Add to calendar."""
 
-    delivery_id: int
+    delivery_id: int | None  # None: nothing held (Accept pressed again), only the calendar link to show
     calendar_token: str
 
 

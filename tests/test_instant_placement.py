@@ -143,15 +143,15 @@ def test_a_teams_burst_of_accepts_each_gets_its_booked_card(event_db: Database, 
             pressed = list(zip(invitees, buttons, strict=True)) * 2
             answers = list(pool.map(lambda pair: pair[0].press(pair[1]).json(), pressed))
         assert all(a["statusCode"] == 200 for a in answers)
-        accepted = [a for a in answers if "Accepted." in card_text(a["value"])]
-        assert len(accepted) == 8  # the other press of each pair: "already handled" or "already accepted"
-        # The card is the invitee's confirmation, with its calendar link; their own "Meeting booked" is not sent.
-        assert all("Add to calendar" in json.dumps(a) for a in accepted)
+        # Both answers to a double click show the booking with its calendar link (whichever arrives last stays on
+        # the card); it is the invitee's confirmation: their own "Meeting booked" is not sent.
+        assert all("Accepted." in card_text(a["value"]) and "Add to calendar" in json.dumps(a) for a in answers)
         assert len(booked(event_db)) == 8
         no_double_booking(event_db)
-        # A second press on the same card says so, and books nothing more.
+        # Accept pressed again later shows the booking again, and books nothing more.
         again = invitees[0].press(buttons[0]).json()
-        assert "already accepted" in card_text(again["value"]) and len(booked(event_db)) == 8
+        assert "Accepted." in card_text(again["value"]) and "Add to calendar" in json.dumps(again)
+        assert len(booked(event_db)) == 8
 
         def sent() -> int:
             with event_db.transaction() as session:

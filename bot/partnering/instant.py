@@ -108,6 +108,7 @@ def carry_out(partnering: Partnering, presses: list[Press]) -> tuple[dict[int, R
                 )
                 refused: dict[int, str] = {}
                 accepted: list[tuple[Press, MeetingRequest]] = []
+                again: list[Press] = []  # refused presses of the invitee: a double click, or Accept pressed once more
                 loaded = partnering.requests_for_update(session, [p.request_id for p in presses])
                 for press in presses:
                     if press.intake_id not in mine:
@@ -122,6 +123,9 @@ def carry_out(partnering: Partnering, presses: list[Press]) -> tuple[dict[int, R
                         except UserError as error:
                             refused[press.intake_id] = f"refused: {error}"[:1000]
                             replies[press.intake_id] = _say(str(error))
+                            request = loaded.get(press.request_id)
+                            if press.shows_booking and request is not None and request.invitee_id == press.actor:
+                                again.append(press)  # its answer replaces the card that may show the booking
                             continue
                         held = hold_for_run(session, request=request, event=event, now=now)  # placement: scheduled
                         if held is not None:
@@ -146,12 +150,51 @@ def carry_out(partnering: Partnering, presses: list[Press]) -> tuple[dict[int, R
                     views[request.id] = view
                 hold_for_answers(session, event=event, now=now, replies=replies,
                                  held=[(p, meetings[r.id], views[r.id]) for p, r in accepted if r.id in held])
+                first = {r.id: replies[p.intake_id] for p, r in accepted if meetings.get(r.id) is not None}
+                show_booking_again(session, event=event, now=now, replies=replies, presses=again, loaded=loaded,
+                                   first=first)  # fmt: skip
         except DBAPIError:
             log.warning("placing a batch of %s presses failed; trying them again one by one", len(presses), exc_info=True)
             return {}, presses, []
         except UserError as error:  # no event loaded
             return {p.intake_id: _say(str(error)) for p in presses}, [], []
     return replies, [], list(produced)
+
+
+def show_booking_again(
+    session: OrmSession, *, event: Event, now: datetime, replies: dict[int, Reply], presses: list[Press],
+    loaded: dict[int, MeetingRequest], first: dict[int, Reply],
+) -> None:  # fmt: skip
+    """A second Accept from the invitee of a booked request, in a door whose answer shows the booking (Teams), is
+    answered with the booking, not "already accepted": whichever answer to a double click arrives last replaces the
+    card, and it must still show the meeting and its Add to calendar (its "Meeting booked" message may be held for
+    that card). ``first``: the replies of this batch's accepting presses, shared (so is what they hold)."""
+    for press in presses:
+        request = loaded[press.request_id]
+        if request.status != "accepted":
+            continue
+        if request.id in first:
+            replies[press.intake_id] = first[request.id]
+            continue
+        meeting = session.scalar(select(Meeting).where(Meeting.request_id == request.id, Meeting.status == "booked"))
+        if meeting is None:
+            continue  # accepted, not placed: "already accepted; see /meetings" says it
+        view = meeting_view(session, meeting, me_id=press.actor, event=event)
+        reply = meeting_replies.accept_reply(AcceptResult(request_view(request, event, placed=True), view),
+                                             viewer=press.actor)  # fmt: skip
+        token, row = calendar_row(meeting, view, participant_id=press.actor, event=event, now=now)
+        session.execute(insert(PublishedFile), [row])
+        reply.held = HeldMessage(delivery_id=None, calendar_token=token)
+        replies[press.intake_id] = reply
+
+
+def calendar_row(meeting: Meeting, view, *, participant_id: int, event: Event, now: datetime) -> tuple[str, dict]:
+    """A meeting's calendar file for ``participant_id``, published at an unguessable address (for a door that links
+    to it instead of attaching it): its token and the ``published_files`` row to insert."""
+    calendar = calendar_file(meeting, view, event_name=event.name, stamp=now)
+    token = secrets.token_urlsafe(24)
+    return token, dict(token=token, participant_id=participant_id, filename=calendar.filename,
+                       mimetype=calendar.mimetype, content=calendar.content, created_at=now)  # fmt: skip
 
 
 def place_burst(
@@ -304,10 +347,8 @@ def hold_for_answers(
         delivery_id = rows.get(placement.confirmation_key(meeting.id, press.actor))
         if delivery_id is None:  # not queued (cannot happen for a meeting just made): nothing to hold
             continue
-        calendar = calendar_file(meeting, view, event_name=event.name, stamp=now)
-        token = secrets.token_urlsafe(24)
-        files.append(dict(token=token, participant_id=press.actor, filename=calendar.filename,
-                          mimetype=calendar.mimetype, content=calendar.content, created_at=now))  # fmt: skip
+        token, row = calendar_row(meeting, view, participant_id=press.actor, event=event, now=now)
+        files.append(row)
         replies[press.intake_id].held = HeldMessage(delivery_id=delivery_id, calendar_token=token)
     if files:
         session.execute(insert(PublishedFile), files)
@@ -354,6 +395,8 @@ class InstantPlacer:
     def settle(self, held: HeldMessage, *, shown: bool) -> None:
         """A door's word on a held message: shown in its answer (recorded sent), or not (sent now). Written by this
         process's placing thread, a burst's in a few statements, after the placements waiting."""
+        if held.delivery_id is None:
+            return
         with self._cond:
             self._settling.append((held.delivery_id, shown))
             self._last_settled = time.monotonic()
