@@ -136,6 +136,21 @@ def test_a_booking_placed_after_the_card_was_answered_comes_as_a_message_at_once
         app.close()
 
 
+def test_a_card_answered_too_late_for_teams_does_not_count_as_shown(event_db, clock, fake_teams, monkeypatch):
+    """Past Teams' limit the client shows its own error instead of the card: the booking then comes as a message."""
+    monkeypatch.setattr("handlers.teams.accept.ANSWERED_WITHIN", 0)
+    assistant = Assistant(db=event_db, clock=clock, send_now=True)
+    app = TeamsHttpApp(assistant, fake_teams)
+    try:
+        ada, bjorn = app.person("Ada Berg"), app.person("Bjørn Lund")
+        answer = bjorn.press(button(ada_asks_bjorn(app, ada, bjorn), "Accept")).json()
+        assert "Add to calendar" in json.dumps(answer)  # what Teams would have shown, had it come in time
+        assert wait_until(lambda: any("Meeting booked with Ada Berg" in t for t in teams_texts(fake_teams, bjorn)))
+        assert wait_until(lambda: held_outcome(event_db, participant(app, bjorn)) == ("sent", ""))
+    finally:
+        app.close()
+
+
 def test_a_held_booking_goes_out_when_its_hold_ends_if_no_door_said_it_was_shown(event_db, clock, fake_teams):
     """The web process died between the placement and its answer: the worker sends the held message later."""
     assistant = Assistant(db=event_db, clock=clock, send_now=True)

@@ -63,6 +63,7 @@ IDLE_WAIT = 2.0  # at most this long other background work (sending DMs) steps a
 GRACE = 0.3  # and for this long after a batch while the doors send its replies (less once they all say so),
 GRACE_PER_PRESS = 0.003  # or longer after a big one: a hundred replies take about 0.15 s to post from one process
 MAX_BATCH = 500
+SETTLE_TRIES = 3  # what the doors said of their held messages is written at most this often before it is dropped
 MAX_TRIES = 3  # a batch the database refused (a deadlock between processes) is tried press by press, this often
 SORRY = "Sorry, something went wrong on my side; your press is kept and will be carried out shortly."
 UNKNOWN = "I can't find you in this workspace."
@@ -481,13 +482,23 @@ class InstantPlacer:
         """Write what the doors said of their held messages (see :meth:`settle`), and send the released ones."""
         with self._cond:
             settling, self._settling = self._settling, []
-        try:
-            with self.partnering.db.transaction(write=True) as session:
-                due = settle_held(session, shown=[i for i, shown in settling if shown],
-                                  released=[i for i, shown in settling if not shown], now=self.partnering.clock.now())  # fmt: skip
-            self.deliver(due)
-        except Exception:  # they go out when their hold ends (HELD_FOR), shown or not
-            log.exception("recording %s held messages failed; they are sent when their hold ends", len(settling))
+        for attempt in range(SETTLE_TRIES):
+            try:
+                with self.partnering.db.transaction(write=True) as session:
+                    due = settle_held(session, shown=[i for i, shown in settling if shown],
+                                      released=[i for i, shown in settling if not shown],
+                                      now=self.partnering.clock.now())  # fmt: skip
+            except DBAPIError:  # a lock or a lost connection: once more, or the whole burst is told twice
+                log.warning("recording %s held messages failed (try %s)", len(settling), attempt + 1, exc_info=True)
+                continue
+            except Exception:  # they go out when their hold ends (HELD_FOR), shown or not
+                log.exception("recording %s held messages failed; they are sent when their hold ends", len(settling))
+                return
+            try:
+                self.deliver(due)
+            except Exception:
+                log.exception("sending released held messages failed; the worker sends them")
+            return
 
     def _place(self, batch: list[Press]) -> None:
         for press in batch:

@@ -6,13 +6,15 @@ so the card comes back as "Accepted. Your meeting with ... is on ..." within the
 
 The card is in the 1:1 chat where the presser's "Meeting booked" message would arrive a moment later, saying
 the same: so the card carries its Add to calendar link and that message is held (:class:`bot.replies.HeldMessage`)
-and recorded as shown once the card is the answer; a press from a list (whose answer is the list again) or a late
-placement releases it instead."""
+and recorded as shown once the card (or, from a list in the 1:1 chat, the list with the booking on top) is the
+answer; an answer that cannot show it (a list in a channel, a group chat), a late placement or an answer later
+than ANSWERED_WITHIN releases it instead."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from bot.assistant import say
 from bot.assistant.partnering import STILL_PLACING
@@ -24,11 +26,15 @@ from handlers.teams.identity import external_id, identify
 log = logging.getLogger(__name__)
 OUT_OF_DATE = "That button is out of date; type meetings to see the current ones."
 SORRY = "Sorry, I couldn't take that press just now. Please press Accept again in a moment."
-TEAMS_WAIT = 3.0  # seconds the invoke waits for the placement (Teams gives an invoke 5 s)
+TEAMS_WAIT = 3.0  # seconds after an invoke arrives that it waits for the placement (Teams gives an invoke 5 s)
+ANSWERED_WITHIN = 4.5  # an answer later than this after the invoke arrived may not reach the card
 
 
-async def accept_pressed(door, activity, value: str) -> Reply:
-    """The reply card for an Accept press on request ``value`` (an ID, re-validated by the core)."""
+async def accept_pressed(door, activity, value: str, *, arrived: float | None = None) -> Reply:
+    """The reply card for an Accept press on request ``value`` (an ID, re-validated by the core). ``arrived``:
+    when the invoke came in (time.monotonic), so the wait for the placement ends TEAMS_WAIT after it, however
+    long recording the press took."""
+    arrived = time.monotonic() if arrived is None else arrived
     request_id = button_id(value)
     if request_id is None:
         return say(OUT_OF_DATE)
@@ -46,7 +52,8 @@ async def accept_pressed(door, activity, value: str) -> Reply:
         log.warning("an Accept press could not be recorded in time")
         return say(SORRY)
     try:
-        reply = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(placed)), TEAMS_WAIT)
+        left = max(0.0, arrived + TEAMS_WAIT - time.monotonic())
+        reply = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(placed)), left)
     except TimeoutError:
         placed.add_done_callback(lambda done: _not_shown(door, done))  # the card said "placing it now"
         return say(STILL_PLACING)

@@ -4,6 +4,7 @@ the answer replaces the card. The Teams counterpart of handlers/slack/actions.""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import date
 
 from microsoft_teams.api import (
@@ -20,7 +21,7 @@ from bot.privacy import replies as pr
 from bot.reminders import replies as rr
 from bot.replies import Reply
 from bot.text import button_id
-from handlers.teams import cards, lists
+from handlers.teams import accept, cards, lists
 from handlers.teams.accept import accept_pressed
 from handlers.teams.identity import external_id, identify
 from handlers.teams.render import as_card, message
@@ -30,13 +31,19 @@ from handlers.teams.sdk import ActivityContext
 def register(door) -> None:
     @door.sdk.on_card_action_execute
     async def on_execute(ctx: ActivityContext):
+        arrived = time.monotonic()
         data = ctx.activity.value.action.data or {}
         reply = None
         if str(data.get("action", "")) == mr.ACCEPT:  # placed with its burst, awaited without holding a thread
-            reply = await accept_pressed(door, ctx.activity, str(data.get("value", "")))
-        response, also, shown = await asyncio.to_thread(answer_press, door, ctx.activity, data, reply)
-        if reply is not None and reply.held is not None:  # the presser's "Meeting booked", held for this answer
-            door.assistant.held_message_shown(reply.held, shown=shown)
+            reply = await accept_pressed(door, ctx.activity, str(data.get("value", "")), arrived=arrived)
+        shown = False
+        try:
+            response, also, shown = await asyncio.to_thread(answer_press, door, ctx.activity, data, reply)
+        finally:
+            if reply is not None and reply.held is not None:  # the presser's "Meeting booked", held for this answer:
+                # shown only if the card is going back within Teams' limit (later, Teams shows its own error)
+                in_time = time.monotonic() - arrived < accept.ANSWERED_WITHIN
+                door.assistant.held_message_shown(reply.held, shown=shown and in_time)
         if also is not None:  # a result with buttons of its own, under the list it came from
             await door.send_reply(ctx, message(also))
         return response
