@@ -102,6 +102,8 @@ def test_teams_round_trip_request_accept_confirmations_with_calendar_links(event
         # in the same chat: the same news again as a message would be noise, so it is recorded as shown there.
         assert wait_until(lambda: held_outcome(event_db, participant(app, bjorn)) == ("sent", SHOWN))
         assert "Meeting booked with Bjørn Lund" in teams_texts(fake_teams, ada)[-1]
+        assert button(answer["value"], "Reschedule") and button(answer["value"], "Cancel meeting")  # as the message has
+        assert "Biogenix" in card_text(answer["value"])  # who he meets, as the message says
         for person, confirmation in ((ada, ada.last_card()), (bjorn, answer["value"])):
             assert f"with {'Bjørn Lund' if person is ada else 'Ada Berg'}" in card_text(confirmation)
             link = button(confirmation, "Add to calendar")["url"]

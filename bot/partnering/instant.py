@@ -40,7 +40,7 @@ from bot.partnering.placement import KEEP, announce_placement, booked_messages
 from bot.partnering.requests import ACCEPT_PRESS, Partnering
 from bot.partnering.rules import Rules
 from bot.partnering.views import AcceptResult, current_event, meeting_view, request_view
-from bot.replies import HeldMessage, Paragraph, Reply
+from bot.replies import HeldMessage, Paragraph, ProfileCard, Reply
 from storage.models import (
     Delivery,
     Event,
@@ -185,8 +185,15 @@ def show_booking_again(
                                              viewer=press.actor)  # fmt: skip
         token, row = calendar_row(meeting, view, participant_id=press.actor, event=event, now=now)
         session.execute(insert(PublishedFile), [row])
+        reply = with_message_parts(reply, view)
         reply.held = HeldMessage(delivery_id=None, calendar_token=token)
         replies[press.intake_id] = reply
+
+
+def with_message_parts(reply: Reply, view) -> Reply:
+    """An Accept's answer that stands for the presser's "Meeting booked": what that message has besides the meeting
+    (who they meet, Reschedule and Cancel), so nothing is lost by not sending it."""
+    return reply.add(ProfileCard(view.other), meeting_replies.meeting_buttons(view))
 
 
 def calendar_row(meeting: Meeting, view, *, participant_id: int, event: Event, now: datetime) -> tuple[str, dict]:
@@ -350,6 +357,7 @@ def hold_for_answers(
             continue
         token, row = calendar_row(meeting, view, participant_id=press.actor, event=event, now=now)
         files.append(row)
+        replies[press.intake_id] = with_message_parts(replies[press.intake_id], view)
         replies[press.intake_id].held = HeldMessage(delivery_id=delivery_id, calendar_token=token)
     if files:
         session.execute(insert(PublishedFile), files)

@@ -69,7 +69,8 @@ def answer_press(
         return _card(lists.stamp(cards.card(reply), source)), None, False
     if "list" not in data:
         return _card(cards.card(reply, links=links)), None, shows
-    also = reply if lists.has_buttons(reply) else None
+    # A booking shown in place of its message keeps the list, with the booking on top (its buttons are in the list).
+    also = reply if lists.has_buttons(reply) and reply.held is None else None
     source = lists.source_of(data)
     if source is None:  # a list that cannot be rebuilt here: it stays as it is, and the result is a message
         return AdaptiveCardActionMessageResponse(value=reply.text[:500]), also, False
