@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from dataclasses import replace as replace_fields
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
 from bot.clock import Clock
@@ -19,7 +19,7 @@ from storage.db import Database
 from storage.event_file import EventFile, parse_event_file
 from storage.event_loader import LoadReport
 from storage.event_removal import EventHoldings, holdings, remove_event
-from storage.models import Event
+from storage.models import AgendaSession, Announcement, Delivery, Event, Meeting, MeetingRequest, ScheduleRun
 
 
 class ReplaceNeeded(SourceError):
@@ -126,6 +126,7 @@ def import_agenda(
 
     def drop_others(session: OrmSession) -> None:
         for event in session.scalars(select(Event).where(Event.key != key)).all():
+            forget_messages_about(session, event)
             remove_event(session, event)
 
     report = load_parsed_event(
@@ -139,3 +140,35 @@ def import_agenda(
         replaced=others_held,
         demo_replaced=bool(others_held) and not real_others,
     )
+
+
+# What each outbox kind's ``ref_id`` points at, for the kinds about one event's rows. The rest are keyed by something
+# that outlives an event (a person, a day, a file's digest). tests/test_import_agenda.py checks every kind is here.
+MESSAGES_ABOUT = {
+    "meetings": ("meeting_confirmed", "meeting_cancelled", "meeting_moved", "meeting_reminder"),
+    "requests": ("request_received", "request_sent", "request_nudge", "request_declined", "request_withdrawn",
+                 "meeting_held", "no_slot"),
+    "sessions": ("session_reminder",),
+    "announcements": ("announcement", "announcement_progress"),
+    "schedule_runs": ("schedule_ready",),
+    "event": ("agenda_changes",),
+}  # fmt: skip
+MESSAGES_ABOUT_NO_EVENT_ROW = ("daily_digest", "data_export", "agenda_sync_notice")
+
+
+def forget_messages_about(session: OrmSession, event: Event) -> int:
+    """Delete the outbox rows about ``event``'s meetings, requests, sessions, announcements and runs before it is
+    removed. Their messages are moot, and their keys are built from row IDs, which SQLite hands out again once the
+    highest rows are gone: after the demo was replaced by an imported event, someone who had demo meeting #1 was
+    never told of their new meeting #1 (its "Meeting booked" key was taken)."""
+    rows = {
+        "meetings": select(Meeting.id).where(Meeting.event_id == event.id),
+        "requests": select(MeetingRequest.id).where(MeetingRequest.event_id == event.id),
+        "sessions": select(AgendaSession.id).where(AgendaSession.event_id == event.id),
+        "announcements": select(Announcement.id).where(Announcement.event_id == event.id),
+        "schedule_runs": select(ScheduleRun.id).where(ScheduleRun.event_id == event.id),
+    }
+    about = [and_(Delivery.kind.in_(kinds), Delivery.ref_id.in_(rows[what]))
+             for what, kinds in MESSAGES_ABOUT.items() if what in rows]  # fmt: skip
+    about.append(and_(Delivery.kind.in_(MESSAGES_ABOUT["event"]), Delivery.ref_id == event.id))
+    return session.execute(delete(Delivery).where(or_(*about)).execution_options(synchronize_session=False)).rowcount

@@ -272,3 +272,31 @@ def test_a_source_without_types_takes_the_kind_from_the_title() -> None:
     assert kind_of("", None, title="Social media for scientists") == "talk"
     assert kind_of("", "matchmaking", title="Partnering meetings") == "talk"  # the organiser's type decides
     assert kind_of("Workshop", None, title="Lunch and learn") == "talk"  # a type given is the source's word
+
+
+def test_replacing_the_demo_forgets_its_messages_so_reused_ids_are_told_again(db: Database) -> None:
+    """People tried the demo (a request, a meeting, a reminder), then the real programme replaced it. SQLite hands
+    the removed rows' IDs out again, and outbox keys are built from them: the rows about the demo must go with it,
+    or the first meeting of the real event was never confirmed to someone who had demo meeting #1."""
+    from bot.importing import MESSAGES_ABOUT, MESSAGES_ABOUT_NO_EVENT_ROW
+    from bot.messages import RENDERERS
+    from bot.partnering.participants import PersonInfo
+    from storage.models import Delivery, Meeting
+
+    clock = FixedClock(berlin(27, 8, 0))
+    ensure_default_event(db, clock=clock)
+    demo = Assistant(db=db, clock=clock)
+    ada, bjorn = (demo.identify(platform="slack", external_id=u, lookup=lambda u=u: PersonInfo(display_name=u))
+                  for u in ("U1", "U2"))  # fmt: skip
+    request = demo.partnering.create_request(requester_id=ada, invitee_id=bjorn, topic="TCR")
+    assert demo.partnering.accept(request_id=request.id, actor_id=bjorn).meeting is not None
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Delivery).where(Delivery.kind == "meeting_confirmed")) == 2
+    bring_in(db, clock, "38c3-schedule.xml")
+    with db.transaction() as session:
+        kinds = set(session.scalars(select(Delivery.kind)))
+        assert session.scalar(select(func.max(Meeting.id))) is None  # the next meeting is #1 again on SQLite
+    assert kinds <= set(MESSAGES_ABOUT_NO_EVENT_ROW), kinds  # nothing about the demo's meetings or requests is left
+    # Every kind of message is placed: about an event's rows (forgotten with it) or not.
+    placed = {kind for kinds_ in MESSAGES_ABOUT.values() for kind in kinds_} | set(MESSAGES_ABOUT_NO_EVENT_ROW)
+    assert set(RENDERERS) == placed
