@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -26,9 +26,13 @@ PEOPLE = 150
 
 
 def event_starting_soon(path: Path) -> Path:
-    """A one-session event (UTC) that starts in 30 minutes of real time."""
+    """A one-session event (UTC) that starts in 30 minutes of real time, or just after midnight when that session
+    would cross it (then at most 51 minutes away: still within the tests' 60-minute reminder lead). Near midnight
+    it used to end at 23:59, which a session starting at 23:59 cannot."""
     start = (datetime.now(UTC) + timedelta(minutes=30)).replace(second=0, microsecond=0)
-    end = min(start + timedelta(minutes=20), start.replace(hour=23, minute=59))
+    if (start + timedelta(minutes=20)).date() != start.date():
+        start = datetime.combine(start.date() + timedelta(days=1), time(0, 1), tzinfo=UTC)
+    end = start + timedelta(minutes=20)
     path.write_text(
         f"""event: {{key: soon, name: Soon, timezone: UTC, dates: ["{start.date().isoformat()}"]}}
 venues: [{{key: hall, name: Hall, rooms: [Main]}}]
@@ -48,6 +52,8 @@ def soon_event_with_people(db: Database, clock: SystemClock, tmp_path: Path) -> 
     users = [f"U{n:05d}" for n in range(PEOPLE)]
     ids = [participants.ensure(platform="slack", external_id=u, lookup=lambda u=u: PersonInfo(display_name=u), now=clock.now())
            for u in users]  # fmt: skip
+    with db.transaction(write=True) as session:  # after 18:00 an event tomorrow gets its evening digest: not counted here
+        session.execute(update(Participant).values(daily_digest=False))
     return users, ids
 
 
