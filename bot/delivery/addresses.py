@@ -37,7 +37,7 @@ class Addresses:
 
     def lookup(self, participant_id: int) -> tuple[dict | None, str]:
         """The stored address and, when it is dead, why (``""`` while it works)."""
-        with self.db.transaction() as session:
+        with self.db.lookup() as session:
             row = session.get(ParticipantAddress, participant_id)
             return (None, "") if row is None else (dict(row.address), row.dead_reason)
 

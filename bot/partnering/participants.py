@@ -147,7 +147,7 @@ class Participants:
         cached = self._ids.get(key)
         if cached is not None and time.monotonic() - cached[1] < ID_CACHE_SECONDS:
             return cached[0]
-        with self.db.transaction() as session:
+        with self.db.lookup() as session:
             found = session.scalar(
                 select(Participant.id).where(Participant.platform == platform, Participant.external_id == external_id)
             )
@@ -194,7 +194,7 @@ class Participants:
         cached = self._ids.get(key)
         if cached is not None and time.monotonic() - cached[1] < ID_CACHE_SECONDS:
             return cached[0]
-        with self.db.transaction() as session:
+        with self.db.lookup() as session:
             found = session.scalar(
                 select(Participant.id).where(Participant.platform == platform, Participant.external_id == external_id)
             )
@@ -207,7 +207,7 @@ class Participants:
         another process may have noted a change, see :meth:`note_locale`)."""
         cached = self._locales.get(participant_id)
         if cached is None or time.monotonic() - cached[1] >= ID_CACHE_SECONDS:
-            with self.db.transaction() as session:
+            with self.db.lookup() as session:
                 locale = session.scalar(select(Participant.locale).where(Participant.id == participant_id)) or ""
             cached = self._locales[participant_id] = (locale, time.monotonic())
         return cached[0]
