@@ -1,7 +1,7 @@
 """A burst of Accept presses over HTTP against the served app, in both doors, next to baselines in the same run.
 
     python -m bench.burst [--presses 100] [--people 2000] [--tables 20] [--doors slack,teams]  (BENCH_LOG_LEVEL=INFO: the server logs)
-                          [--database-url postgresql+psycopg://...]
+                          [--database-url postgresql+psycopg://...] [--web-processes 2]  (WEB_PROCESSES: PostgreSQL)
 
 Slack: signed requests to ``python -m bot serve`` (Slack alone: waitress, 8 threads) in its own process, next to a
 bare Bolt app served the same way; N client threads press *Accept* at the same moment, each on a different request.
@@ -52,6 +52,7 @@ from tests.teams_harness import APP_ID, TENANT
 
 SECRET = "bench-secret"
 Requester = aliased(Participant)
+CONNECTOR_TOKENS: dict[str, str] = {}  # the Bot Connector signs its calls with one token for up to an hour
 LONE = 10  # presses one at a time: the baseline for the time to confirmation
 BARE = """
 import sys, waitress
@@ -176,7 +177,7 @@ def teams_press(fake: FakeBotConnector, request_id: int, aad: str) -> tuple[byte
         "value": {"action": {"type": "Action.Execute", "verb": "request_accept",
                              "data": {"action": "request_accept", "value": str(request_id)}}, "trigger": "manual"},
     }  # fmt: skip
-    token = fake.token(app_id=APP_ID, service_url=fake.service_url)
+    token = CONNECTOR_TOKENS.setdefault(fake.service_url, fake.token(app_id=APP_ID, service_url=fake.service_url))
     return json.dumps(activity).encode(), {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
 
 
@@ -280,7 +281,9 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--confirm-timeout", type=float, default=120.0)
     parser.add_argument("--doors", default="slack,teams")
+    parser.add_argument("--web-processes", type=int, default=1, help="WEB_PROCESSES for our server (PostgreSQL)")
     args = parser.parse_args()
+    os.environ["WEB_PROCESSES"] = str(args.web_processes)  # read by both doors' served processes
     doors = {d.strip() for d in args.doors.split(",")}
 
     n = args.presses
@@ -363,7 +366,8 @@ def main() -> None:
         booked = session.scalar(select(func.count()).select_from(Meeting).where(Meeting.status == "booked"))
         waiting = session.scalar(select(func.count()).select_from(MeetingRequest).where(MeetingRequest.status == "pending"))
     print(f"{n} concurrent Accept presses over HTTP on {db.engine.dialect.name} ({args.people:,} people, "
-          f"{args.tables} tables; a 2-core machine shared with other work: compare rows within this run only)")  # fmt: skip
+          f"{args.tables} tables; {args.web_processes} web process(es); a 2-core machine shared with other work: "
+          "compare rows within this run only)")  # fmt: skip
     if "slack" in doors:
         print("\nSlack (python -m bot serve: waitress, 8 threads)")
         print(f"{'':36} {'ack p50':>9} {'p99':>9} {'max':>9} {'HTTP 200':>9}")

@@ -173,11 +173,17 @@ def _over_since(assistant: Assistant) -> date | None:
 def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     """Every configured door in one web process on $PORT: Slack when SLACK_BOT_TOKEN is set, Teams when
     TEAMS_APP_ID is set, both when both are; the organisers' dashboard with either."""
+    from handlers import web_processes
     from handlers.web.dashboard import DashboardApp
 
     if not settings.slack_configured and not settings.teams_configured:
         return _fail("neither SLACK_BOT_TOKEN nor TEAMS_APP_ID is set; set one or both (see .env.example) "
                      "or try `python -m bot console`")  # fmt: skip
+    listener = web_processes.inherited_socket()  # a child of the supervisor below
+    if listener is None and settings.web_processes > 1 and not settings.socket_mode:
+        db, _ = open_database(settings)  # set up once, before the children start
+        db.dispose()
+        return web_processes.supervise(processes=settings.web_processes, port=settings.port)
     db, _ = open_database(settings)
     organisers = settings.organiser_ids | settings.teams_organiser_ids
     assistant = Assistant(db=db, clock=SystemClock(), organisers=organisers, limits=limits_from(settings))
@@ -213,8 +219,8 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
             log.info("serving Slack (/slack/events) on http://0.0.0.0:%s; organisers' dashboard on %s/dashboard",
                      settings.port, settings.public_url)  # fmt: skip
             mounts = {"/dashboard": DashboardApp(assistant, secret=settings.dashboard_secret)}
-            waitress.serve(build_wsgi(app, health=db.ping, mounts=mounts), host="0.0.0.0", port=settings.port,
-                           threads=8, ident="partnerup")  # fmt: skip
+            where = {"sockets": [listener]} if listener is not None else {"host": "0.0.0.0", "port": settings.port}
+            waitress.serve(build_wsgi(app, health=db.ping, mounts=mounts), threads=8, ident="partnerup", **where)
             return 0
         else:
             slack_wsgi = build_wsgi(app, health=db.ping)
@@ -234,7 +240,10 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     doors = " and ".join(d for d, on in (("Slack (/slack/events)", slack_wsgi), ("Teams (/api/messages)", teams_door)) if on)
     log.info("serving %s on http://0.0.0.0:%s; organisers' dashboard on %s/dashboard", doors, settings.port,
              settings.public_url)  # fmt: skip
-    uvicorn.run(web, host="0.0.0.0", port=settings.port, log_level="warning", access_log=False)
+    if listener is not None:
+        uvicorn.Server(uvicorn.Config(web, log_level="warning", access_log=False)).run(sockets=[listener])
+    else:
+        uvicorn.run(web, host="0.0.0.0", port=settings.port, log_level="warning", access_log=False)
     return 0
 
 

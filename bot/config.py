@@ -31,6 +31,7 @@ class Settings:
     database_url: str
     console_database_url: str = f"sqlite:///{CONSOLE_SQLITE_PATH}"
     port: int = 3000
+    web_processes: int = 1  # python -m bot serve: this many web processes on one port (PostgreSQL only)
     log_level: str = "INFO"
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
@@ -165,6 +166,13 @@ def load_settings(
             "DASHBOARD_SECRET must be at least 16 characters long (e.g. from `python -c 'import secrets; print(secrets.token_hex())'`)"
         )
 
+    web_processes = _number(env, "WEB_PROCESSES", "1", int, low=1, high=32)
+    if web_processes > 1 and database_url.startswith("sqlite"):
+        raise ConfigError(
+            "WEB_PROCESSES above 1 needs PostgreSQL (DATABASE_URL): SQLite has one writer at a time, and web "
+            "processes would queue for it; one process serves a small event well"
+        )
+
     teams = _teams_settings(env)
     agenda = _agenda_settings(env)
 
@@ -182,6 +190,7 @@ def load_settings(
         database_url=database_url,
         console_database_url=database_url if given_url else f"sqlite:///{CONSOLE_SQLITE_PATH}",
         port=port,
+        web_processes=int(web_processes),
         log_level=log_level,
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,

@@ -12,12 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.assistant import Assistant
 from bot.clock import FixedClock
 from bot.event_setup import DEFAULT_EVENT_FILE, load_event_file
+from bot.partnering.instant import Press, carry_out
+from bot.partnering.placement import hold_floor
 from bot.replies import Reply
 from storage.db import Database
 from storage.models import Event, Meeting, MeetingRequest, MeetingSeat, MeetingSlot, MeetingTable
@@ -204,3 +206,50 @@ def test_the_database_refuses_a_direct_double_booking(one_table_db: Database, cl
         seats = session.execute(select(MeetingSeat.meeting_id, MeetingSeat.active).order_by(MeetingSeat.id)).all()
     assert rows == [(first, "booked"), (second, "cancelled")]
     assert seats == [(booked, True), (cancelled, False)]
+
+
+def test_two_processes_placing_at_once_take_turns_instead_of_colliding(
+    db: Database, database_url: str, clock: FixedClock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two web processes each place their own presses (bot.partnering.instant). On PostgreSQL both would read the
+    same free floor and pick the same table, and the later batch would be refused whole and placed again one by
+    one; instead the second waits on the floor lock and reads the floor after the first has committed."""
+    if db.is_sqlite:
+        pytest.skip("on SQLite every write transaction holds the one write lock already")
+    load_event_file(db, tiny_event_file(tmp_path, tables=3, slots=1), clock=clock)
+    setup = Assistant(db=db, clock=clock)
+    names = [f"{side} {x}" for x in "ABC" for side in ("Asker", "Guest")]
+    ids = dict(zip(names, people(setup, *names), strict=True))
+    first, *batch = [setup.partnering.create_request(requester_id=ids[f"Asker {x}"], invitee_id=ids[f"Guest {x}"],
+                                                     topic=f"Deal {x}").id for x in "ABC"]  # fmt: skip
+    other = Database(database_url)  # the second web process
+    try:
+        second = Assistant(db=other, clock=clock)
+        presses = [Press(intake_id=second.record_accept(platform="console", external_id=x, request_id=request_id),
+                         request_id=request_id, resolve=lambda: None, actor=ids[f"Guest {x}"])
+                   for x, request_id in zip("BC", batch, strict=True)]  # fmt: skip
+        outcome: list = []
+        with db.transaction(write=True) as session:  # the first process, placing
+            hold_floor(session)
+            placing = threading.Thread(target=lambda: outcome.append(carry_out(second.partnering, presses)))
+            placing.start()
+            while not _waiting_on_an_advisory_lock(other):
+                placing.join(timeout=0.01)
+                assert placing.is_alive(), "the second batch did not wait for the first"
+            event = session.scalars(select(Event)).one()
+            setup.partnering.accept_in(session, event=event, request_id=first, actor_id=ids["Guest A"], intake_id=None,
+                                       now=clock.now())  # fmt: skip
+        placing.join(timeout=60)
+    finally:
+        other.dispose()
+
+    [(replies, again, _)] = outcome
+    assert again == [] and all(r.text.startswith("Accepted.") for r in replies.values()), replies
+    assert "met a concurrent booking" not in caplog.text  # read the floor after the first: nothing to redo
+    assert sorted(booked_requests(db)) == sorted([first, *batch])
+    assert double_bookings(db) == ([], [])
+
+
+def _waiting_on_an_advisory_lock(db: Database) -> bool:
+    with db.lookup() as session:
+        return bool(session.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")))

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 
+import jwt
 import pytest
 
 from bot.assistant import Assistant
+from handlers.teams.sdk import InboundActivityTokenValidator, RememberedTokenValidator
 from tests.teams_harness import APP_ID, TeamsHttpApp, button, card_text
 
 
@@ -233,3 +235,45 @@ def test_commands_named_in_a_reply_are_spelled_as_teams_users_type_them(teams):
     assert ada.say("agenda zzzqqq").status == 200
     tried = card_text(ada.last_card())
     assert "e.g. **agenda** olweus, **agenda** pitches, **agenda** day 2." in tried and "/agenda" not in tried
+
+
+def test_a_connector_token_is_checked_once_and_remembered_only_while_valid_and_for_its_service_url(
+    teams, fake_teams, monkeypatch
+):
+    """The connector signs its calls with one token for up to an hour: its signature is checked once
+    (handlers.teams.sdk.RememberedTokenValidator); another service URL, a refused token or its expiry are checked
+    again, and refused again."""
+    validator = teams.door.sdk.server._token_validator
+    assert isinstance(validator, RememberedTokenValidator) and validator is teams.door.validator
+    checked: list[str] = []
+    full_check = InboundActivityTokenValidator.validate_token
+
+    async def counted(self, raw_token, service_url=None):
+        checked.append(raw_token)
+        return await full_check(self, raw_token, service_url)
+
+    monkeypatch.setattr(InboundActivityTokenValidator, "validate_token", counted)
+    now = [1_000.0]
+    validator.clock = lambda: now[0]
+    ada = teams.person("Ada Lovelace")
+    activity = ada.activity("message", text="agenda")
+    token = fake_teams.token(app_id=APP_ID, service_url=activity["serviceUrl"], expires_in=600)
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    now[0] = expires - 300
+
+    for _ in range(3):
+        assert teams.post(activity, token=token).status == 200
+    assert checked == [token]  # once, then remembered
+    assert len(ada.cards()) == 3
+
+    elsewhere = dict(activity, serviceUrl="https://evil.example.org/")
+    assert teams.post(elsewhere, token=token).status == 401  # the token names another service URL
+    forged = fake_teams.token(app_id=APP_ID, service_url=activity["serviceUrl"], forged=True)
+    assert teams.post(activity, token=forged).status == 401
+    assert teams.post(activity, token=forged).status == 401
+    assert checked == [token, token, forged, forged]  # refusals are never remembered
+
+    now[0] = expires  # its expiry: checked in full again (the SDK allows some clock skew)
+    assert teams.post(activity, token=token).status == 200
+    assert checked[-1] == token and len(checked) == 5
+    assert len(ada.cards()) == 4

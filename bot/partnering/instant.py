@@ -95,6 +95,7 @@ def carry_out(partnering: Partnering, presses: list[Press]) -> tuple[dict[int, R
     with producing() as produced:
         try:
             with partnering.db.transaction(write=True) as session:
+                placement.hold_floor(session)  # first: another process's batch may be placing (see hold_floor)
                 event = current_event(session)
                 # Close the batch's records in one statement: one that is closed already was carried out by someone
                 # else (the worker took over a slow press), and must not be again.

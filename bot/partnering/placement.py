@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
@@ -37,6 +37,7 @@ from storage.models import (
 
 log = logging.getLogger(__name__)
 MAX_RACE_RETRIES = 20
+FLOOR_LOCK = 0x50617274_6E657255  # "PartnerU": the advisory lock placements queue on (PostgreSQL)
 KEEP = "partnerup_keep"  # session.info key: rows read for the replies, held until the transaction ends
 
 
@@ -127,6 +128,16 @@ _FIRST_FREE_TABLE = (
     .limit(1)
 )
 _LATEST_SEQUENCE = select(func.max(Meeting.sequence)).where(Meeting.request_id == bindparam("request_id"))
+
+
+def hold_floor(session: OrmSession) -> None:
+    """Queue this transaction behind any other that is placing meetings, until it ends: call it first thing in
+    a transaction that places. Several web processes each place their own presses; two placing at once read the
+    same free floor and choose the same earliest tables, so one of them meets the unique index and places its
+    whole batch again one by one (seconds, for a burst). Waiting a few milliseconds for the other costs less.
+    On SQLite a write transaction holds the database's one write lock already."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FLOOR_LOCK})
 
 
 def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:

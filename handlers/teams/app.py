@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from bot.assistant import Assistant
 from handlers.teams import actions, commands, events, identity, views
 from handlers.teams.render import message  # noqa: F401  (re-exported for callers of the old place)
-from handlers.teams.sdk import HttpRequest, InboundActivityTokenValidator, build_sdk_app
+from handlers.teams.sdk import HttpRequest, RememberedTokenValidator, build_sdk_app, remember_validated_tokens
 
 PLATFORM = identity.PLATFORM
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class TeamsDoor:
             http_server_adapter=self,
             sleep=sleep,
         )
-        self.validator = InboundActivityTokenValidator(self.app_id, cloud=self.sdk.cloud)
+        self.validator = RememberedTokenValidator(self.app_id, cloud=self.sdk.cloud)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.background: set[asyncio.Task] = set()  # work that outlives its activity (a scheduling run), kept alive
         self._register()
@@ -65,6 +65,7 @@ class TeamsDoor:
     async def startup(self) -> None:
         self.loop = asyncio.get_running_loop()
         await self.sdk.initialize()
+        remember_validated_tokens(self.sdk, self.validator)  # one check per connector token, not per activity
 
     async def handle(self, body: dict, headers: dict) -> tuple[int, object]:
         """One POST /api/messages. Activities the SDK does not model are authenticated and acknowledged

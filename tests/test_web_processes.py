@@ -1,0 +1,147 @@
+"""WEB_PROCESSES: several ``python -m bot serve`` processes on one port (handlers.web_processes), PostgreSQL only."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+from handlers import web_processes
+from handlers.web_processes import Supervisor
+from tests.slack_harness import SIGNING_SECRET, sign
+from tests.teams_harness import free_port, request
+from tests.test_teams_serve import clean_env
+
+# A child that answers every connection with its process ID, from the socket it inherited.
+CHILD = """
+import os, socket
+listener = socket.socket(fileno=int(os.environ["PARTNERUP_LISTEN_FD"]))
+while True:
+    connection, _ = listener.accept()
+    connection.recv(65536)
+    body = str(os.getpid()).encode()
+    connection.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n" % len(body) + body)
+    connection.close()
+"""
+
+
+class Monotonic:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def until(condition, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        threading.Event().wait(0.02)
+
+
+def test_more_than_one_web_process_needs_postgresql() -> None:
+    with pytest.raises(ConfigError, match="WEB_PROCESSES above 1 needs PostgreSQL"):
+        load_settings({"DATABASE_URL": "sqlite:///p.db", "WEB_PROCESSES": "2"}, needs=())
+    for wrong in ("0", "two", "100"):
+        with pytest.raises(ConfigError, match="WEB_PROCESSES must be a number between 1 and 32"):
+            load_settings({"DATABASE_URL": "postgresql://u@h/db", "WEB_PROCESSES": wrong}, needs=())
+    assert load_settings({"DATABASE_URL": "postgresql://u@h/db", "WEB_PROCESSES": "3"}, needs=()).web_processes == 3
+
+
+def test_the_supervisor_shares_one_socket_restarts_a_dead_process_and_stops_them_all() -> None:
+    clock = Monotonic()
+    supervisor = Supervisor(processes=2, port=free_port(), command=[sys.executable, "-c", CHILD], clock=clock)
+    result: list[int] = []
+    running = threading.Thread(target=lambda: result.append(supervisor.run()))
+    running.start()
+    try:
+        until(lambda: len(supervisor.children) == 2, "two web processes started")
+        pids = {child.pid for child, _ in supervisor.children.values()}
+        answer = request(f"http://127.0.0.1:{supervisor.port}/healthz")
+        assert answer.status == 200 and int(answer.body) in pids  # one of them took the connection
+
+        clock.now += web_processes.STARTUP + 1  # both have been up a while
+        victim, _ = supervisor.children[0]
+        victim.kill()
+        until(lambda: supervisor.children[0][0].pid != victim.pid, "a web process that died was replaced")
+        assert supervisor.children[0][0].poll() is None
+        assert int(request(f"http://127.0.0.1:{supervisor.port}/").body) in {
+            child.pid for child, _ in supervisor.children.values()
+        }
+    finally:
+        supervisor.stop()
+        running.join(timeout=30)
+    assert result == [0]
+    assert all(child.poll() is not None for child, _ in supervisor.children.values())
+
+
+def test_a_process_that_cannot_start_stops_the_others_with_its_exit_code() -> None:
+    failing = "import os, sys; sys.exit(3 if os.environ.get('FAIL_NOW') else 0)"
+    os.environ["FAIL_NOW"] = "1"
+    try:
+        supervisor = Supervisor(processes=2, port=free_port(), command=[sys.executable, "-c", failing])
+        assert supervisor.run() == 3
+    finally:
+        del os.environ["FAIL_NOW"]
+    assert all(child.poll() is not None for child, _ in supervisor.children.values())
+
+
+def test_serve_with_two_web_processes_answers_slack_on_one_port_and_stops_on_sigterm(
+    tmp_path: Path, database_url: str, fake_slack
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("several web processes need PostgreSQL")
+    port = free_port()
+    env = clean_env(SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                    SLACK_API_URL=fake_slack.url, DATABASE_URL=database_url, PORT=str(port), WEB_PROCESSES="2")  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+
+        def up() -> bool:
+            assert process.poll() is None, process.stdout.read().decode(errors="replace")[-2000:]
+            try:
+                return request(f"{base}/healthz").status == 200
+            except OSError:
+                return False
+
+        until(up, "serve with two web processes came up", timeout=60)
+        children = _children(process.pid)
+        assert len(children) == 2
+        body = b"command=%2Fpartnerup&text=help&user_id=U0HELP&team_id=T0001&channel_id=C1&trigger_id=1.2"
+        for _ in range(6):  # whichever process takes it, a signed command is answered; a forged one refused
+            assert request(f"{base}/slack/events", method="POST", data=body, headers=signed_headers(body)).status == 200
+            assert request(f"{base}/slack/events", method="POST", data=body,
+                           headers={"Content-Type": "application/x-www-form-urlencoded"}).status == 401  # fmt: skip
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=30)
+    assert code == 0
+    assert not any(Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid) for pid in children)
+
+
+def signed_headers(body: bytes) -> dict[str, str]:
+    timestamp = int(time.time())
+    return {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": str(timestamp),
+            "X-Slack-Signature": sign(body, timestamp)}  # fmt: skip
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in found]
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().lower()
+    except OSError:
+        return "zombie"
