@@ -8,7 +8,8 @@ sooner, while PostgreSQL keeps them consistent (intake leases per process, the p
 and processes queue for it by sleeping.
 
 The supervisor sets the database up before the children start (so they do not race to migrate a new one),
-restarts a child that dies, stops when one cannot start, and passes SIGTERM/SIGINT on to all of them.
+restarts a child that dies (a signal, or an exit once it has been up a while), stops when one cannot start (it
+exits on its own within STARTUP: bad settings, no database), and passes SIGTERM/SIGINT on to all of them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 LISTEN_FD = "PARTNERUP_LISTEN_FD"  # set for a child: the number of the inherited listening socket
-STARTUP = 15.0  # seconds: a child that exits sooner could not start (bad settings, no database): stop all
+STARTUP = 15.0  # seconds: a child that exits on its own sooner could not start (bad settings, no database): stop all
+RESTART_AFTER = 1.0  # seconds: a child killed (by a signal: out of memory, a kill -9) is started again, at most this often
 STOP_WAIT = 10.0  # seconds the children get to finish what they answer before they are killed
 BACKLOG = 2048  # connections the kernel queues for the children (a burst arrives at once)
 
@@ -72,9 +74,11 @@ class Supervisor:
                     code = child.poll()
                     if code is None:
                         continue
-                    if self.clock() - started < STARTUP:
+                    if code >= 0 and self.clock() - started < STARTUP:
                         log.error("web process %s exited with %s while starting; stopping the others", child.pid, code)
-                        return code or 1
+                        return code if code > 0 else 1
+                    if self.clock() - started < RESTART_AFTER:
+                        continue  # killed again right after its start: wait a moment before the next one
                     log.warning("web process %s exited with %s; starting another", child.pid, code)
                     self._start(slot, env, listener)
             return 0

@@ -68,10 +68,10 @@ def test_the_supervisor_shares_one_socket_restarts_a_dead_process_and_stops_them
         answer = request(f"http://127.0.0.1:{supervisor.port}/healthz")
         assert answer.status == 200 and int(answer.body) in pids  # one of them took the connection
 
-        clock.now += web_processes.STARTUP + 1  # both have been up a while
+        clock.now += web_processes.RESTART_AFTER  # killed (out of memory, kill -9) seconds after it started
         victim, _ = supervisor.children[0]
         victim.kill()
-        until(lambda: supervisor.children[0][0].pid != victim.pid, "a web process that died was replaced")
+        until(lambda: supervisor.children[0][0].pid != victim.pid, "a web process that was killed was replaced")
         assert supervisor.children[0][0].poll() is None
         assert int(request(f"http://127.0.0.1:{supervisor.port}/").body) in {
             child.pid for child, _ in supervisor.children.values()
