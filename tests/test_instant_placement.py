@@ -128,6 +128,43 @@ def test_the_database_has_the_last_word_when_a_place_was_taken_meanwhile(
     no_double_booking(event_db)
 
 
+def test_a_lone_press_that_meets_a_place_taken_outside_the_floor_lock_is_placed_again(
+    event_db: Database, clock: FixedClock, monkeypatch
+) -> None:
+    """A lone press books without a savepoint (its transaction holds the floor: no other placement races it). A
+    scheduling run does not take the floor lock, so a place it took meanwhile ends the press's transaction, which
+    is handed back and carried out again on its own, retried in place: booked at the next free table."""
+    assistant = Assistant(db=event_db, clock=clock, send_now=True)
+    ada, bjorn, carl, dina = people(assistant, "Ada Berg", "Bjørn Lund", "Carl Moe", "Dina Ali")
+    first, second = ask(assistant, [(ada, bjorn), (carl, dina)])
+    assistant.accept(actor=bjorn, request_id=first)  # as if a scheduling run had booked it a moment ago
+    [(_, _, taken_table)] = booked(event_db)
+    real = placement.first_free_table
+    stale_once = []
+
+    def stale_first_free_table(session, *, event, candidate):
+        table = real(session, event=event, candidate=candidate)
+        if not stale_once:  # the first read still sees the table the run just took
+            stale_once.append(table)
+            return session.get(type(table), taken_table)
+        return table
+
+    monkeypatch.setattr(placement, "first_free_table", stale_first_free_table)
+    [press] = presses(assistant, [second], [dina])
+
+    replies, again, produced = carry_out(assistant.partnering, [press])
+    assert (replies, again, produced) == ({}, [press], [])  # refused whole: nothing of it was kept
+    with event_db.transaction() as session:
+        assert session.scalar(select(Intake.status).where(Intake.id == press.intake_id)) == "pending"
+    assert len(booked(event_db)) == 1
+
+    stale_once.clear()  # the retry reads the same stale table first, and tries again in place
+    replies, again, _ = carry_out(assistant.partnering, [press], retry_in_place=True)
+    assert again == [] and replies[press.intake_id].text.startswith("Accepted.")
+    assert len(booked(event_db)) == 2
+    no_double_booking(event_db)
+
+
 def test_a_teams_burst_of_accepts_each_gets_its_booked_card(event_db: Database, clock: FixedClock, fake_teams) -> None:
     assistant = Assistant(db=event_db, clock=clock)
     app = TeamsHttpApp(assistant, fake_teams)

@@ -87,9 +87,13 @@ class Press:
     shows_booking: bool = False  # the door's answer can show the booking itself (see bot.replies.HeldMessage)
 
 
-def carry_out(partnering: Partnering, presses: list[Press]) -> tuple[dict[int, Reply], list[Press], list[int]]:
+def carry_out(
+    partnering: Partnering, presses: list[Press], *, retry_in_place: bool = False
+) -> tuple[dict[int, Reply], list[Press], list[int]]:
     """Place ``presses`` in one transaction. Returns the reply per intake ID, the presses to try again (the
-    database refused the batch: a deadlock or a lost connection), and the IDs of the outbox rows queued."""
+    database refused the batch: a deadlock, a lost connection, a place a scheduling run took meanwhile), and the
+    IDs of the outbox rows queued. ``retry_in_place``: each booking in a savepoint, tried again in place if the
+    database refuses it (for a press tried again on its own; see placement.place)."""
     now = partnering.clock.now()
     replies: dict[int, Reply] = {}
     with producing() as produced:
@@ -140,7 +144,8 @@ def carry_out(partnering: Partnering, presses: list[Press]) -> tuple[dict[int, R
                         update(Intake).where(Intake.id == intake_id).values(detail=detail)
                         .execution_options(synchronize_session=False)
                     )  # fmt: skip
-                meetings = place_burst(session, event=event, requests=[r for _, r in accepted], now=now)
+                meetings = place_burst(session, event=event, requests=[r for _, r in accepted], now=now,
+                                       retry_in_place=retry_in_place)  # fmt: skip
                 held = {r.id for p, r in accepted if p.shows_booking and meetings.get(r.id) is not None}
                 announce_burst(session, [r for _, r in accepted], meetings, now, held=held)
                 views = {}
@@ -207,7 +212,7 @@ def calendar_row(meeting: Meeting, view, *, participant_id: int, event: Event, n
 
 
 def place_burst(
-    session: OrmSession, *, event: Event, requests: list[MeetingRequest], now: datetime
+    session: OrmSession, *, event: Event, requests: list[MeetingRequest], now: datetime, retry_in_place: bool = False
 ) -> dict[int, Meeting | None]:
     """Place many accepted requests together, in the order given, each at the earliest slot where both people
     and a table are free (the rule :func:`bot.partnering.placement.place` applies to one): the floor is read
@@ -221,7 +226,9 @@ def place_burst(
         # (max_per_day, max_in_a_row, venue_change_slots) each placement must see the ones before it, which the
         # rules read from the database: one by one, still in this one transaction. So with soft availability,
         # where each placement tries the available slots first (placement.by_availability).
-        return {request.id: _place_one(session, event=event, request=request, now=now) for request in requests}
+        # The floor is held (carry_out): no other placement races these, so no savepoint per booking.
+        return {request.id: _place_one(session, event=event, request=request, now=now, retry_in_place=retry_in_place)
+                for request in requests}  # fmt: skip
     zone = ZoneInfo(event.timezone)
     candidates = placement.candidate_slots(session, event=event, now=now)
     tables = placement.tables_by_venue(session, event)
@@ -278,9 +285,11 @@ def place_burst(
     return placed
 
 
-def _place_one(session: OrmSession, *, event: Event, request: MeetingRequest, now: datetime) -> Meeting | None:
+def _place_one(
+    session: OrmSession, *, event: Event, request: MeetingRequest, now: datetime, retry_in_place: bool = True
+) -> Meeting | None:
     day = date.fromisoformat(request.preferred_day) if request.preferred_day else None
-    meeting = placement.place(session, request=request, event=event, now=now, day=day)
+    meeting = placement.place(session, request=request, event=event, now=now, day=day, retry_in_place=retry_in_place)
     session.flush()  # the next placement's rules and free-slot reads see this one
     return meeting
 
@@ -522,7 +531,7 @@ class InstantPlacer:
         log.debug("placed %s presses in %.3f s, answered in %.3f s", len(batch), t1 - t0, time.monotonic() - t1)
         for press in again:  # the batch was refused as a whole: one by one, so one bad press does not sink the rest
             for _ in range(MAX_TRIES):
-                replies, failed, produced = carry_out(self.partnering, [press])
+                replies, failed, produced = carry_out(self.partnering, [press], retry_in_place=True)
                 if not failed:
                     self._answer([press], replies, produced)
                     break
@@ -565,7 +574,7 @@ def take_over(partnering: Partnering) -> int:
         presses.append(Press(intake_id=row.id, request_id=row.ref_id, resolve=lambda a=actor: a, actor=actor))
     replies, again, _ = carry_out(partnering, presses)
     for press in again:  # one by one, so one bad press does not hold up the rest
-        carry_out(partnering, [press])
+        carry_out(partnering, [press], retry_in_place=True)
     done = len(replies)
     if done:
         log.info("carried out %s accept press(es) a web process had left", done)

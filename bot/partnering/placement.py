@@ -297,8 +297,14 @@ def place(
     now: datetime,
     day: date | None = None,
     block_id: int | None = None,
+    retry_in_place: bool = True,
 ) -> Meeting | None:
     """Book ``request`` at the earliest slot where both people and a table are free, or return None.
+
+    ``retry_in_place``: book inside a savepoint, so that a place another transaction took meanwhile is tried again
+    here. A caller that holds the floor (:func:`hold_floor`) meets no such race from other placements, only from a
+    scheduling run, so it may pass False and save the savepoint's two round trips: the rare IntegrityError then
+    ends its transaction, and it places again in a new one.
 
     Reads only what this request needs: the slots with how many tables each has free, both people's meetings and
     unavailable blocks, then the first free table of the first slot that has one (not every table of the event).
@@ -321,6 +327,8 @@ def place(
             table = first_free_table(session, event=event, candidate=candidate)
             if table is None:
                 break
+            if not retry_in_place:
+                return book(session, request=request, event=event, slot_id=candidate.slot_id, table_id=table.id, now=now)
             try:
                 with session.begin_nested():
                     return book(session, request=request, event=event, slot_id=candidate.slot_id, table_id=table.id, now=now)
