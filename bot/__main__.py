@@ -180,10 +180,14 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
         return _fail("neither SLACK_BOT_TOKEN nor TEAMS_APP_ID is set; set one or both (see .env.example) "
                      "or try `python -m bot console`")  # fmt: skip
     listener = web_processes.inherited_socket()  # a child of the supervisor below
-    if listener is None and settings.web_processes > 1 and not settings.socket_mode:
-        db, _ = open_database(settings)  # set up once, before the children start
-        db.dispose()
-        return web_processes.supervise(processes=settings.web_processes, port=settings.port)
+    if listener is None and settings.web_processes > 1:
+        if settings.socket_mode and not settings.teams_configured:
+            log.warning("WEB_PROCESSES is %s, but Slack in Socket Mode alone serves no HTTP: one process runs",
+                        settings.web_processes)  # fmt: skip
+        else:
+            db, _ = open_database(settings)  # set up once, before the children start
+            db.dispose()
+            return web_processes.supervise(processes=settings.web_processes, port=settings.port)
     db, _ = open_database(settings)
     organisers = settings.organiser_ids | settings.teams_organiser_ids
     assistant = Assistant(db=db, clock=SystemClock(), organisers=organisers, limits=limits_from(settings))
@@ -220,7 +224,8 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
                      settings.port, settings.public_url)  # fmt: skip
             mounts = {"/dashboard": DashboardApp(assistant, secret=settings.dashboard_secret)}
             where = {"sockets": [listener]} if listener is not None else {"host": "0.0.0.0", "port": settings.port}
-            waitress.serve(build_wsgi(app, health=db.ping, mounts=mounts), threads=8, ident="partnerup", **where)
+            waitress.serve(build_wsgi(app, health=db.ping, mounts=mounts), threads=8, ident="partnerup",
+                           backlog=web_processes.BACKLOG, **where)  # fmt: skip
             return 0
         else:
             slack_wsgi = build_wsgi(app, health=db.ping)
@@ -241,7 +246,10 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     log.info("serving %s on http://0.0.0.0:%s; organisers' dashboard on %s/dashboard", doors, settings.port,
              settings.public_url)  # fmt: skip
     if listener is not None:
-        uvicorn.Server(uvicorn.Config(web, log_level="warning", access_log=False)).run(sockets=[listener])
+        try:
+            uvicorn.Server(uvicorn.Config(web, log_level="warning", access_log=False)).run(sockets=[listener])
+        except KeyboardInterrupt:  # Ctrl+C reaches every process of the terminal: the supervisor stops the rest
+            pass
     else:
         uvicorn.run(web, host="0.0.0.0", port=settings.port, log_level="warning", access_log=False)
     return 0

@@ -7,7 +7,9 @@ when TEST_DATABASE_URL is set.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from bot.assistant import Assistant
 from bot.clock import FixedClock
 from bot.event_setup import DEFAULT_EVENT_FILE, load_event_file
 from bot.partnering.instant import Press, carry_out
-from bot.partnering.placement import hold_floor
+from bot.partnering.placement import FLOOR_LOCK, hold_floor
 from bot.replies import Reply
 from storage.db import Database
 from storage.models import Event, Meeting, MeetingRequest, MeetingSeat, MeetingSlot, MeetingTable
@@ -229,13 +231,16 @@ def test_two_processes_placing_at_once_take_turns_instead_of_colliding(
                          request_id=request_id, resolve=lambda: None, actor=ids[f"Guest {x}"])
                    for x, request_id in zip("BC", batch, strict=True)]  # fmt: skip
         outcome: list = []
+        caplog.set_level(logging.INFO, logger="bot.partnering.instant")
         with db.transaction(write=True) as session:  # the first process, placing
             hold_floor(session)
             placing = threading.Thread(target=lambda: outcome.append(carry_out(second.partnering, presses)))
             placing.start()
-            while not _waiting_on_an_advisory_lock(other):
+            deadline = time.monotonic() + 30
+            while not _waiting_for_the_floor(other):
                 placing.join(timeout=0.01)
                 assert placing.is_alive(), "the second batch did not wait for the first"
+                assert time.monotonic() < deadline, "the second batch is stuck on something else"
             event = session.scalars(select(Event)).one()
             setup.partnering.accept_in(session, event=event, request_id=first, actor_id=ids["Guest A"], intake_id=None,
                                        now=clock.now())  # fmt: skip
@@ -250,6 +255,38 @@ def test_two_processes_placing_at_once_take_turns_instead_of_colliding(
     assert double_bookings(db) == ([], [])
 
 
-def _waiting_on_an_advisory_lock(db: Database) -> bool:
+def _waiting_for_the_floor(db: Database) -> bool:
+    """Someone in this database waits for the floor lock (a bigint advisory key: its high and low 32 bits)."""
     with db.lookup() as session:
-        return bool(session.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")))
+        return bool(session.scalar(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND classid::bigint = :high AND objid::bigint = :low"
+        ), {"high": FLOOR_LOCK >> 32, "low": FLOOR_LOCK & 0xFFFFFFFF}))  # fmt: skip
+
+
+def test_a_batch_does_not_wait_for_ever_behind_a_stuck_placement(
+    db: Database, database_url: str, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transaction that holds the floor and hangs (a stuck process) stalls others' presses FLOOR_WAIT at most:
+    then the batch is handed back, nothing of it kept, to be tried again (and by the worker, if need be)."""
+    if db.is_sqlite:
+        pytest.skip("the floor lock is PostgreSQL's")
+    monkeypatch.setattr("bot.partnering.placement.FLOOR_WAIT", 0.2)
+    load_event_file(db, tiny_event_file(tmp_path, tables=1, slots=1), clock=clock)
+    setup = Assistant(db=db, clock=clock)
+    asker, guest = people(setup, "Asker", "Guest")
+    request_id = setup.partnering.create_request(requester_id=asker, invitee_id=guest, topic="Deal").id
+    [press] = [Press(intake_id=setup.record_accept(platform="console", external_id="g", request_id=request_id),
+                     request_id=request_id, resolve=lambda: None, actor=guest)]  # fmt: skip
+    other = Database(database_url)
+    try:
+        with other.transaction(write=True) as stuck:
+            hold_floor(stuck)
+            replies, again, produced = carry_out(setup.partnering, [press])
+        assert (replies, again, produced) == ({}, [press], [])
+        replies, again, _ = carry_out(setup.partnering, [press])  # the holder is gone: placed
+    finally:
+        other.dispose()
+    assert again == [] and replies[press.intake_id].text.startswith("Accepted.")
+    assert booked_requests(db) == [request_id]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -33,11 +32,19 @@ while True:
 
 
 class Monotonic:
+    """The supervisor's clock, and its pause between looks at its children, in virtual time (each pause a moment)."""
+
     def __init__(self) -> None:
         self.now = 1000.0
+        self.pauses: list[float] = []
 
     def __call__(self) -> float:
         return self.now
+
+    def pause(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds
+        threading.Event().wait(0.05)  # a real moment, so the children run: virtual time runs four times as fast
 
 
 def until(condition, what: str, timeout: float = 30.0) -> None:
@@ -58,7 +65,8 @@ def test_more_than_one_web_process_needs_postgresql() -> None:
 
 def test_the_supervisor_shares_one_socket_restarts_a_dead_process_and_stops_them_all() -> None:
     clock = Monotonic()
-    supervisor = Supervisor(processes=2, port=free_port(), command=[sys.executable, "-c", CHILD], clock=clock)
+    supervisor = Supervisor(processes=2, port=free_port(), command=[sys.executable, "-c", CHILD], clock=clock,
+                            pause=clock.pause)  # fmt: skip
     result: list[int] = []
     running = threading.Thread(target=lambda: result.append(supervisor.run()))
     running.start()
@@ -68,7 +76,7 @@ def test_the_supervisor_shares_one_socket_restarts_a_dead_process_and_stops_them
         answer = request(f"http://127.0.0.1:{supervisor.port}/healthz")
         assert answer.status == 200 and int(answer.body) in pids  # one of them took the connection
 
-        clock.now += web_processes.RESTART_AFTER  # killed (out of memory, kill -9) seconds after it started
+        clock.now += web_processes.STARTUP  # killed (out of memory, kill -9) after a while
         victim, _ = supervisor.children[0]
         victim.kill()
         until(lambda: supervisor.children[0][0].pid != victim.pid, "a web process that was killed was replaced")
@@ -83,15 +91,43 @@ def test_the_supervisor_shares_one_socket_restarts_a_dead_process_and_stops_them
     assert all(child.poll() is not None for child, _ in supervisor.children.values())
 
 
-def test_a_process_that_cannot_start_stops_the_others_with_its_exit_code() -> None:
-    failing = "import os, sys; sys.exit(3 if os.environ.get('FAIL_NOW') else 0)"
-    os.environ["FAIL_NOW"] = "1"
-    try:
-        supervisor = Supervisor(processes=2, port=free_port(), command=[sys.executable, "-c", failing])
-        assert supervisor.run() == 3
-    finally:
-        del os.environ["FAIL_NOW"]
+def test_a_first_process_that_cannot_start_stops_the_others_with_its_exit_code(tmp_path: Path) -> None:
+    # The first child to start exits with 3 (as with bad settings); the other would serve on.
+    command = [sys.executable, "-c", f"""
+import os, sys, time
+try:
+    os.close(os.open({str(tmp_path / "first")!r}, os.O_CREAT | os.O_EXCL))
+except FileExistsError:
+    time.sleep(120)
+sys.exit(3)
+"""]  # fmt: skip
+    supervisor = Supervisor(processes=2, port=free_port(), command=command)
+    assert supervisor.run() == 3
     assert all(child.poll() is not None for child, _ in supervisor.children.values())
+    assert any(child.returncode == -signal.SIGTERM for child, _ in supervisor.children.values())  # stopped
+
+
+def test_a_replacement_that_keeps_dying_is_started_again_later_and_later_without_stopping_the_others() -> None:
+    clock = Monotonic()
+    supervisor = Supervisor(processes=2, port=free_port(), command=[sys.executable, "-c", CHILD], clock=clock,
+                            pause=clock.pause)  # fmt: skip
+    result: list[int] = []
+    running = threading.Thread(target=lambda: result.append(supervisor.run()))
+    running.start()
+    try:
+        until(lambda: len(supervisor.children) == 2, "two web processes started")
+        healthy = supervisor.children[1][0]
+        for attempt in range(3):  # killed again and again right after each start (say, out of memory)
+            victim, started = supervisor.children[0]
+            victim.kill()
+            until(lambda v=victim: supervisor.children[0][0].pid != v.pid, "a killed web process was replaced")
+            assert supervisor.children[0][1] - started >= web_processes.RESTART_AFTER * 2**attempt
+        assert healthy.poll() is None and supervisor.children[1][0] is healthy  # the other one served on
+        assert result == []  # still supervising
+    finally:
+        supervisor.stop()
+        running.join(timeout=30)
+    assert result == [0]
 
 
 def test_serve_with_two_web_processes_answers_slack_on_one_port_and_stops_on_sigterm(
@@ -102,13 +138,14 @@ def test_serve_with_two_web_processes_answers_slack_on_one_port_and_stops_on_sig
     port = free_port()
     env = clean_env(SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SIGNING_SECRET,
                     SLACK_API_URL=fake_slack.url, DATABASE_URL=database_url, PORT=str(port), WEB_PROCESSES="2")  # fmt: skip
-    process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=tmp_path, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    output = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=tmp_path, env=env, stdout=output,
+                               stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
 
         def up() -> bool:
-            assert process.poll() is None, process.stdout.read().decode(errors="replace")[-2000:]
+            assert process.poll() is None, (tmp_path / "serve.log").read_text(errors="replace")[-2000:]
             try:
                 return request(f"{base}/healthz").status == 200
             except OSError:
@@ -125,8 +162,39 @@ def test_serve_with_two_web_processes_answers_slack_on_one_port_and_stops_on_sig
     finally:
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=30)
+        output.close()
     assert code == 0
-    assert not any(Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid) for pid in children)
+    assert not any(_alive(pid) for pid in children)
+
+
+def test_web_processes_stop_when_their_supervisor_is_killed(tmp_path: Path, database_url: str, fake_slack) -> None:
+    """A kill -9 of the supervisor leaves no web process holding the port: each watches a pipe from it."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("several web processes need PostgreSQL")
+    port = free_port()
+    env = clean_env(SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                    SLACK_API_URL=fake_slack.url, DATABASE_URL=database_url, PORT=str(port), WEB_PROCESSES="2")  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=tmp_path, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        until(lambda: len(_children(process.pid)) == 2 and _answers(f"http://127.0.0.1:{port}/healthz"),
+              "serve with two web processes came up", timeout=60)  # fmt: skip
+        children = _children(process.pid)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    until(lambda: not any(_alive(pid) for pid in children), "the web processes stopped with their supervisor")
+
+
+def _answers(url: str) -> bool:
+    try:
+        return request(url).status == 200
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid)
 
 
 def signed_headers(body: bytes) -> dict[str, str]:

@@ -160,6 +160,10 @@ def carry_out(
                 first = {r.id: replies[p.intake_id] for p, r in accepted if meetings.get(r.id) is not None}
                 show_booking_again(session, event=event, now=now, replies=replies, presses=again, loaded=loaded,
                                    first=first)  # fmt: skip
+        except IntegrityError:  # without savepoints, a place a scheduling run took meanwhile (see place_burst)
+            log.info("placing a batch of %s presses met a place taken meanwhile; trying them again one by one",
+                     len(presses))  # fmt: skip
+            return {}, presses, []
         except DBAPIError:
             log.warning("placing a batch of %s presses failed; trying them again one by one", len(presses), exc_info=True)
             return {}, presses, []

@@ -38,6 +38,10 @@ from storage.models import (
 log = logging.getLogger(__name__)
 MAX_RACE_RETRIES = 20
 FLOOR_LOCK = 0x50617274_6E657255  # "PartnerU": the advisory lock placements queue on (PostgreSQL)
+FLOOR_WAIT = 10.0  # seconds a placing transaction waits for a lock before it gives up and is tried again
+_HOLD_FLOOR = text(
+    "SELECT pg_advisory_xact_lock(:key) FROM (SELECT set_config('lock_timeout', :wait, true)) AS waiting_at_most"
+)
 KEEP = "partnerup_keep"  # session.info key: rows read for the replies, held until the transaction ends
 
 
@@ -137,7 +141,9 @@ def hold_floor(session: OrmSession) -> None:
     whole batch again one by one (seconds, for a burst). Waiting a few milliseconds for the other costs less.
     On SQLite a write transaction holds the database's one write lock already."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FLOOR_LOCK})
+        # One round trip: this transaction's lock waits end after FLOOR_WAIT (a stuck holder must not stall every
+        # process's presses; the caller's retries and the worker take over), then the lock.
+        session.execute(_HOLD_FLOOR, {"key": FLOOR_LOCK, "wait": f"{int(FLOOR_WAIT * 1000)}ms"})
 
 
 def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:

@@ -10,6 +10,7 @@ credentials from our settings alone: no generic variable can change who we are o
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
 import warnings
@@ -134,11 +135,11 @@ class RememberedTokenValidator(InboundActivityTokenValidator):
         seen = self._accepted.get(key)
         if seen is not None and self.clock() < seen[1]:
             self._accepted.move_to_end(key)
-            return dict(seen[0])
+            return copy.deepcopy(seen[0])
         payload = await super().validate_token(raw_token, service_url)
         expires = payload.get("exp")
         if isinstance(expires, int | float) and self.clock() < expires:
-            self._accepted[key] = (dict(payload), float(expires))
+            self._accepted[key] = (copy.deepcopy(payload), float(expires))
             while len(self._accepted) > self.SIZE:
                 self._accepted.popitem(last=False)
         return payload
