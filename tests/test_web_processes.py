@@ -7,6 +7,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,7 +65,10 @@ def test_more_than_one_web_process_needs_postgresql() -> None:
     assert load_settings({"DATABASE_URL": "postgresql://u@h/db", "WEB_PROCESSES": "3"}, needs=()).web_processes == 3
 
 
-def test_the_supervisor_shares_one_socket_restarts_a_dead_process_and_stops_them_all() -> None:
+@contextmanager
+def supervising() -> Iterator[tuple[Supervisor, Monotonic, list[int]]]:
+    """Two CHILD processes under a supervisor running in a thread on virtual time; stopped on the way out, its
+    exit status left in the list."""
     clock = Monotonic()
     supervisor = Supervisor(processes=2, port=free_port(), command=[sys.executable, "-c", CHILD], clock=clock,
                             pause=clock.pause)  # fmt: skip
@@ -72,6 +77,14 @@ def test_the_supervisor_shares_one_socket_restarts_a_dead_process_and_stops_them
     running.start()
     try:
         until(lambda: len(supervisor.children) == 2, "two web processes started")
+        yield supervisor, clock, result
+    finally:
+        supervisor.stop()
+        running.join(timeout=30)
+
+
+def test_the_supervisor_shares_one_socket_restarts_a_dead_process_and_stops_them_all() -> None:
+    with supervising() as (supervisor, clock, result):
         pids = {child.pid for child, _ in supervisor.children.values()}
         answer = request(f"http://127.0.0.1:{supervisor.port}/healthz")
         assert answer.status == 200 and int(answer.body) in pids  # one of them took the connection
@@ -84,9 +97,6 @@ def test_the_supervisor_shares_one_socket_restarts_a_dead_process_and_stops_them
         assert int(request(f"http://127.0.0.1:{supervisor.port}/").body) in {
             child.pid for child, _ in supervisor.children.values()
         }
-    finally:
-        supervisor.stop()
-        running.join(timeout=30)
     assert result == [0]
     assert all(child.poll() is not None for child, _ in supervisor.children.values())
 
@@ -108,14 +118,7 @@ sys.exit(3)
 
 
 def test_a_replacement_that_keeps_dying_is_started_again_later_and_later_without_stopping_the_others() -> None:
-    clock = Monotonic()
-    supervisor = Supervisor(processes=2, port=free_port(), command=[sys.executable, "-c", CHILD], clock=clock,
-                            pause=clock.pause)  # fmt: skip
-    result: list[int] = []
-    running = threading.Thread(target=lambda: result.append(supervisor.run()))
-    running.start()
-    try:
-        until(lambda: len(supervisor.children) == 2, "two web processes started")
+    with supervising() as (supervisor, clock, result):
         healthy = supervisor.children[1][0]
         for attempt in range(3):  # killed again and again right after each start (say, out of memory)
             victim, started = supervisor.children[0]
@@ -124,9 +127,6 @@ def test_a_replacement_that_keeps_dying_is_started_again_later_and_later_without
             assert supervisor.children[0][1] - started >= web_processes.RESTART_AFTER * 2**attempt
         assert healthy.poll() is None and supervisor.children[1][0] is healthy  # the other one served on
         assert result == []  # still supervising
-    finally:
-        supervisor.stop()
-        running.join(timeout=30)
     assert result == [0]
 
 
