@@ -179,6 +179,9 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     if not settings.slack_configured and not settings.teams_configured:
         return _fail("neither SLACK_BOT_TOKEN nor TEAMS_APP_ID is set; set one or both (see .env.example) "
                      "or try `python -m bot console`")  # fmt: skip
+    if settings.web_processes > 1 and settings.database_url.startswith("sqlite"):
+        return _fail("WEB_PROCESSES above 1 needs PostgreSQL (DATABASE_URL): SQLite has one writer at a time, and "
+                     "web processes would queue for it; one process serves a small event well")  # fmt: skip
     listener = web_processes.inherited_socket()  # a child of the supervisor below
     if listener is None and settings.web_processes > 1:
         if settings.socket_mode and not settings.teams_configured:

@@ -166,12 +166,7 @@ def load_settings(
             "DASHBOARD_SECRET must be at least 16 characters long (e.g. from `python -c 'import secrets; print(secrets.token_hex())'`)"
         )
 
-    web_processes = _number(env, "WEB_PROCESSES", "1", int, low=1, high=32)
-    if web_processes > 1 and database_url.startswith("sqlite"):
-        raise ConfigError(
-            "WEB_PROCESSES above 1 needs PostgreSQL (DATABASE_URL): SQLite has one writer at a time, and web "
-            "processes would queue for it; one process serves a small event well"
-        )
+    web_processes = _number(env, "WEB_PROCESSES", "1", int, low=1, high=32)  # serve checks it against the database
 
     teams = _teams_settings(env)
     agenda = _agenda_settings(env)

@@ -56,9 +56,16 @@ def until(condition, what: str, timeout: float = 30.0) -> None:
         threading.Event().wait(0.02)
 
 
-def test_more_than_one_web_process_needs_postgresql() -> None:
-    with pytest.raises(ConfigError, match="WEB_PROCESSES above 1 needs PostgreSQL"):
-        load_settings({"DATABASE_URL": "sqlite:///p.db", "WEB_PROCESSES": "2"}, needs=())
+def test_more_than_one_web_process_needs_postgresql(tmp_path: Path) -> None:
+    env = clean_env(SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                    DATABASE_URL=f"sqlite:///{tmp_path}/p.db", WEB_PROCESSES="2")  # fmt: skip
+    result = subprocess.run([sys.executable, "-m", "bot", "serve"], capture_output=True, text=True, cwd=tmp_path,
+                            env=env, timeout=60)  # fmt: skip
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "WEB_PROCESSES above 1 needs PostgreSQL" in line
+    # The console and the worker, which serve nothing, don't mind the setting.
+    assert load_settings({"DATABASE_URL": "sqlite:///p.db", "WEB_PROCESSES": "2"}, needs=()).web_processes == 2
     for wrong in ("0", "two", "100"):
         with pytest.raises(ConfigError, match="WEB_PROCESSES must be a number between 1 and 32"):
             load_settings({"DATABASE_URL": "postgresql://u@h/db", "WEB_PROCESSES": wrong}, needs=())
