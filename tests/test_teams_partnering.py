@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 
+import pytest
 from sqlalchemy import select
 
 from bot.assistant import Assistant
@@ -66,6 +68,14 @@ def request_through_dialog(ada, target_id: int, topic: str = "TCR licensing") ->
     return done
 
 
+@pytest.fixture
+def teams_app(event_db, clock, fake_teams) -> Iterator[TeamsHttpApp]:
+    """The Teams door served over HTTP, its assistant sending at once (as a web process does, without threads)."""
+    app = TeamsHttpApp(Assistant(db=event_db, clock=clock, send_now=True), fake_teams)
+    yield app
+    app.close()
+
+
 def ada_asks_bjorn(app: TeamsHttpApp, *people) -> dict:
     """Ada (oncology start-up) and Bjørn (pharma) have profiles; Ada asks Bjørn through the dialog. The card
     Bjørn gets, with its Accept button. ``people``: (ada, bjorn) already made, else made here."""
@@ -80,99 +90,85 @@ def ada_asks_bjorn(app: TeamsHttpApp, *people) -> dict:
     return bjorn.cards()[before]
 
 
-def test_teams_round_trip_request_accept_confirmations_with_calendar_links(event_db, clock, fake_teams):
-    assistant = Assistant(db=event_db, clock=clock, send_now=True)
-    app = TeamsHttpApp(assistant, fake_teams)
-    try:
-        ada, bjorn = app.person("Ada Berg"), app.person("Bjørn Lund")
-        invitation = ada_asks_bjorn(app, ada, bjorn)
-        assert "Ada Berg" in card_text(invitation) and "TCR licensing" in card_text(invitation)
-        # Someone else pressing Bjørn's Accept (a crafted invoke) is refused and books nothing.
-        carl = app.person("Carl Moe")
-        refused = carl.press(button(invitation, "Accept")).json()
-        assert "Only the person who was asked" in card_text(refused["value"])
-        with event_db.transaction() as session:
-            assert session.scalar(select(Meeting.status)) is None
-        answer = bjorn.press(button(invitation, "Accept")).json()
-        assert answer["statusCode"] == 200
-        assert "Accepted" in card_text(answer["value"])
-        with event_db.transaction() as session:
-            assert session.scalar(select(Meeting.status)) == "booked"
-        # Ada hears in a message; Bjørn's answer is the card he pressed, now with the meeting and Add to calendar,
-        # in the same chat: the same news again as a message would be noise, so it is recorded as shown there.
-        assert wait_until(lambda: held_outcome(event_db, participant(app, bjorn)) == ("sent", SHOWN))
-        assert "Meeting booked with Bjørn Lund" in teams_texts(fake_teams, ada)[-1]
-        assert button(answer["value"], "Reschedule") and button(answer["value"], "Cancel meeting")  # as the message has
-        assert "Biogenix" in card_text(answer["value"])  # who he meets, as the message says
-        for person, confirmation in ((ada, ada.last_card()), (bjorn, answer["value"])):
-            assert f"with {'Bjørn Lund' if person is ada else 'Ada Berg'}" in card_text(confirmation)
-            link = button(confirmation, "Add to calendar")["url"]
-            assert link.startswith("https://partnerup.example.org/calendar/") and link.endswith(".ics")
-            ics = request(link.replace("https://partnerup.example.org", app.url))
-            assert ics.status == 200 and b"UID:partnerup-meeting-1@" in ics.body and b"SEQUENCE:0" in ics.body
-        clock.advance(minutes=1)  # past the hold: nothing held is left for the worker to send
-        assistant.deliverer.drain()
-        assert not [t for t in teams_texts(fake_teams, bjorn) if "Meeting booked" in t]
-        assert request(f"{app.url}/calendar/not-a-real-token-at-all.ics").status == 404
-    finally:
-        app.close()
+def test_teams_round_trip_request_accept_confirmations_with_calendar_links(event_db, clock, fake_teams, teams_app):
+    app = teams_app
+    assistant = app.assistant
+    ada, bjorn = app.person("Ada Berg"), app.person("Bjørn Lund")
+    invitation = ada_asks_bjorn(app, ada, bjorn)
+    assert "Ada Berg" in card_text(invitation) and "TCR licensing" in card_text(invitation)
+    # Someone else pressing Bjørn's Accept (a crafted invoke) is refused and books nothing.
+    carl = app.person("Carl Moe")
+    refused = carl.press(button(invitation, "Accept")).json()
+    assert "Only the person who was asked" in card_text(refused["value"])
+    with event_db.transaction() as session:
+        assert session.scalar(select(Meeting.status)) is None
+    answer = bjorn.press(button(invitation, "Accept")).json()
+    assert answer["statusCode"] == 200
+    assert "Accepted" in card_text(answer["value"])
+    with event_db.transaction() as session:
+        assert session.scalar(select(Meeting.status)) == "booked"
+    # Ada hears in a message; Bjørn's answer is the card he pressed, now with the meeting and Add to calendar,
+    # in the same chat: the same news again as a message would be noise, so it is recorded as shown there.
+    assert wait_until(lambda: held_outcome(event_db, participant(app, bjorn)) == ("sent", SHOWN))
+    assert "Meeting booked with Bjørn Lund" in teams_texts(fake_teams, ada)[-1]
+    assert button(answer["value"], "Reschedule") and button(answer["value"], "Cancel meeting")  # as the message has
+    assert "Biogenix" in card_text(answer["value"])  # who he meets, as the message says
+    for person, confirmation in ((ada, ada.last_card()), (bjorn, answer["value"])):
+        assert f"with {'Bjørn Lund' if person is ada else 'Ada Berg'}" in card_text(confirmation)
+        link = button(confirmation, "Add to calendar")["url"]
+        assert link.startswith("https://partnerup.example.org/calendar/") and link.endswith(".ics")
+        ics = request(link.replace("https://partnerup.example.org", app.url))
+        assert ics.status == 200 and b"UID:partnerup-meeting-1@" in ics.body and b"SEQUENCE:0" in ics.body
+    clock.advance(minutes=1)  # past the hold: nothing held is left for the worker to send
+    assistant.deliverer.drain()
+    assert not [t for t in teams_texts(fake_teams, bjorn) if "Meeting booked" in t]
+    assert request(f"{app.url}/calendar/not-a-real-token-at-all.ics").status == 404
 
 
 def test_a_booking_placed_after_the_card_was_answered_comes_as_a_message_at_once(
-    event_db, clock, fake_teams, monkeypatch
+    event_db, clock, fake_teams, teams_app, monkeypatch
 ):
     """The invoke could not wait for the placement (its card said "placing it now"): the held "Meeting booked"
     is released as soon as the placement is done, not when its hold runs out (the clock here never moves)."""
     monkeypatch.setattr("handlers.teams.accept.TEAMS_WAIT", 0)
-    assistant = Assistant(db=event_db, clock=clock, send_now=True)
-    app = TeamsHttpApp(assistant, fake_teams)
-    try:
-        ada, bjorn = app.person("Ada Berg"), app.person("Bjørn Lund")
-        answer = bjorn.press(button(ada_asks_bjorn(app, ada, bjorn), "Accept")).json()
-        assert "Add to calendar" not in json.dumps(answer)
-        assert wait_until(lambda: any("Meeting booked with Ada Berg" in t for t in teams_texts(fake_teams, bjorn)))
-        assert wait_until(lambda: held_outcome(event_db, participant(app, bjorn))[0] == "sent")
-        booked = bjorn.last_card()
-        assert button(booked, "Add to calendar")["url"].endswith(".ics")
-    finally:
-        app.close()
+    app = teams_app
+    ada, bjorn = app.person("Ada Berg"), app.person("Bjørn Lund")
+    answer = bjorn.press(button(ada_asks_bjorn(app, ada, bjorn), "Accept")).json()
+    assert "Add to calendar" not in json.dumps(answer)
+    assert wait_until(lambda: any("Meeting booked with Ada Berg" in t for t in teams_texts(fake_teams, bjorn)))
+    assert wait_until(lambda: held_outcome(event_db, participant(app, bjorn))[0] == "sent")
+    booked = bjorn.last_card()
+    assert button(booked, "Add to calendar")["url"].endswith(".ics")
 
 
-def test_a_card_answered_too_late_for_teams_does_not_count_as_shown(event_db, clock, fake_teams, monkeypatch):
+def test_a_card_answered_too_late_for_teams_does_not_count_as_shown(event_db, clock, fake_teams, teams_app, monkeypatch):
     """Past Teams' limit the client shows its own error instead of the card: the booking then comes as a message."""
     monkeypatch.setattr("handlers.teams.accept.ANSWERED_WITHIN", 0)
-    assistant = Assistant(db=event_db, clock=clock, send_now=True)
-    app = TeamsHttpApp(assistant, fake_teams)
-    try:
-        ada, bjorn = app.person("Ada Berg"), app.person("Bjørn Lund")
-        answer = bjorn.press(button(ada_asks_bjorn(app, ada, bjorn), "Accept")).json()
-        assert "Add to calendar" in json.dumps(answer)  # what Teams would have shown, had it come in time
-        assert wait_until(lambda: any("Meeting booked with Ada Berg" in t for t in teams_texts(fake_teams, bjorn)))
-        assert wait_until(lambda: held_outcome(event_db, participant(app, bjorn)) == ("sent", ""))
-    finally:
-        app.close()
+    app = teams_app
+    ada, bjorn = app.person("Ada Berg"), app.person("Bjørn Lund")
+    answer = bjorn.press(button(ada_asks_bjorn(app, ada, bjorn), "Accept")).json()
+    assert "Add to calendar" in json.dumps(answer)  # what Teams would have shown, had it come in time
+    assert wait_until(lambda: any("Meeting booked with Ada Berg" in t for t in teams_texts(fake_teams, bjorn)))
+    assert wait_until(lambda: held_outcome(event_db, participant(app, bjorn)) == ("sent", ""))
 
 
-def test_a_held_booking_goes_out_when_its_hold_ends_if_no_door_said_it_was_shown(event_db, clock, fake_teams):
+def test_a_held_booking_goes_out_when_its_hold_ends_if_no_door_said_it_was_shown(event_db, clock, fake_teams, teams_app):
     """The web process died between the placement and its answer: the worker sends the held message later."""
-    assistant = Assistant(db=event_db, clock=clock, send_now=True)
-    app = TeamsHttpApp(assistant, fake_teams)
-    try:
-        ada, bjorn = app.person("Ada Berg"), app.person("Bjørn Lund")
-        request_id = int(button(ada_asks_bjorn(app, ada, bjorn), "Accept")["data"]["value"])
-        bjorn_id = participant(app, bjorn)
-        reply = assistant.press_accept(platform="teams", external_id=bjorn.aad, request_id=request_id,
-                                       resolve=lambda: bjorn_id, shows_booking=True).result(timeout=10)  # fmt: skip
-        assert reply.held is not None and "Accepted" in reply.text  # ... and nobody answers with it
-        assert wait_until(lambda: any("Meeting booked with Bjørn Lund" in t for t in teams_texts(fake_teams, ada)))
-        assistant.deliverer.drain()
-        assert held_outcome(event_db, bjorn_id)[0] == "pending"
-        clock.advance(seconds=11)
-        assistant.deliverer.drain()
-        assert held_outcome(event_db, bjorn_id)[0] == "sent"
-        assert [t for t in teams_texts(fake_teams, bjorn) if "Meeting booked with Ada Berg" in t]
-    finally:
-        app.close()
+    app = teams_app
+    assistant = app.assistant
+    ada, bjorn = app.person("Ada Berg"), app.person("Bjørn Lund")
+    request_id = int(button(ada_asks_bjorn(app, ada, bjorn), "Accept")["data"]["value"])
+    bjorn_id = participant(app, bjorn)
+    reply = assistant.press_accept(platform="teams", external_id=bjorn.aad, request_id=request_id,
+                                   resolve=lambda: bjorn_id, shows_booking=True).result(timeout=10)  # fmt: skip
+    assert reply.held is not None and "Accepted" in reply.text  # ... and nobody answers with it
+    assert wait_until(lambda: any("Meeting booked with Bjørn Lund" in t for t in teams_texts(fake_teams, ada)))
+    assistant.deliverer.drain()
+    assert held_outcome(event_db, bjorn_id)[0] == "pending"
+    clock.advance(seconds=11)
+    assistant.deliverer.drain()
+    assert held_outcome(event_db, bjorn_id)[0] == "sent"
+    assert [t for t in teams_texts(fake_teams, bjorn) if "Meeting booked with Ada Berg" in t]
 
 
 def test_slack_and_teams_people_meet(slack_app, fake_slack, assistant, fake_teams):

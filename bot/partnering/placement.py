@@ -10,6 +10,7 @@ back and the next candidate is tried.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -333,12 +334,12 @@ def place(
             table = first_free_table(session, event=event, candidate=candidate)
             if table is None:
                 break
-            if not retry_in_place:
-                return book(session, request=request, event=event, slot_id=candidate.slot_id, table_id=table.id, now=now)
             try:
-                with session.begin_nested():
+                with session.begin_nested() if retry_in_place else nullcontext():
                     return book(session, request=request, event=event, slot_id=candidate.slot_id, table_id=table.id, now=now)
             except IntegrityError:
+                if not retry_in_place:
+                    raise  # the transaction is lost: the caller places again in a new one
                 retries += 1
                 log.info("slot %s table %s was taken concurrently; trying again", candidate.slot_id, table.id)
                 if busy_slots(session, people) & {candidate.slot_id}:
