@@ -26,6 +26,7 @@ from bench.agenda import SECRET, bare_app, measure, pct, signed
 from bench.setup import big_database
 from bot.assistant import Assistant
 from bot.clock import FixedClock
+from bot.heap import settle_after_startup
 from bot.partnering.instant import Press, carry_out
 from bot.partnering.placement import plan_all
 from bot.partnering.requests import Limits
@@ -121,6 +122,7 @@ def main() -> None:
         for external_id in set(invitees.values()):
             fake.add_user(external_id, real_name=f"Person {external_id}")
         floor = bare_app(fake)
+        settle_after_startup()  # as `python -m bot serve` does before it serves (bot.heap)
 
         @floor.action("request_accept")
         def accept(ack) -> None:

@@ -35,6 +35,7 @@ from bot.config import (
     load_settings,
 )
 from bot.event_setup import demo_notice, ensure_default_event, load_event_file
+from bot.heap import settle_after_startup
 from bot.import_command import add_parser as add_import_parser
 from bot.import_command import agenda_sync_from, cmd_import_agenda
 from bot.partnering.requests import Limits
@@ -227,7 +228,9 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
                      settings.port, settings.public_url)  # fmt: skip
             mounts = {"/dashboard": DashboardApp(assistant, secret=settings.dashboard_secret)}
             where = {"sockets": [listener]} if listener is not None else {"host": "0.0.0.0", "port": settings.port}
-            waitress.serve(build_wsgi(app, health=db.ping, mounts=mounts), threads=8, ident="partnerup",
+            wsgi = build_wsgi(app, health=db.ping, mounts=mounts)
+            settle_after_startup()
+            waitress.serve(wsgi, threads=8, ident="partnerup",
                            backlog=web_processes.BACKLOG, **where)  # fmt: skip
             return 0
         else:
@@ -248,6 +251,7 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     doors = " and ".join(d for d, on in (("Slack (/slack/events)", slack_wsgi), ("Teams (/api/messages)", teams_door)) if on)
     log.info("serving %s on http://0.0.0.0:%s; organisers' dashboard on %s/dashboard", doors, settings.port,
              settings.public_url)  # fmt: skip
+    settle_after_startup()
     if listener is not None:
         try:
             uvicorn.Server(uvicorn.Config(web, log_level="warning", access_log=False)).run(sockets=[listener])
@@ -293,6 +297,7 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
 
         finder = SlackAccounts(make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url))
         worker.link_retries = LinkRetries(people=assistant.people, finders=[finder])
+    settle_after_startup()
     worker.run()
     return 0
 

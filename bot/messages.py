@@ -229,7 +229,7 @@ def data_export(session: OrmSession, delivery: Delivery, person: Participant, no
     if person.deleted_at is not None:
         return Skip("the person deleted their data")
     content = export_json(export_data(session, person.id, now=now))
-    attachment = Attachment(filename="partnerup-my-data.json", content=content, title="Your data from PartnerUp",
+    attachment = Attachment(filename="partnerup-my-data.json", data=content, title="Your data from PartnerUp",
                             mimetype="application/json")  # fmt: skip
     return Outgoing(privacy_replies.download_message(), (attachment,))
 

@@ -16,14 +16,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.assistant import NOT_ORGANISER, Assistant
 from bot.clock import FixedClock
 from bot.errors import UserError
 from bot.event_setup import load_event_file
+from bot.partnering.calendar import calendar_file
 from bot.partnering.participants import ProfileUpdate
 from bot.partnering.requests import Limits
+from bot.partnering.views import current_event, meeting_view
 from bot.replies import ProfileCard, Reply, RequestCard
 from handlers.console.render import render
 from storage.db import Database
@@ -158,6 +160,27 @@ def test_accept_books_the_earliest_slot_and_both_get_a_calendar_file(bot: Assist
     assert bookings(bot.db) == [(request_id, "Thu 11:10", "Table 1", "Oslo Cancer Cluster Innovation Park")]
     assert active_seats(bot.db, maya) == active_seats(bot.db, bjorn) == 1
     assert "Thu 3 Dec 11:10–11:40 CET  with Maya Lund" in shown(bot.meetings(actor=bjorn))
+
+
+def test_a_calendar_file_is_written_as_the_meeting_was_when_its_message_was_rendered(bot: Assistant) -> None:
+    """The file is written when it is first read (after a burst's messages have gone out), from what its message
+    said: not from the meeting as it is by then, and not from rows of a session that has ended."""
+    maya, bjorn = people(bot, "Maya Lund", "Bjørn Hansen")
+    request_id = ask(bot, maya, bjorn)
+    bot.accept(actor=bjorn, request_id=request_id)
+    with bot.db.transaction() as session:
+        meeting = session.scalars(select(Meeting)).one()
+        view = meeting_view(session, meeting, me_id=maya, event=current_event(session))
+        attachment = calendar_file(meeting, view, event_name="Days to partner up", stamp=oslo(3, 10, 30))
+    with bot.db.transaction(write=True) as session:
+        session.execute(update(Meeting).values(sequence=Meeting.sequence + 3))
+
+    _, entry = calendar_event(attachment)
+
+    assert entry["SEQUENCE"] == 0
+    assert entry.decoded("DTSTART") == oslo(3, 11, 10)
+    assert str(entry["SUMMARY"]) == "Partnering meeting: Bjørn Hansen"
+    assert attachment.content is attachment.content  # written once
 
 
 def test_meetings_go_to_the_earliest_slot_both_are_free_at_a_free_table(bot: Assistant) -> None:

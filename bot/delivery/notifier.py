@@ -6,7 +6,9 @@ will send proactive messages. Meeting notices, reminders and announcements never
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 from bot.replies import Reply
@@ -23,12 +25,20 @@ class Recipient:
     channel: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Attachment:
+    """A file that goes with a message. ``data``: its bytes, or a function that writes them, called the first time
+    :attr:`content` is read: a burst's hundred "Meeting booked" messages are rendered together and go out before
+    their calendar files, and writing a calendar file costs about as much as rendering its message."""
+
     filename: str
-    content: bytes
+    data: bytes | Callable[[], bytes] = field(repr=False)
     title: str
     mimetype: str = "text/calendar"
+
+    @cached_property
+    def content(self) -> bytes:
+        return self.data() if callable(self.data) else self.data
 
 
 class DeliveryError(Exception):

@@ -35,8 +35,7 @@ class Answering(PartneringBase):
         """
         now = self.clock.now()
         with self.db.transaction(write=True) as session:
-            scheduling.hold_floor(session)
-            event = current_event(session)
+            event = scheduling.hold_floor(session)
             return self.accept_in(session, event=event, request_id=request_id, actor_id=actor_id, intake_id=intake_id,
                                   now=now)  # fmt: skip
 

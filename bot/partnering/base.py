@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import joinedload
 
 from bot.clock import Clock
 from bot.errors import NotAllowed, NotFound, UserError
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 TOPIC_LIMIT = 200
 MESSAGE_LIMIT = 1500
 REASON_LIMIT = 500
+_REQUESTS_WITH_PEOPLE = select(MeetingRequest).options(
+    joinedload(MeetingRequest.requester, innerjoin=True), joinedload(MeetingRequest.invitee, innerjoin=True)
+)
 
 
 @dataclass(frozen=True)
@@ -82,11 +86,12 @@ class PartneringBase:
 
     @staticmethod
     def requests_for_update(session: OrmSession, request_ids: list[int]) -> dict[int, MeetingRequest]:
-        """Many requests read and locked in one statement (in ID order, so two processes lock alike)."""
-        query = select(MeetingRequest).where(MeetingRequest.id.in_(sorted(set(request_ids)))).order_by(MeetingRequest.id)
+        """Many requests read and locked in one statement (in ID order, so two processes lock alike), with both
+        people of each (what placing them and the replies read; the people are not locked)."""
+        query = _REQUESTS_WITH_PEOPLE.where(MeetingRequest.id.in_(sorted(set(request_ids)))).order_by(MeetingRequest.id)
         if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update()
-        return {request.id: request for request in session.scalars(query)}
+            query = query.with_for_update(of=MeetingRequest)
+        return {request.id: request for request in session.scalars(query).unique()}
 
     def _request_for_update(self, session: OrmSession, request_id: int) -> MeetingRequest:
         query = select(MeetingRequest).where(MeetingRequest.id == request_id)

@@ -7,6 +7,7 @@ rescheduled meeting updates the entry in the person's calendar instead of adding
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from icalendar import Calendar, Event
 
@@ -50,8 +51,10 @@ def meeting_calendar(
 
 
 def calendar_file(meeting, view, *, event_name: str, stamp, cancelled: bool = False) -> Attachment:
-    """A meeting's calendar file as one person sees it (``view``: bot.partnering.views.MeetingView)."""
-    content = meeting_calendar(
+    """A meeting's calendar file as one person sees it (``view``: bot.partnering.views.MeetingView), written when
+    it is first read (see :class:`~bot.delivery.notifier.Attachment`) from values taken now."""
+    write = partial(
+        meeting_calendar,
         uid=meeting.ics_uid,
         sequence=meeting.sequence + (1 if cancelled else 0),
         summary=f"Partnering meeting: {view.other.name}"
@@ -63,4 +66,4 @@ def calendar_file(meeting, view, *, event_name: str, stamp, cancelled: bool = Fa
         stamp=stamp,
         cancelled=cancelled,
     )
-    return Attachment(filename=f"meeting-{meeting.request_id}.ics", content=content, title="Add to calendar")
+    return Attachment(filename=f"meeting-{meeting.request_id}.ics", data=write, title="Add to calendar")

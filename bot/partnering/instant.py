@@ -39,7 +39,7 @@ from bot.partnering.held import hold_for_run
 from bot.partnering.placement import KEEP, announce_placement, booked_messages
 from bot.partnering.requests import ACCEPT_PRESS, Partnering
 from bot.partnering.rules import Rules
-from bot.partnering.views import AcceptResult, current_event, meeting_view, request_view
+from bot.partnering.views import AcceptResult, meeting_view, request_view
 from bot.replies import HeldMessage, Paragraph, ProfileCard, Reply
 from storage.models import (
     Delivery,
@@ -99,8 +99,7 @@ def carry_out(
     with producing() as produced:
         try:
             with partnering.db.transaction(write=True) as session:
-                placement.hold_floor(session)  # first: another process's batch may be placing (see hold_floor)
-                event = current_event(session)
+                event = placement.hold_floor(session)  # first: another process's batch may be placing (see hold_floor)
                 # Close the batch's records in one statement: one that is closed already was carried out by someone
                 # else (the worker took over a slow press), and must not be again.
                 mine = set(
@@ -255,7 +254,7 @@ def place_burst(
     ):
         blocked.setdefault(person, set()).add(block_id)
     # What the replies show, read once: held here, as the session's identity map keeps only what is referenced.
-    session.info.setdefault(KEEP, []).extend(session.scalars(select(Participant).where(Participant.id.in_(people))))
+    placement.hold_people(session, people)
     days = {c.slot_id: c.starts_at.astimezone(zone).date().isoformat() for c in candidates}
     plan: list[tuple[MeetingRequest, placement.Candidate, int]] = []
     for request in requests:

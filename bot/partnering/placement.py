@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy import Integer, bindparam, func, insert, literal, select, true, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.util import identity_key
 
 from bot.delivery.outbox import ANSWERED, HELD, HELD_FOR, enqueue, enqueue_many, message
 from bot.partnering import rules
 from bot.partnering.calendar import meeting_uid
+from bot.partnering.views import CURRENT_EVENT, current_event, found_event
 from bot.reminders.bookmarks import new_meeting_reminders
 from storage.models import (
     Event,
@@ -35,14 +37,20 @@ from storage.models import (
     Unavailability,
     Venue,
 )
+from storage.types import UTCDateTime
 
 log = logging.getLogger(__name__)
 MAX_RACE_RETRIES = 20
 FLOOR_LOCK = 0x50617274_6E657255  # "PartnerU": the advisory lock placements queue on (PostgreSQL)
 FLOOR_WAIT = 10.0  # seconds a placing transaction waits for a lock before it gives up and is tried again
-_HOLD_FLOOR = text(
-    "SELECT pg_advisory_xact_lock(:key) FROM (SELECT set_config('lock_timeout', :wait, true)) AS waiting_at_most"
+# The floor's lock, this transaction's lock waits limited first (same statement), in a CTE: one that calls a volatile
+# function is run once, never folded into the query that reads it.
+_FLOOR = (
+    select(func.pg_advisory_xact_lock(bindparam("key")).label("held"))
+    .select_from(select(func.set_config("lock_timeout", bindparam("wait"), True).label("waits")).subquery("waiting_at_most"))
+    .cte("floor")
 )
+_CURRENT_EVENT_ON_THE_FLOOR = CURRENT_EVENT.join(_FLOOR, true())
 KEEP = "partnerup_keep"  # session.info key: rows read for the replies, held until the transaction ends
 
 
@@ -52,6 +60,14 @@ def keep(session: OrmSession, rows) -> list:
     rows = list(rows)
     session.info.setdefault(KEEP, []).extend(rows)
     return rows
+
+
+def hold_people(session: OrmSession, people) -> None:
+    """Read the people a placement's reply and reminders show, unless the session has them already (the requests
+    were read with them, :meth:`bot.partnering.base.PartneringBase.requests_for_update`)."""
+    missing = [p for p in people if identity_key(Participant, p) not in session.identity_map]
+    if missing:
+        keep(session, session.scalars(_PEOPLE, {"people": missing}))
 
 
 @dataclass(frozen=True)
@@ -86,6 +102,11 @@ _BUSY_TIMES = (
 _UNAVAILABLE_BLOCKS = select(Unavailability.block_id).where(
     Unavailability.participant_id.in_(bindparam("people", expanding=True))
 )
+_BUSY_OR_UNAVAILABLE = union_all(  # both in one round trip: (person, start, end, None) or (person, None, None, block)
+    _BUSY_TIMES.add_columns(literal(None, Integer)),
+    select(Unavailability.participant_id, literal(None, UTCDateTime), literal(None, UTCDateTime), Unavailability.block_id)
+    .where(Unavailability.participant_id.in_(bindparam("people", expanding=True))),
+)  # fmt: skip
 _PEOPLE = select(Participant).where(Participant.id.in_(bindparam("people", expanding=True)))
 _TABLES_PER_VENUE = (
     select(MeetingTable.venue_id, func.count().label("tables"))
@@ -133,18 +154,33 @@ _FIRST_FREE_TABLE = (
     .limit(1)
 )
 _LATEST_SEQUENCE = select(func.max(Meeting.sequence)).where(Meeting.request_id == bindparam("request_id"))
+_BOOK = (  # a meeting, its calendar sequence one past the request's last meeting's (a move keeps the UID), in one statement
+    insert(Meeting)
+    .values(
+        event_id=bindparam("event_id"), request_id=bindparam("request_id"), slot_id=bindparam("slot_id"),
+        table_id=bindparam("table_id"), status="booked", ics_uid=bindparam("ics_uid"), created_at=bindparam("created_at"),
+        sequence=func.coalesce(_LATEST_SEQUENCE.scalar_subquery() + 1, 0),
+    )
+    .returning(Meeting)
+)  # fmt: skip
 
 
-def hold_floor(session: OrmSession) -> None:
-    """Queue this transaction behind any other that is placing meetings, until it ends: call it first thing in
-    a transaction that places. Several web processes each place their own presses; two placing at once read the
-    same free floor and choose the same earliest tables, so one of them meets the unique index and places its
-    whole batch again one by one (seconds, for a burst). Waiting a few milliseconds for the other costs less.
-    On SQLite a write transaction holds the database's one write lock already."""
-    if session.get_bind().dialect.name == "postgresql":
-        # One round trip: this transaction's lock waits end after FLOOR_WAIT (a stuck holder must not stall every
-        # process's presses; the caller's retries and the worker take over), then the lock.
-        session.execute(_HOLD_FLOOR, {"key": FLOOR_LOCK, "wait": f"{int(FLOOR_WAIT * 1000)}ms"})
+def hold_floor(session: OrmSession) -> Event:
+    """Queue this transaction behind any other that is placing meetings, until it ends, and return the current
+    event: call it first thing in a transaction that places. Several web processes each place their own presses;
+    two placing at once read the same free floor and choose the same earliest tables, so one of them meets the
+    unique index and places its whole batch again one by one (seconds, for a burst). Waiting a few milliseconds
+    for the other costs less. On SQLite a write transaction holds the database's one write lock already.
+
+    Raises:
+        NotFound: no event is loaded.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return current_event(session)
+    # One round trip for the lock and the event: this transaction's lock waits end after FLOOR_WAIT (a stuck holder
+    # must not stall every process's presses; the caller's retries and the worker take over).
+    params = {"key": FLOOR_LOCK, "wait": f"{int(FLOOR_WAIT * 1000)}ms"}
+    return found_event(session.scalars(_CURRENT_EVENT_ON_THE_FLOOR, params).first())
 
 
 def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
@@ -212,14 +248,29 @@ def tables_in_retired_slots(session: OrmSession, event: Event) -> list[tuple[int
     )
 
 
+def busy_and_unavailable(session: OrmSession, people: list[int]) -> tuple[list[tuple[datetime, datetime]], set[int]]:
+    """When any of ``people`` is in a meeting (times, as :func:`busy_times`) and the blocks any of them marked
+    unavailable: what one placement reads of its two people, in one query."""
+    busy, unavailable = [], set()
+    for _, start, end, block_id in session.execute(_BUSY_OR_UNAVAILABLE, {"people": people}):
+        if block_id is None:
+            busy.append((start, end))
+        else:
+            unavailable.add(block_id)
+    return busy, unavailable
+
+
 def unavailable_blocks(session: OrmSession, participant_ids: list[int]) -> set[int]:
     return set(session.scalars(_UNAVAILABLE_BLOCKS, {"people": participant_ids}))
 
 
-def by_availability(session: OrmSession, *, event: Event, people: list[int], candidates: list[Candidate]) -> list[Candidate]:
-    """The candidates outside the blocks either person marked unavailable; with ``availability: soft`` the others
-    follow them, as a last resort."""
-    unavailable = unavailable_blocks(session, people)
+def by_availability(
+    session: OrmSession, *, event: Event, people: list[int], candidates: list[Candidate], unavailable: set[int] | None = None
+) -> list[Candidate]:
+    """The candidates outside the blocks either person marked unavailable (read unless given); with
+    ``availability: soft`` the others follow them, as a last resort."""
+    if unavailable is None:
+        unavailable = unavailable_blocks(session, people)
     free = [c for c in candidates if c.block_id not in unavailable]
     if not rules.Rules.of(event).soft_availability:
         return free
@@ -267,27 +318,15 @@ def booked_counts(session: OrmSession, slot_ids: list[int]) -> dict[int, int]:
     return dict(session.execute(_BOOKED_COUNTS, {"slot_ids": slot_ids}).all())
 
 
-def next_sequence(session: OrmSession, request_id: int) -> int:
-    latest = session.scalar(_LATEST_SEQUENCE, {"request_id": request_id})
-    return 0 if latest is None else latest + 1
-
-
 def book(
     session: OrmSession, *, request: MeetingRequest, event: Event, slot_id: int, table_id: int, now: datetime
 ) -> Meeting:
     """Insert a meeting and both seats; raises IntegrityError when the database says the place is taken."""
-    meeting = Meeting(
-        event_id=event.id,
-        request_id=request.id,
-        slot_id=slot_id,
-        table_id=table_id,
-        status="booked",
-        ics_uid=meeting_uid(request.id, event.key),
-        sequence=next_sequence(session, request.id),
-        created_at=now,
-    )
-    session.add(meeting)
-    session.flush()
+    meeting = session.scalars(
+        _BOOK,
+        {"event_id": event.id, "request_id": request.id, "slot_id": slot_id, "table_id": table_id,
+         "ics_uid": meeting_uid(request.id, event.key), "created_at": now},
+    ).one()  # fmt: skip
     seats = [
         dict(meeting_id=meeting.id, participant_id=person, slot_id=slot_id, active=True)
         for person in (request.requester_id, request.invitee_id)
@@ -317,11 +356,11 @@ def place(
     unavailable blocks, then the first free table of the first slot that has one (not every table of the event).
     Both people are read once, for the reply and their reminders."""
     people = [request.requester_id, request.invitee_id]
-    keep(session, session.scalars(_PEOPLE, {"people": people}))
+    hold_people(session, people)
     slots = open_slots(session, event=event, now=now, day=day, block_id=block_id)
-    busy = [span for spans in busy_times(session, people).values() for span in spans]
+    busy, unavailable = busy_and_unavailable(session, people)
     candidates = [c for c, _ in slots if not any(c.overlaps(start, end) for start, end in busy)]
-    candidates = by_availability(session, event=event, people=people, candidates=candidates)
+    candidates = by_availability(session, event=event, people=people, candidates=candidates, unavailable=unavailable)
     candidates = rules.permitted(session, event=event, people=people, candidates=candidates)  # the event's limits
     if not candidates:
         return None

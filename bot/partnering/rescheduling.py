@@ -29,8 +29,7 @@ class Rescheduling(PartneringBase):
         proposal on a pending request also accepts it). A booked meeting moves, keeping its calendar UID."""
         now = self.clock.now()
         with self.db.transaction(write=True) as session:
-            scheduling.hold_floor(session)
-            event = current_event(session)
+            event = scheduling.hold_floor(session)
             request = self._request_for_update(session, request_id)
             if actor_id not in (request.requester_id, request.invitee_id):
                 log.warning(

@@ -87,8 +87,14 @@ class ScheduleAllReport:
     run: object | None = None  # bot.partnering.scheduling.RunResult: bound, least-served, people at zero
 
 
+CURRENT_EVENT = select(Event).order_by(Event.loaded_at.desc(), Event.id.desc()).limit(1)  # the last one loaded
+
+
 def current_event(session: OrmSession) -> Event:
-    event = session.scalars(select(Event).order_by(Event.loaded_at.desc(), Event.id.desc()).limit(1)).first()
+    return found_event(session.scalars(CURRENT_EVENT).first())
+
+
+def found_event(event: Event | None) -> Event:
     if event is None:
         raise NotFound("No event is loaded yet.")
     return event
