@@ -4,10 +4,12 @@ answered, booked once each and confirmed; a press whose web process died is carr
 from __future__ import annotations
 
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from bot.assistant import Assistant
 from bot.clock import FixedClock
@@ -16,7 +18,7 @@ from bot.partnering.participants import PersonInfo
 from bot.partnering.replies import ACCEPT
 from bot.worker import Worker
 from storage.db import Database
-from storage.models import Intake, Meeting, MeetingRequest, MeetingSeat
+from storage.models import Delivery, Intake, Meeting, MeetingRequest, MeetingSeat
 from tests.fake_slack import FakeSlack
 from tests.partnering_helpers import RecordingNotifier, people, persona_id
 from tests.slack_harness import SlackHttpApp
@@ -119,3 +121,42 @@ def test_the_intake_writer_gives_its_connection_back_when_idle(
     assert second > first
     with db.transaction() as session:
         assert sorted(session.scalars(select(Intake.ref_id))) == [1, 2]
+
+
+def test_the_heartbeat_passes_over_a_row_its_own_sender_is_writing_instead_of_waiting_for_it(
+    event_db: Database, clock: FixedClock
+) -> None:
+    """The heartbeat renews every row its process holds. A row locked at that moment is being recorded by one of the
+    process's own threads, which may be waiting for a row the heartbeat has locked: waiting for it was a deadlock
+    (PostgreSQL broke it by failing the sender's record). The beat renews the rest and leaves that one."""
+    if event_db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks taken by one transaction and skipped by another: PostgreSQL (SQLite has one writer)")
+    assistant = Assistant(db=event_db, clock=clock)
+    holder = assistant.holder
+    ada, bo = people(assistant, "Ada Berg", "Bjørn Lund")
+    soon = clock.now() + timedelta(seconds=1)
+    with event_db.transaction(write=True) as session:
+        session.execute(insert(Delivery), [
+            {"participant_id": person, "kind": "meeting_confirmed", "ref_id": 1, "dedupe_key": f"held:{person}",
+             "payload": {}, "due_at": clock.now(), "status": "sending", "attempts": 1, "claimed_until": soon,
+             "claimed_by": f"{holder.name}/claim", "created_at": clock.now(), "detail": "", "platform_ref": ""}
+            for person in (ada, bo)
+        ])  # fmt: skip
+        being_recorded, other = session.scalars(select(Delivery.id).order_by(Delivery.id)).all()
+    sender = event_db.engine.connect()
+    beat: list[int] = []
+    try:
+        sender.begin()
+        sender.execute(select(Delivery.id).where(Delivery.id == being_recorded).with_for_update())  # its row, locked
+        beating = threading.Thread(target=lambda: beat.append(holder.beat()), daemon=True)
+        beating.start()
+        beating.join(timeout=20)
+        assert not beating.is_alive(), "the heartbeat waited for a row its own sender was writing"
+    finally:
+        sender.rollback()
+        sender.close()
+
+    assert beat == [1]
+    with event_db.transaction() as session:
+        until = dict(session.execute(select(Delivery.id, Delivery.claimed_until)).all())
+    assert until[other] == holder.until() and until[being_recorded] == soon

@@ -579,7 +579,9 @@ class Deliverer:
         if not done:
             return
         now = self.clock.now()
-        rows = [{"b_id": job.delivery_id, "b_token": job.token, "b_ref": job.ref[:100]} for job in done]
+        # In ID order (the order an UPDATE ... WHERE id IN (...) takes them by the primary key), not in send order.
+        rows = [{"b_id": job.delivery_id, "b_token": job.token, "b_ref": job.ref[:100]}
+                for job in sorted(done, key=lambda job: job.delivery_id)]  # fmt: skip
         with self.db.transaction(write=True) as session:
             table = Delivery.__table__  # a Core executemany: one statement, a row of values per delivery
             session.execute(
