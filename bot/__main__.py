@@ -215,6 +215,7 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
             log.info("connecting to Slack in Socket Mode")
             socket_mode = SocketModeHandler(app, settings.slack_app_token)
             if not settings.teams_configured:
+                settle_after_startup()
                 socket_mode.start()
                 return 0
             socket_mode.connect()  # Slack over its socket, Teams over HTTP below

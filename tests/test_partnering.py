@@ -22,7 +22,7 @@ from bot.assistant import NOT_ORGANISER, Assistant
 from bot.clock import FixedClock
 from bot.errors import UserError
 from bot.event_setup import load_event_file
-from bot.partnering.calendar import calendar_file
+from bot.partnering import calendar
 from bot.partnering.participants import ProfileUpdate
 from bot.partnering.requests import Limits
 from bot.partnering.views import current_event, meeting_view
@@ -162,25 +162,34 @@ def test_accept_books_the_earliest_slot_and_both_get_a_calendar_file(bot: Assist
     assert "Thu 3 Dec 11:10–11:40 CET  with Maya Lund" in shown(bot.meetings(actor=bjorn))
 
 
-def test_a_calendar_file_is_written_as_the_meeting_was_when_its_message_was_rendered(bot: Assistant) -> None:
-    """The file is written when it is first read (after a burst's messages have gone out), from what its message
-    said: not from the meeting as it is by then, and not from rows of a session that has ended."""
+def test_a_calendar_file_is_written_when_first_read_as_the_meeting_was_when_its_message_was_rendered(
+    bot: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is written when it is first read (after a burst's messages have gone out), once, from what its
+    message said: not from the meeting as it is by then, nor from rows of a session that has ended."""
+    written = []
+    real = calendar.meeting_calendar
+    monkeypatch.setattr(calendar, "meeting_calendar", lambda **values: written.append(values) or real(**values))
     maya, bjorn = people(bot, "Maya Lund", "Bjørn Hansen")
     request_id = ask(bot, maya, bjorn)
     bot.accept(actor=bjorn, request_id=request_id)
+    written.clear()  # the booking's own messages
     with bot.db.transaction() as session:
         meeting = session.scalars(select(Meeting)).one()
         view = meeting_view(session, meeting, me_id=maya, event=current_event(session))
-        attachment = calendar_file(meeting, view, event_name="Days to partner up", stamp=oslo(3, 10, 30))
+        attachment = calendar.calendar_file(meeting, view, event_name="Days to partner up", stamp=oslo(3, 10, 30))
+    assert written == []
+    meeting.sequence, meeting.ics_uid = 7, "changed-later"  # the meeting moved on after its message was rendered
     with bot.db.transaction(write=True) as session:
         session.execute(update(Meeting).values(sequence=Meeting.sequence + 3))
 
     _, entry = calendar_event(attachment)
+    calendar_event(attachment)
 
-    assert entry["SEQUENCE"] == 0
+    assert len(written) == 1
+    assert entry["SEQUENCE"] == 0 and str(entry["UID"]) == f"partnerup-meeting-{request_id}@days-to-partner-up-2026"
     assert entry.decoded("DTSTART") == oslo(3, 11, 10)
     assert str(entry["SUMMARY"]) == "Partnering meeting: Bjørn Hansen"
-    assert attachment.content is attachment.content  # written once
 
 
 def test_meetings_go_to_the_earliest_slot_both_are_free_at_a_free_table(bot: Assistant) -> None:

@@ -87,7 +87,9 @@ class PartneringBase:
     @staticmethod
     def requests_for_update(session: OrmSession, request_ids: list[int]) -> dict[int, MeetingRequest]:
         """Many requests read and locked in one statement (in ID order, so two processes lock alike), with both
-        people of each (what placing them and the replies read; the people are not locked)."""
+        people of each (what placing them and the replies read). The people are not locked: after a wait for a
+        request's lock they are as they were when the statement began, which for a name or a reminder setting is
+        a moment's difference; a person erasing their data closes their requests first, so the accept is refused."""
         query = _REQUESTS_WITH_PEOPLE.where(MeetingRequest.id.in_(sorted(set(request_ids)))).order_by(MeetingRequest.id)
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(of=MeetingRequest)

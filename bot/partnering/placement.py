@@ -162,6 +162,9 @@ _BOOK = (  # a meeting, its calendar sequence one past the request's last meetin
         sequence=func.coalesce(_LATEST_SEQUENCE.scalar_subquery() + 1, 0),
     )
     .returning(Meeting)
+    # A booking rolled back with its savepoint stays in the session as it was (an INSERT ... RETURNING loads a row
+    # like a SELECT); a retry that gets the same ID back (SQLite reuses it) must see the new row, not that one.
+    .execution_options(populate_existing=True)
 )  # fmt: skip
 
 
@@ -171,6 +174,10 @@ def hold_floor(session: OrmSession) -> Event:
     two placing at once read the same free floor and choose the same earliest tables, so one of them meets the
     unique index and places its whole batch again one by one (seconds, for a burst). Waiting a few milliseconds
     for the other costs less. On SQLite a write transaction holds the database's one write lock already.
+
+    The event is read as it was when the statement began, before any wait for the lock: a reload committed during
+    the wait is seen by the next transaction (the event loader does not take this lock, and did not order with
+    placements before either).
 
     Raises:
         NotFound: no event is loaded.
