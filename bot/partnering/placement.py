@@ -99,9 +99,6 @@ _BUSY_TIMES = (
     .join(MeetingSlot, MeetingSlot.id == MeetingSeat.slot_id)
     .where(MeetingSeat.participant_id.in_(bindparam("people", expanding=True)), MeetingSeat.active.is_(True))
 )
-_UNAVAILABLE_BLOCKS = select(Unavailability.block_id).where(
-    Unavailability.participant_id.in_(bindparam("people", expanding=True))
-)
 _BUSY_OR_UNAVAILABLE = union_all(  # both in one round trip: (person, start, end, None) or (person, None, None, block)
     _BUSY_TIMES.add_columns(literal(None, Integer)),
     select(Unavailability.participant_id, literal(None, UTCDateTime), literal(None, UTCDateTime), Unavailability.block_id)
@@ -276,17 +273,9 @@ def busy_and_unavailable(session: OrmSession, people: list[int]) -> tuple[list[t
     return busy, unavailable
 
 
-def unavailable_blocks(session: OrmSession, participant_ids: list[int]) -> set[int]:
-    return set(session.scalars(_UNAVAILABLE_BLOCKS, {"people": participant_ids}))
-
-
-def by_availability(
-    session: OrmSession, *, event: Event, people: list[int], candidates: list[Candidate], unavailable: set[int] | None = None
-) -> list[Candidate]:
-    """The candidates outside the blocks either person marked unavailable (read unless given); with
+def by_availability(*, event: Event, candidates: list[Candidate], unavailable: set[int]) -> list[Candidate]:
+    """The candidates outside the blocks either person marked ``unavailable`` (:func:`busy_and_unavailable`); with
     ``availability: soft`` the others follow them, as a last resort."""
-    if unavailable is None:
-        unavailable = unavailable_blocks(session, people)
     free = [c for c in candidates if c.block_id not in unavailable]
     if not rules.Rules.of(event).soft_availability:
         return free
@@ -377,7 +366,7 @@ def place(
     slots = open_slots(session, event=event, now=now, day=day, block_id=block_id)
     busy, unavailable = busy_and_unavailable(session, people)
     candidates = [c for c, _ in slots if not any(c.overlaps(start, end) for start, end in busy)]
-    candidates = by_availability(session, event=event, people=people, candidates=candidates, unavailable=unavailable)
+    candidates = by_availability(event=event, candidates=candidates, unavailable=unavailable)
     candidates = rules.permitted(session, event=event, people=people, candidates=candidates)  # the event's limits
     if not candidates:
         return None
