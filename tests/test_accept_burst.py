@@ -65,7 +65,9 @@ def test_a_burst_of_accepts_and_double_clicks_over_http(
             .group_by(MeetingSeat.participant_id, MeetingSeat.slot_id).having(func.count() > 1)
         ).all()  # fmt: skip
         pending = session.scalar(select(func.count()).select_from(Intake).where(Intake.status == "pending"))
+        answered = session.execute(select(MeetingRequest.status, MeetingRequest.responded_at)).all()
     assert booked == PAIRS and doubled == [] and pending == 0
+    assert answered == [("accepted", assistant.clock.now())] * PAIRS  # the batch's one UPDATE wrote every accept
     confirmed = fake_slack.wait_for("chat.postMessage", count=PAIRS * 2 + PAIRS * 2, timeout=30)  # requests + bookings
     booked_dms = [c for c in confirmed if "booked" in json.dumps(c.params).lower()]
     assert len({c.params["channel"] for c in booked_dms}) == PAIRS * 2

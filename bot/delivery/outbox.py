@@ -31,8 +31,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, case, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as OrmSession
 
@@ -41,6 +39,7 @@ from bot.delivery.leases import ProcessLease
 from bot.delivery.notifier import Attachment, DeliveryError, Notifier, Recipient
 from bot.replies import Reply
 from storage.db import Database
+from storage.insert import InsertSkippingDuplicates
 from storage.models import Delivery, Participant
 
 log = logging.getLogger(__name__)
@@ -125,18 +124,18 @@ def enqueue_many(session: OrmSession, rows: list[dict]) -> None:
     """Queue many messages in one statement (an announcement to thousands, "schedule all")."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    table = Delivery.__table__  # a Core INSERT (the table, not the class): the ORM's bulk path adds nothing here
-    statement = (pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)).on_conflict_do_nothing(
-        index_elements=["dedupe_key"]
-    )
     collector = _produced.get()
-    if collector is not None:
-        statement = statement.returning(table.c.id)
+    statement = _ENQUEUE_RETURNING if collector is not None else _ENQUEUE
     for start in range(0, len(rows), 2000):
         result = session.execute(statement, rows[start : start + 2000])
         if collector is not None:
             collector.extend(result.scalars().all())
+
+
+# A Core INSERT (the table, not the class: the ORM's bulk path adds nothing here), built once and compiled once
+# (every placement queues its messages through it).
+_ENQUEUE = InsertSkippingDuplicates(Delivery.__table__, key="dedupe_key")
+_ENQUEUE_RETURNING = _ENQUEUE.returning(Delivery.__table__.c.id)
 
 
 def take_produced() -> list[int]:

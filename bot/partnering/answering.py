@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.delivery import intake
 from bot.delivery.outbox import enqueue
@@ -62,9 +64,12 @@ class Answering(PartneringBase):
         intake_id: int | None,
         now: datetime,
         loaded: dict[int, MeetingRequest] | None = None,
+        written_later: bool = False,
     ) -> MeetingRequest:
         """The invitee's accept, recorded in the caller's transaction, before the meeting is placed (a burst places
         many together, :mod:`bot.partnering.instant`); the press is closed in the same transaction.
+        ``written_later``: the caller writes this and the batch's other accepts in one statement
+        (:func:`write_accepts`); the request shows them meanwhile.
 
         Raises:
             NotAllowed, UserError: not the invitee's, no longer open, or the press was already carried out.
@@ -72,8 +77,12 @@ class Answering(PartneringBase):
         if intake_id is not None and not intake.close(session, intake_id, now=now, detail="accepted"):
             raise UserError("That press was already handled; see /meetings.")
         request = self._answerable(session, request_id, actor_id, verb="accept", done="accepted", loaded=loaded)
-        request.status = "accepted"
-        request.responded_at = now
+        if written_later:  # shown as it will be, without a change for the ORM to flush on its own
+            set_committed_value(request, "status", "accepted")
+            set_committed_value(request, "responded_at", now)
+        else:
+            request.status = "accepted"
+            request.responded_at = now
         return request
 
     def accept_presses_left(self) -> int:
@@ -135,6 +144,20 @@ class Answering(PartneringBase):
         if request.status != "pending":
             raise UserError(f"This request can't be {done} any more: it was {request.status}.")
         return request
+
+
+_ACCEPTED = (
+    update(MeetingRequest.__table__)
+    .where(MeetingRequest.__table__.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status="accepted", responded_at=bindparam("now"))
+)
+
+
+def write_accepts(session: OrmSession, requests: list[MeetingRequest], now: datetime) -> None:
+    """Write the accepts :meth:`Answering.take_accept` took with ``written_later``, in one UPDATE: cheaper than the
+    ORM's unit of work, which a placement otherwise runs before its first read."""
+    if requests:
+        session.execute(_ACCEPTED, {"ids": [request.id for request in requests], "now": now})
 
 
 def _withdraw(session: OrmSession, request: MeetingRequest, actor_id: int, now: datetime) -> None:

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import joinedload
 
@@ -29,9 +29,13 @@ log = logging.getLogger(__name__)
 TOPIC_LIMIT = 200
 MESSAGE_LIMIT = 1500
 REASON_LIMIT = 500
-_REQUESTS_WITH_PEOPLE = select(MeetingRequest).options(
-    joinedload(MeetingRequest.requester, innerjoin=True), joinedload(MeetingRequest.invitee, innerjoin=True)
+_REQUESTS_WITH_PEOPLE = (
+    select(MeetingRequest)
+    .options(joinedload(MeetingRequest.requester, innerjoin=True), joinedload(MeetingRequest.invitee, innerjoin=True))
+    .where(MeetingRequest.id.in_(bindparam("ids", expanding=True)))
+    .order_by(MeetingRequest.id)
 )
+_REQUESTS_WITH_PEOPLE_LOCKED = _REQUESTS_WITH_PEOPLE.with_for_update(of=MeetingRequest)
 
 
 @dataclass(frozen=True)
@@ -90,10 +94,9 @@ class PartneringBase:
         people of each (what placing them and the replies read). The people are not locked: after a wait for a
         request's lock they are as they were when the statement began, which for a name or a reminder setting is
         a moment's difference; a person erasing their data closes their requests first, so the accept is refused."""
-        query = _REQUESTS_WITH_PEOPLE.where(MeetingRequest.id.in_(sorted(set(request_ids)))).order_by(MeetingRequest.id)
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(of=MeetingRequest)
-        return {request.id: request for request in session.scalars(query).unique()}
+        locked = session.get_bind().dialect.name == "postgresql"
+        query = _REQUESTS_WITH_PEOPLE_LOCKED if locked else _REQUESTS_WITH_PEOPLE
+        return {request.id: request for request in session.scalars(query, {"ids": sorted(set(request_ids))}).unique()}
 
     def _request_for_update(self, session: OrmSession, request_id: int) -> MeetingRequest:
         query = select(MeetingRequest).where(MeetingRequest.id == request_id)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
@@ -34,6 +34,7 @@ from bot.delivery.outbox import enqueue_many, producing, settle_held
 from bot.errors import UserError
 from bot.partnering import placement
 from bot.partnering import replies as meeting_replies
+from bot.partnering.answering import write_accepts
 from bot.partnering.calendar import calendar_file, meeting_uid
 from bot.partnering.held import hold_for_run
 from bot.partnering.placement import KEEP, announce_placement, booked_messages
@@ -70,6 +71,16 @@ UNKNOWN = "I can't find you in this workspace."
 HANDLED = "That press was already handled; see /meetings."
 
 
+# Close a batch's records in one statement (a Core UPDATE, built once: a placement's statements are cheap next to
+# building them).
+_CLOSE_PRESSES = (
+    update(Intake.__table__)
+    .where(Intake.__table__.c.id.in_(bindparam("ids", expanding=True)), Intake.__table__.c.status == "pending")
+    .values(status="done", done_at=bindparam("now"), detail="accepted")
+    .returning(Intake.__table__.c.id)
+)
+
+
 def _say(text: str) -> Reply:
     return Reply(text=text).add(Paragraph(text))
 
@@ -102,18 +113,11 @@ def carry_out(
                 event = placement.hold_floor(session)  # first: another process's batch may be placing (see hold_floor)
                 # Close the batch's records in one statement: one that is closed already was carried out by someone
                 # else (the worker took over a slow press), and must not be again.
-                mine = set(
-                    session.scalars(
-                        update(Intake)
-                        .where(Intake.id.in_([p.intake_id for p in presses]), Intake.status == "pending")
-                        .values(status="done", done_at=now, detail="accepted")
-                        .returning(Intake.id)
-                        .execution_options(synchronize_session=False)
-                    ).all()
-                )
+                mine = set(session.scalars(_CLOSE_PRESSES, {"ids": [p.intake_id for p in presses], "now": now}).all())
                 refused: dict[int, str] = {}
                 accepted: list[tuple[Press, MeetingRequest]] = []
                 again: list[Press] = []  # refused presses of the invitee: a double click, or Accept pressed once more
+                taken: list[MeetingRequest] = []  # accepted by these presses: written in one statement below
                 loaded = partnering.requests_for_update(session, [p.request_id for p in presses])
                 for press in presses:
                     if press.intake_id not in mine:
@@ -124,7 +128,9 @@ def carry_out(
                     else:
                         try:  # checks before it changes anything: no savepoint needed
                             request = partnering.take_accept(session, request_id=press.request_id, actor_id=press.actor,
-                                                             intake_id=None, now=now, loaded=loaded)  # fmt: skip
+                                                             intake_id=None, now=now, loaded=loaded,
+                                                             written_later=True)  # fmt: skip
+                            taken.append(request)
                         except UserError as error:
                             refused[press.intake_id] = f"refused: {error}"[:1000]
                             replies[press.intake_id] = _say(str(error))
@@ -138,6 +144,7 @@ def carry_out(
                             replies[press.intake_id] = meeting_replies.accept_reply(result, viewer=press.actor)
                         else:
                             accepted.append((press, request))
+                write_accepts(session, taken, now)
                 for intake_id, detail in refused.items():
                     session.execute(
                         update(Intake).where(Intake.id == intake_id).values(detail=detail)

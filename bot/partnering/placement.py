@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, bindparam, func, insert, literal, select, true, union_all
+from sqlalchemy import Integer, bindparam, exists, func, insert, select, true, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import identity_key
 
 from bot.delivery.outbox import ANSWERED, HELD, HELD_FOR, enqueue, enqueue_many, message
@@ -37,7 +38,6 @@ from storage.models import (
     Unavailability,
     Venue,
 )
-from storage.types import UTCDateTime
 
 log = logging.getLogger(__name__)
 MAX_RACE_RETRIES = 20
@@ -99,11 +99,6 @@ _BUSY_TIMES = (
     .join(MeetingSlot, MeetingSlot.id == MeetingSeat.slot_id)
     .where(MeetingSeat.participant_id.in_(bindparam("people", expanding=True)), MeetingSeat.active.is_(True))
 )
-_BUSY_OR_UNAVAILABLE = union_all(  # both in one round trip: (person, start, end, None) or (person, None, None, block)
-    _BUSY_TIMES.add_columns(literal(None, Integer)),
-    select(Unavailability.participant_id, literal(None, UTCDateTime), literal(None, UTCDateTime), Unavailability.block_id)
-    .where(Unavailability.participant_id.in_(bindparam("people", expanding=True))),
-)  # fmt: skip
 _PEOPLE = select(Participant).where(Participant.id.in_(bindparam("people", expanding=True)))
 _TABLES_PER_VENUE = (
     select(MeetingTable.venue_id, func.count().label("tables"))
@@ -121,6 +116,24 @@ _OPEN_SLOTS = (  # the candidate slots, each with how many of its venue's tables
     _CANDIDATE_SLOTS.add_columns(func.coalesce(_TABLES_PER_VENUE.c.tables, 0) - _BOOKED_IN_SLOT).outerjoin(
         _TABLES_PER_VENUE, _TABLES_PER_VENUE.c.venue_id == MeetingBlock.venue_id
     )
+)
+_SEAT_SLOT = aliased(MeetingSlot, name="seat_slot")
+_OPEN_SLOTS_FOR_PAIR = _OPEN_SLOTS.add_columns(  # and, for two people, whether either is busy or away in each
+    exists()
+    .where(
+        MeetingSeat.participant_id.in_(bindparam("people", expanding=True)),
+        MeetingSeat.active.is_(True),
+        _SEAT_SLOT.id == MeetingSeat.slot_id,
+        _SEAT_SLOT.starts_at < MeetingSlot.ends_at,  # times, not slot IDs: see busy_times
+        MeetingSlot.starts_at < _SEAT_SLOT.ends_at,
+    )
+    .correlate(MeetingSlot),
+    exists()
+    .where(
+        Unavailability.participant_id.in_(bindparam("people", expanding=True)),
+        Unavailability.block_id == MeetingSlot.block_id,
+    )
+    .correlate(MeetingSlot),
 )
 _BOOKED_COUNTS = (
     select(Meeting.slot_id, func.count())
@@ -211,11 +224,29 @@ def candidate_slots(
 
 
 def open_slots(
-    session: OrmSession, *, event: Event, now: datetime, day: date | None = None, block_id: int | None = None
-) -> list[tuple[Candidate, int]]:
-    """:func:`candidate_slots`, each with the number of its venue's tables not booked in it, in one query."""
-    query = _within(_OPEN_SLOTS, event=event, day=day, block_id=block_id)
-    return [(Candidate(*row[:5]), row[5]) for row in session.execute(query, {"event_id": event.id, "now": now})]
+    session: OrmSession,
+    *,
+    event: Event,
+    now: datetime,
+    people: list[int],
+    day: date | None = None,
+    block_id: int | None = None,
+) -> list[OpenSlot]:
+    """:func:`candidate_slots`, each with the number of its venue's tables not booked in it and whether either of
+    ``people`` is in a meeting then or marked its block unavailable: what one placement reads, in one query."""
+    query = _within(_OPEN_SLOTS_FOR_PAIR, event=event, day=day, block_id=block_id)
+    return [
+        OpenSlot(Candidate(*row[:5]), free=row[5], busy=row[6], unavailable=row[7])
+        for row in session.execute(query, {"event_id": event.id, "now": now, "people": people})
+    ]
+
+
+@dataclass(frozen=True)
+class OpenSlot:
+    candidate: Candidate
+    free: int  # tables of its venue not booked in it
+    busy: bool  # one of the two people is in a meeting at this time
+    unavailable: bool  # one of them marked its block unavailable
 
 
 def _within(query, *, event: Event, day: date | None, block_id: int | None):
@@ -261,20 +292,8 @@ def tables_in_retired_slots(session: OrmSession, event: Event) -> list[tuple[int
     )
 
 
-def busy_and_unavailable(session: OrmSession, people: list[int]) -> tuple[list[tuple[datetime, datetime]], set[int]]:
-    """When any of ``people`` is in a meeting (times, as :func:`busy_times`) and the blocks any of them marked
-    unavailable: what one placement reads of its two people, in one query."""
-    busy, unavailable = [], set()
-    for _, start, end, block_id in session.execute(_BUSY_OR_UNAVAILABLE, {"people": people}):
-        if block_id is None:
-            busy.append((start, end))
-        else:
-            unavailable.add(block_id)
-    return busy, unavailable
-
-
 def by_availability(*, event: Event, candidates: list[Candidate], unavailable: set[int]) -> list[Candidate]:
-    """The candidates outside the blocks either person marked ``unavailable`` (:func:`busy_and_unavailable`); with
+    """The candidates outside the blocks either person marked ``unavailable`` (:func:`open_slots`); with
     ``availability: soft`` the others follow them, as a last resort."""
     free = [c for c in candidates if c.block_id not in unavailable]
     if not rules.Rules.of(event).soft_availability:
@@ -358,19 +377,19 @@ def place(
     scheduling run, so it may pass False and save the savepoint's two round trips: the rare IntegrityError then
     ends its transaction, and it places again in a new one.
 
-    Reads only what this request needs: the slots with how many tables each has free, both people's meetings and
-    unavailable blocks, then the first free table of the first slot that has one (not every table of the event).
+    Reads only what this request needs: the slots, each with how many tables it has free and whether either person
+    is busy or away then (one query), then the first free table of the first slot that has one (not every table of the event).
     Both people are read once, for the reply and their reminders."""
     people = [request.requester_id, request.invitee_id]
     hold_people(session, people)
-    slots = open_slots(session, event=event, now=now, day=day, block_id=block_id)
-    busy, unavailable = busy_and_unavailable(session, people)
-    candidates = [c for c, _ in slots if not any(c.overlaps(start, end) for start, end in busy)]
+    slots = open_slots(session, event=event, now=now, people=people, day=day, block_id=block_id)
+    unavailable = {s.candidate.block_id for s in slots if s.unavailable}
+    candidates = [s.candidate for s in slots if not s.busy]
     candidates = by_availability(event=event, candidates=candidates, unavailable=unavailable)
     candidates = rules.permitted(session, event=event, people=people, candidates=candidates)  # the event's limits
     if not candidates:
         return None
-    free = {c.slot_id: tables for c, tables in slots}
+    free = {s.candidate.slot_id: s.free for s in slots}
     retries = 0
     for candidate in candidates:
         if free[candidate.slot_id] <= 0:

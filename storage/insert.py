@@ -1,0 +1,24 @@
+"""An INSERT that skips rows whose unique key exists already, and that SQLAlchemy compiles only once.
+
+The dialects' own ``insert(...).on_conflict_do_nothing()`` constructs opt out of SQLAlchemy's statement cache
+(``inherit_cache = False``): compiled afresh on every execution, which costs about as much as the round trip itself
+for a placement's few outbox rows. ``INSERT ... ON CONFLICT (key) DO NOTHING`` is the same text on PostgreSQL and
+SQLite (3.24 and later), so the clause is plain SQL text here, part of the statement's cache key."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table, text
+from sqlalchemy.sql.expression import Insert
+
+
+class InsertSkippingDuplicates(Insert):
+    """``INSERT INTO table ... ON CONFLICT (key) DO NOTHING``: a row whose ``key`` is taken is left out (with
+    RETURNING, it returns nothing). ``key`` names a column with a unique index."""
+
+    inherit_cache = True  # the clause below is in Insert's cache key (its post-values clause)
+
+    def __init__(self, table: Table, *, key: str) -> None:
+        super().__init__(table)
+        if key not in table.c:
+            raise ValueError(f"{table.name} has no column {key!r}")
+        self._post_values_clause = text(f"ON CONFLICT ({table.c[key].name}) DO NOTHING")
