@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
@@ -40,7 +40,7 @@ from bot.partnering.held import hold_for_run
 from bot.partnering.placement import KEEP, announce_placement, booked_messages
 from bot.partnering.requests import ACCEPT_PRESS, Partnering
 from bot.partnering.rules import Rules
-from bot.partnering.views import AcceptResult, meeting_view, request_view
+from bot.partnering.views import AcceptResult, found_event, meeting_view, request_view
 from bot.replies import HeldMessage, Paragraph, ProfileCard, Reply
 from storage.models import (
     Delivery,
@@ -81,6 +81,31 @@ _CLOSE_PRESSES = (
 )
 
 
+# PostgreSQL: the floor's lock, the event and the records closed in one statement. The UPDATE waits for the lock
+# (its condition reads the lock's CTE, evaluated once, before any row is taken), as placements and the worker's
+# take-over lock the floor before the records, so two of them never wait for each other.
+_CLOSED_PRESSES = _CLOSE_PRESSES.where(exists(select(placement.FLOOR.c.held))).cte("closed")
+_HOLD_FLOOR_AND_CLOSE = placement.CURRENT_EVENT_ON_THE_FLOOR.add_columns(
+    select(func.array_agg(_CLOSED_PRESSES.c.id)).scalar_subquery()
+)
+
+
+def hold_floor_and_close(session: OrmSession, intake_ids: list[int], now: datetime) -> tuple[Event, set[int]]:
+    """:func:`~bot.partnering.placement.hold_floor`, then the presses' records closed: returns the event and the
+    IDs of the records this transaction closed (those still pending). One round trip on PostgreSQL.
+
+    Raises:
+        NotFound: no event is loaded.
+    """
+    parameters = {"ids": intake_ids, "now": now}
+    if session.get_bind().dialect.name != "postgresql":
+        event = placement.hold_floor(session)
+        return event, set(session.scalars(_CLOSE_PRESSES, parameters))
+    row = session.execute(_HOLD_FLOOR_AND_CLOSE, placement.floor_parameters() | parameters).first()
+    event = found_event(row[0] if row is not None else None)
+    return event, set(row[1] or ())
+
+
 def _say(text: str) -> Reply:
     return Reply(text=text).add(Paragraph(text))
 
@@ -110,10 +135,10 @@ def carry_out(
     with producing() as produced:
         try:
             with partnering.db.transaction(write=True) as session:
-                event = placement.hold_floor(session)  # first: another process's batch may be placing (see hold_floor)
-                # Close the batch's records in one statement: one that is closed already was carried out by someone
-                # else (the worker took over a slow press), and must not be again.
-                mine = set(session.scalars(_CLOSE_PRESSES, {"ids": [p.intake_id for p in presses], "now": now}).all())
+                # First the floor: another process's batch may be placing (see placement.hold_floor). And the batch's
+                # records closed: one that is closed already was carried out by someone else (the worker took over a
+                # slow press), and must not be again.
+                event, mine = hold_floor_and_close(session, [p.intake_id for p in presses], now)
                 refused: dict[int, str] = {}
                 accepted: list[tuple[Press, MeetingRequest]] = []
                 again: list[Press] = []  # refused presses of the invitee: a double click, or Accept pressed once more

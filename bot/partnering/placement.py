@@ -45,12 +45,12 @@ FLOOR_LOCK = 0x50617274_6E657255  # "PartnerU": the advisory lock placements que
 FLOOR_WAIT = 10.0  # seconds a placing transaction waits for a lock before it gives up and is tried again
 # The floor's lock, this transaction's lock waits limited first (same statement), in a CTE: one that calls a volatile
 # function is run once, never folded into the query that reads it.
-_FLOOR = (
+FLOOR = (
     select(func.pg_advisory_xact_lock(bindparam("key")).label("held"))
     .select_from(select(func.set_config("lock_timeout", bindparam("wait"), True).label("waits")).subquery("waiting_at_most"))
     .cte("floor")
 )
-_CURRENT_EVENT_ON_THE_FLOOR = CURRENT_EVENT.join(_FLOOR, true())
+CURRENT_EVENT_ON_THE_FLOOR = CURRENT_EVENT.join(FLOOR, true())  # parameters: floor_parameters()
 KEEP = "partnerup_keep"  # session.info key: rows read for the replies, held until the transaction ends
 
 
@@ -205,8 +205,12 @@ def hold_floor(session: OrmSession) -> Event:
         return current_event(session)
     # One round trip for the lock and the event: this transaction's lock waits end after FLOOR_WAIT (a stuck holder
     # must not stall every process's presses; the caller's retries and the worker take over).
-    params = {"key": FLOOR_LOCK, "wait": f"{int(FLOOR_WAIT * 1000)}ms"}
-    return found_event(session.scalars(_CURRENT_EVENT_ON_THE_FLOOR, params).first())
+    return found_event(session.scalars(CURRENT_EVENT_ON_THE_FLOOR, floor_parameters()).first())
+
+
+def floor_parameters() -> dict:
+    """The parameters of :data:`FLOOR` (the lock's key, and how long this transaction's lock waits may last)."""
+    return {"key": FLOOR_LOCK, "wait": f"{int(FLOOR_WAIT * 1000)}ms"}
 
 
 def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
