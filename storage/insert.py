@@ -7,13 +7,18 @@ SQLite (3.24 and later), so the clause is plain SQL text here, part of the state
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Table, text
 from sqlalchemy.sql.expression import Insert
+
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 class InsertSkippingDuplicates(Insert):
     """``INSERT INTO table ... ON CONFLICT (key) DO NOTHING``: a row whose ``key`` is taken is left out (with
-    RETURNING, it returns nothing). ``key`` names a column with a unique index."""
+    RETURNING, it returns nothing). ``key`` names a column with a unique index on it alone (not a partial one: the
+    clause names no index condition)."""
 
     inherit_cache = True  # the clause below is in Insert's cache key (its post-values clause)
 
@@ -21,4 +26,6 @@ class InsertSkippingDuplicates(Insert):
         super().__init__(table)
         if key not in table.c:
             raise ValueError(f"{table.name} has no column {key!r}")
-        self._post_values_clause = text(f"ON CONFLICT ({table.c[key].name}) DO NOTHING")
+        if not _PLAIN_NAME.fullmatch(key):  # written into the SQL as it is: a name that needs quoting is refused
+            raise ValueError(f"{key!r} is not a plain lower-case column name")
+        self._post_values_clause = text(f"ON CONFLICT ({key}) DO NOTHING")

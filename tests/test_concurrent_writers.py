@@ -60,7 +60,10 @@ def test_profiles_and_buttons_while_the_worker_sends(
     # The event's fixed dates are behind the worker's real clock: keep its daily retention run from erasing the
     # people this test writes for, whatever today's date is.
     days_since_event = (SystemClock().now() - clock.now()).days
-    worker = start_worker(database_url, fake_slack, EVENT_RETENTION_DAYS=str(max(90, days_since_event + 30)))
+    # 10 messages a second: the announcement takes 15 s to go out, so the writers below run while it does even on a
+    # loaded machine (at 40 a second it was over before they were in one suite run on a busy CI machine).
+    worker = start_worker(database_url, fake_slack, EVENT_RETENTION_DAYS=str(max(90, days_since_event + 30)),
+                          WORKER_MESSAGES_PER_SECOND="10")  # fmt: skip
     try:
         fake_slack.wait_for("chat.postMessage", count=5, timeout=60)  # the worker is writing now
         jobs = []

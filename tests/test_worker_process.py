@@ -60,14 +60,16 @@ def soon_event_with_people(db: Database, clock: SystemClock, tmp_path: Path) -> 
 def start_worker(database_url: str, fake: FakeSlack, **extra_env: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "WORKER_"))}
     env.update(
-        DATABASE_URL=database_url,
-        SLACK_BOT_TOKEN="xoxb-worker-test",
-        SLACK_SIGNING_SECRET="unused",
-        SLACK_API_URL=fake.url,
-        WORKER_MESSAGES_PER_SECOND="40",
-        WORKER_LEASE_SECONDS="2",
-        LOG_LEVEL="WARNING",
-        **extra_env,
+        {
+            "DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": "xoxb-worker-test",
+            "SLACK_SIGNING_SECRET": "unused",
+            "SLACK_API_URL": fake.url,
+            "WORKER_MESSAGES_PER_SECOND": "40",
+            "WORKER_LEASE_SECONDS": "2",
+            "LOG_LEVEL": "WARNING",
+        }
+        | extra_env  # a test may set any of these otherwise
     )
     return subprocess.Popen([sys.executable, "-m", "bot", "worker"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
 

@@ -82,8 +82,8 @@ _CLOSE_PRESSES = (
 
 
 # PostgreSQL: the floor's lock, the event and the records closed in one statement. The UPDATE waits for the lock
-# (its condition reads the lock's CTE, evaluated once, before any row is taken), as placements and the worker's
-# take-over lock the floor before the records, so two of them never wait for each other.
+# (its condition reads the lock's CTE, evaluated once, before any row is taken): placements and the worker's
+# take-over all lock the floor before the records, so two of them queue on the floor and never deadlock.
 _CLOSED_PRESSES = _CLOSE_PRESSES.where(exists(select(placement.FLOOR.c.held))).cte("closed")
 _HOLD_FLOOR_AND_CLOSE = placement.CURRENT_EVENT_ON_THE_FLOOR.add_columns(
     select(func.array_agg(_CLOSED_PRESSES.c.id)).scalar_subquery()
