@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from bot import lang
 from bot.agenda import changes as agenda_notices
@@ -37,8 +37,8 @@ from storage.models import (
     MeetingRequest,
     MeetingSeat,
     MeetingSlot,
+    MeetingTable,
     Participant,
-    Venue,
 )
 
 
@@ -59,16 +59,16 @@ def prefetch(session: OrmSession, deliveries: list[Delivery]) -> None:
     ids = {d.ref_id for d in deliveries if d.kind in MEETING_KINDS and d.ref_id is not None}
     if not ids:
         return
+    # All of it many-to-one: joined into one statement, one row per meeting.
     meetings = session.scalars(
         select(Meeting).where(Meeting.id.in_(ids)).options(
-            selectinload(Meeting.request).selectinload(MeetingRequest.requester),
-            selectinload(Meeting.request).selectinload(MeetingRequest.invitee),
-            selectinload(Meeting.table),
-            selectinload(Meeting.slot),
+            joinedload(Meeting.request, innerjoin=True).joinedload(MeetingRequest.requester, innerjoin=True),
+            joinedload(Meeting.request, innerjoin=True).joinedload(MeetingRequest.invitee, innerjoin=True),
+            joinedload(Meeting.table, innerjoin=True).joinedload(MeetingTable.venue, innerjoin=True),
+            joinedload(Meeting.slot, innerjoin=True),
         )
     ).all()  # fmt: skip
-    venues = session.scalars(select(Venue).where(Venue.id.in_({m.table.venue_id for m in meetings}))).all()
-    session.info["prefetched"] = (meetings, venues)  # the session holds loaded rows weakly: keep them for the batch
+    session.info["prefetched"] = meetings  # the session holds loaded rows weakly: keep them for the batch
 
 
 def _request(session: OrmSession, delivery: Delivery):

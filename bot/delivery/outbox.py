@@ -33,13 +33,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.util import identity_key
 
 from bot.clock import Clock
 from bot.delivery.leases import ProcessLease
 from bot.delivery.notifier import Attachment, DeliveryError, Notifier, Recipient
 from bot.replies import Reply
 from storage.db import Database
-from storage.insert import InsertSkippingDuplicates
+from storage.insert import ArrayRows
 from storage.models import Delivery, Participant
 
 log = logging.getLogger(__name__)
@@ -121,21 +122,19 @@ def settle_held(session: OrmSession, *, shown: list[int], released: list[int], n
 
 
 def enqueue_many(session: OrmSession, rows: list[dict]) -> None:
-    """Queue many messages in one statement (an announcement to thousands, "schedule all")."""
-    if not rows:
-        return
+    """Queue many messages in one statement (an announcement to thousands, "schedule all"). Rows come from
+    :func:`message`."""
     collector = _produced.get()
-    statement = _ENQUEUE_RETURNING if collector is not None else _ENQUEUE
     for start in range(0, len(rows), 2000):
-        result = session.execute(statement, rows[start : start + 2000])
+        ids = _ENQUEUE.insert(session, rows[start : start + 2000])
         if collector is not None:
-            collector.extend(result.scalars().all())
+            collector.extend(ids)
 
 
-# A Core INSERT (the table, not the class: the ORM's bulk path adds nothing here), built once and compiled once
-# (every placement queues its messages through it).
-_ENQUEUE = InsertSkippingDuplicates(Delivery.__table__, key="dedupe_key")
-_ENQUEUE_RETURNING = _ENQUEUE.returning(Delivery.__table__.c.id)
+# Built once and compiled once (every placement queues its messages through it); on PostgreSQL one array per column.
+_ENQUEUE = ArrayRows(Delivery.__table__, key="dedupe_key", returning="id",
+                     columns=("participant_id", "kind", "ref_id", "dedupe_key", "payload", "due_at", "status", "attempts",
+                              "created_at", "detail", "platform_ref"))  # what message() gives  # fmt: skip
 
 
 def take_produced() -> list[int]:
@@ -162,6 +161,20 @@ def producing() -> Iterator[list[int]]:
         _produced.reset(token)
         if outer is not None:  # an enclosing scope sees them too (sending a row twice claims nothing the second time)
             outer.extend(collected)
+
+
+def _people(session: OrmSession, ids: set[int]) -> dict[int, Participant]:
+    """The recipients of a batch: those the prefetch loaded already (both people of each meeting) from the session,
+    the rest in one query."""
+    people = {}
+    for participant_id in ids:
+        loaded = session.identity_map.get(identity_key(Participant, participant_id))
+        if loaded is not None:
+            people[participant_id] = loaded
+    missing = ids - people.keys()
+    if missing:
+        people.update((p.id, p) for p in session.scalars(select(Participant).where(Participant.id.in_(missing))))
+    return people
 
 
 @dataclass
@@ -484,9 +497,7 @@ class Deliverer:
             deliveries = {d.id: d for d in session.scalars(select(Delivery).where(Delivery.id.in_(claimed)))}
             if self.prefetch is not None:
                 self.prefetch(session, list(deliveries.values()))
-            people = {p.id: p for p in session.scalars(
-                select(Participant).where(Participant.id.in_({d.participant_id for d in deliveries.values()}))
-            )}  # fmt: skip
+            people = _people(session, {d.participant_id for d in deliveries.values()})
             for delivery_id in claimed:
                 delivery = deliveries[delivery_id]
                 participant = people[delivery.participant_id]

@@ -58,7 +58,7 @@ from storage.models import (
 )
 
 log = logging.getLogger(__name__)
-LULL = 0.04  # seconds without a new press before a batch is taken (presses of one burst arrive within ms)
+LULL = 0.02  # seconds without a new press before a batch is taken (presses of one burst arrive within ms)
 MOST_WAIT = 0.3  # never hold the first press of a batch longer than this for more to arrive
 IDLE_WAIT = 2.0  # at most this long other background work (sending DMs) steps aside for placements
 GRACE = 0.3  # and for this long after a batch while the doors send its replies (less once they all say so),

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +28,6 @@ from handlers.slack.notifier import SlackNotifier
 from handlers.slack.people import SlackAccounts
 
 log = logging.getLogger(__name__)
-QUIET_WAIT = 1.0  # at most this long a placement waits for the web threads to finish their answers first
-LULL = 0.05  # seconds without a new request that count as a lull in a burst
 FRIENDLY_ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
@@ -53,45 +49,12 @@ def make_client(*, token: str | None, base_url: str | None) -> WebClient:
 class Background:
     """Work a listener hands off after ``ack()``, so Slack gets its answer at once.
 
-    ``placing`` is one thread: placements queue behind each other in this process instead of fighting
-    over the same slot in the database (the database still guards races between processes). ``replying``
-    sends answers to response_urls, which can be slow on Slack's side, without holding up placements.
-    Whatever is handed off was recorded in the database first, so the worker finishes it if we die.
+    ``replying`` sends answers to response_urls, which can be slow on Slack's side. Placements are the core's
+    (:mod:`bot.partnering.instant`). Whatever is handed off was recorded in the database first, so the worker
+    finishes it if we die.
     """
 
-    placing: ThreadPoolExecutor = field(default_factory=lambda: _lane("partnerup-placing", 1))
     replying: ThreadPoolExecutor = field(default_factory=lambda: _lane("partnerup-reply", 8))
-    _answering: int = 0
-    _last: float = 0.0
-    _free_until: float = 0.0
-    _quiet: threading.Condition = field(default_factory=threading.Condition)
-
-    @contextmanager
-    def answering(self) -> Iterator[None]:
-        """Mark a request being answered: background work steps aside for it (Python runs one thread at a time)."""
-        with self._quiet:
-            self._answering += 1
-            self._last = time.monotonic()
-        try:
-            yield
-        finally:
-            with self._quiet:
-                self._answering -= 1
-                self._last = time.monotonic()
-
-    def wait_quiet(self, also: Callable[[], bool] = lambda: True, *, most: float = QUIET_WAIT) -> None:
-        """Wait (at most ``most`` seconds) until no request is being answered and ``also()`` holds."""
-        now = time.monotonic()
-        if now < self._free_until:  # traffic never paused last time: run on for a while rather than starve
-            return
-        deadline = now + most
-        with self._quiet:
-            # Requests queued in the server are not visible here, so wait for a short lull, not only for zero.
-            while self._answering or not also() or time.monotonic() - self._last < LULL:
-                if time.monotonic() >= deadline:
-                    self._free_until = time.monotonic() + most
-                    return
-                self._quiet.wait(0.005)
 
     def run(self, lane: ThreadPoolExecutor, work: Callable[[], Any]) -> None:
         def guarded() -> None:
@@ -158,8 +121,7 @@ def build_app(
     def provide_services(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
         context["assistant"] = assistant
         context["background"] = background
-        with background.answering():
-            return next()
+        return next()
 
     @app.error
     def on_error(error: Exception, body: dict, respond, logger: logging.Logger) -> BoltResponse:
