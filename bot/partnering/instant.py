@@ -81,6 +81,14 @@ _CLOSE_PRESSES = (
 )
 
 
+# A refused press's record: the reason, in one statement for a batch's refusals (a burst of double clicks).
+_REFUSED = (
+    update(Intake.__table__)
+    .where(Intake.__table__.c.id == bindparam("b_id"))
+    .values(detail=bindparam("b_detail"))
+)
+
+
 # PostgreSQL: the floor's lock, the event and the records closed in one statement. The UPDATE waits for the lock
 # (its condition reads the lock's CTE, evaluated once, before any row is taken): placements and the worker's
 # take-over all lock the floor before the records, so two of them queue on the floor and never deadlock.
@@ -170,11 +178,8 @@ def carry_out(
                         else:
                             accepted.append((press, request))
                 write_accepts(session, taken, now)
-                for intake_id, detail in refused.items():
-                    session.execute(
-                        update(Intake).where(Intake.id == intake_id).values(detail=detail)
-                        .execution_options(synchronize_session=False)
-                    )  # fmt: skip
+                if refused:  # why each refused press changed nothing (one executemany)
+                    session.execute(_REFUSED, [{"b_id": i, "b_detail": detail} for i, detail in refused.items()])
                 meetings = place_burst(session, event=event, requests=[r for _, r in accepted], now=now,
                                        retry_in_place=retry_in_place)  # fmt: skip
                 held = {r.id for p, r in accepted if p.shows_booking and meetings.get(r.id) is not None}
