@@ -11,9 +11,10 @@ from datetime import timedelta
 
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.assistant import Assistant
+from bot.delivery import outbox
 from bot.delivery.outbox import Deliverer
 from bot.messages import RENDERERS
 from bot.partnering.participants import PersonInfo
@@ -203,3 +204,70 @@ def test_a_notifier_that_raises_for_one_person_fails_that_message_alone(web, eve
     booked = sorted(c.params["channel"] for c in _booked(fake_slack))
     assert booked == sorted(u for u in users if u != broken)  # everyone else once, nobody twice
     assert _statuses(event_db) == {"sent": 7, "failed": 1}
+
+
+def test_calendar_files_wait_while_another_process_is_still_sending_confirmations(
+    web, event_db, clock, fake_slack, monkeypatch
+) -> None:
+    """Two web processes share a burst: the first to finish its messages holds its calendar files (three API calls
+    each) back until the other's "Meeting booked" messages are out, so nobody waits for a confirmation behind files."""
+    monkeypatch.setattr(outbox, "FILES_WAIT", 60.0)  # the ordering, not the time limit, is what this checks
+    _meetings(web, 3)
+    with event_db.transaction() as session:
+        ids = session.scalars(select(Delivery.id).where(Delivery.kind == "meeting_confirmed").order_by(Delivery.id)).all()
+    first, other = _sender(event_db, clock, fake_slack), _sender(event_db, clock, fake_slack)
+    first.name, other.name = "web_1:17", "web%2:18"  # names with LIKE's wildcards in them
+    first.kick(ids[:-1])  # the other process's share (the last row) is still being placed: not claimed yet
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(_booked(fake_slack)) < len(ids) - 1:
+        time.sleep(0.01)
+    assert len(_booked(fake_slack)) == len(ids) - 1  # the first process's messages are out
+    assert first.confirmations_waiting() and first.sending()
+    assert fake_slack.calls("files.completeUploadExternal") == []  # and its files wait
+
+    assert other.run_once(limit=10, ids=[ids[-1]]).sent == 1  # the other process sends its message and its file
+    while time.monotonic() < deadline and first.sending():
+        time.sleep(0.01)
+    uploads = fake_slack.calls("files.completeUploadExternal")
+    assert len(uploads) == len(ids)
+    assert max(c.at for c in _booked(fake_slack)) <= min(c.at for c in uploads)  # every message before any file
+    assert not first.confirmations_waiting() and _statuses(event_db) == {"sent": len(ids)}
+
+
+def test_a_confirmation_counts_as_waiting_for_other_processes_until_its_message_is_out(web, event_db, clock,
+                                                                                      fake_slack) -> None:  # fmt: skip
+    _meetings(web, 1)
+    first, other = _sender(event_db, clock, fake_slack), _sender(event_db, clock, fake_slack)
+    first.name, other.name = "web_1:17", "web%2:18"
+    assert first.confirmations_waiting() and other.confirmations_waiting()  # due, claimed by nobody
+    with event_db.transaction() as session:
+        ids = session.scalars(select(Delivery.id).where(Delivery.kind == "meeting_confirmed")).all()
+    claimed = other.claim(limit=10, ids=ids)
+    assert len(claimed) == 2
+    assert first.confirmations_waiting() and not other.confirmations_waiting()  # each waits only for the other
+    with event_db.transaction() as session:  # both messages out, their files still to go (see _messages_out)
+        session.execute(update(Delivery).where(Delivery.id.in_(claimed)).values(platform_ref="1700000000.000100"))
+    assert not first.confirmations_waiting()
+    with event_db.transaction() as session:  # held for a Teams card: due later, not waited for
+        session.execute(update(Delivery).where(Delivery.id.in_(claimed)).values(status="pending", platform_ref="",
+                                                                                  due_at=clock.now() + timedelta(seconds=10)))  # fmt: skip
+    assert not first.confirmations_waiting() and not other.confirmations_waiting()
+
+
+def test_two_processes_whose_messages_are_out_do_not_wait_for_each_others_files(
+    web, event_db, clock, fake_slack, monkeypatch
+) -> None:
+    monkeypatch.setattr(outbox, "FILES_WAIT", 60.0)  # a wait for each other would last a minute
+    _meetings(web, 4)
+    with event_db.transaction() as session:
+        ids = session.scalars(select(Delivery.id).where(Delivery.kind == "meeting_confirmed").order_by(Delivery.id)).all()
+    first, other = _sender(event_db, clock, fake_slack), _sender(event_db, clock, fake_slack)
+    first.name, other.name = "web-1", "web-2"
+    first.kick(ids[::2])
+    other.kick(ids[1::2])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (first.sending() or other.sending()):
+        time.sleep(0.01)
+    assert not first.sending() and not other.sending()
+    assert len(fake_slack.calls("files.completeUploadExternal")) == len(ids)
+    assert _statuses(event_db) == {"sent": len(ids)}

@@ -58,6 +58,8 @@ RELEASE_AFTER = timedelta(seconds=15)  # a batch whose send failed midway is tri
 # What a web process just produced is claimed up to this many rows at once: a burst of 100 meetings queues ~300
 # rows, and batches of 100 would each wait for the slowest send of the one before.
 PRODUCED_BATCH = 500
+FILES_WAIT = 1.0  # seconds a burst's calendar files wait, at most, for other processes' confirmations to go out
+FILES_POLL = 0.02
 
 
 @dataclass
@@ -129,6 +131,24 @@ def enqueue_many(session: OrmSession, rows: list[dict]) -> None:
         ids = _ENQUEUE.insert(session, rows[start : start + 2000])
         if collector is not None:
             collector.extend(ids)
+
+
+# Is a "Meeting booked" due whose message is not out, that another process holds or nobody has claimed yet? (See
+# Deliverer._messages_first.)
+_CONFIRMATION_DUE = (
+    select(Delivery.id)
+    .where(or_(Delivery.status == "pending", and_(Delivery.status == "sending", Delivery.platform_ref == "")),
+           Delivery.kind == "meeting_confirmed", Delivery.due_at <= bindparam("now"),
+           Delivery.claimed_by.not_like(bindparam("mine"), escape="\\"))
+    .limit(1)
+)  # fmt: skip
+# A message is out, its files are not: its reference, while the row stays "sending" (see Deliverer._messages_out).
+_MESSAGE_OUT = (
+    update(Delivery.__table__)
+    .where(Delivery.__table__.c.id == bindparam("b_id"), Delivery.__table__.c.status == "sending",
+           Delivery.__table__.c.claimed_by == bindparam("b_token"))
+    .values(platform_ref=bindparam("b_ref"))
+)  # fmt: skip
 
 
 # Built once and compiled once (every placement queues its messages through it); on PostgreSQL one array per column.
@@ -329,6 +349,7 @@ class Deliverer:
                 self._each(lambda job: self._send_message(job, before_send),
                            [job for job in jobs if not job.outcome and job.answered == wave])  # fmt: skip
             self._record(jobs)
+            self._messages_out([job for job in jobs if job.outcome == "attaching"])
         except Exception:
             # Give back what was not sent, or sent and not yet recorded (found by its tag before it goes again);
             # what was sent and recorded one by one (Teams) stays as it is.
@@ -428,8 +449,10 @@ class Deliverer:
 
     def _kicked(self, exclude_kinds: tuple[str, ...]) -> None:
         """Messages first, files when no message waits: in a burst, everyone's confirmation goes out before the
-        calendar files of the first meetings placed."""
+        calendar files of the first meetings placed, this process's and (for at most ``FILES_WAIT``) the other
+        web processes' (:meth:`confirmations_waiting`)."""
         files: list[_Job] = []
+        files_since = time.monotonic()
         while True:
             if self.yield_to is not None:  # a burst still being placed: its messages are claimed together after it
                 self.yield_to()
@@ -442,7 +465,9 @@ class Deliverer:
             try:
                 if ids:
                     self.send_produced(ids, exclude_kinds=exclude_kinds, files_later=files)
+                    files_since = time.monotonic()
                 else:
+                    self._messages_first(until=files_since + FILES_WAIT)
                     some = max(1, self.send_threads)
                     batch, files[:] = files[:some], files[some:]
                     self.send_files(batch)
@@ -450,6 +475,19 @@ class Deliverer:
                 log.exception("sending queued messages failed; they are given back for a retry")
                 self.release([job.delivery_id for job in batch + files], None)  # run_once gave back its own
                 files.clear()
+
+    def confirmations_waiting(self) -> bool:
+        """A "Meeting booked" is due and its message not yet out, claimed by no one or by another process: another
+        web process's share of a burst, still being sent."""
+        with self.db.transaction() as session:
+            mine = self.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+            return session.scalar(_CONFIRMATION_DUE, {"now": self.clock.now(), "mine": mine}) is not None
+
+    def _messages_first(self, *, until: float) -> None:
+        """Calendar files step aside (until ``until``, a monotonic time) while another process's confirmations are
+        going out: two web processes share two cores, and a file costs three API calls to one message's one."""
+        while time.monotonic() < until and self.confirmations_waiting():
+            time.sleep(FILES_POLL)
 
     def release(self, ids: list[int], token: str | None) -> None:
         """Give back the claims on ``ids`` (under ``token``; None: any of this sender's) after a send failed midway
@@ -582,6 +620,17 @@ class Deliverer:
         else:
             self._finish(job.delivery_id, token, status="sent", detail="", platform_ref=job.ref)
             job.outcome = "sent"
+
+    def _messages_out(self, jobs: list[_Job]) -> None:
+        """Write down the platform's reference of messages that are out while their files are still to go (the
+        rows stay ``sending``): other web processes' calendar files stop waiting for them
+        (:meth:`confirmations_waiting`). One statement."""
+        if not jobs:
+            return
+        rows = [{"b_id": job.delivery_id, "b_token": job.token, "b_ref": job.ref[:100]}
+                for job in sorted(jobs, key=lambda job: job.delivery_id)]  # fmt: skip
+        with self.db.transaction(write=True) as session:
+            session.execute(_MESSAGE_OUT, rows)
 
     def _record(self, jobs: list[_Job]) -> None:
         """Mark sent, in one transaction, the rows whose messages (and files) went out unrecorded."""
