@@ -18,7 +18,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
@@ -32,13 +32,14 @@ class SchemaOutOfDate(Exception):
     """The database schema is older (or newer) than this code; the message says what to run."""
 
 
-def make_engine(url: str, *, begin: str = "BEGIN", **kwargs) -> Engine:
+def make_engine(url: str, *, begin: str = "BEGIN", checkpoints_apart: bool = False, **kwargs) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so that a web
     process and a worker can share the embedded file safely.
 
     For SQLite we issue BEGIN ourselves (SQLAlchemy's documented recipe), which makes
     savepoints work, and lets write transactions start with ``BEGIN IMMEDIATE`` so that two
-    writers queue on the busy timeout instead of failing on a lock upgrade.
+    writers queue on the busy timeout instead of failing on a lock upgrade. ``checkpoints_apart``: no commit
+    checkpoints the write-ahead log (a :class:`WalCheckpointer` does).
     """
     kwargs.setdefault("hide_parameters", True)  # a logged database error must not carry what someone typed
     if url.startswith("sqlite"):
@@ -52,7 +53,8 @@ def make_engine(url: str, *, begin: str = "BEGIN", **kwargs) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's, off the commits (WalCheckpointer)
+            if checkpoints_apart:
+                cursor.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's, off the commits (WalCheckpointer)
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -163,22 +165,23 @@ class Database:
         """``checkpoint_every``: SQLite's log checkpoint interval in seconds (see :class:`WalCheckpointer`); None
         for none (a test that checkpoints by hand)."""
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        parsed = make_url(url)
+        in_a_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+        self.engine = make_engine(url, checkpoints_apart=in_a_file, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time. Threads of this process queue on a lock of our own, which hands over
         # the moment the writer commits, instead of on SQLite's busy handler, which sleeps and polls (up to
         # 100 ms a wait); other processes (the worker) still queue on the busy timeout.
         self._write_lock = threading.Lock() if url.startswith("sqlite") else None
         if self.engine.dialect.name == "sqlite":
-            self._write_engine = make_engine(url, begin="BEGIN IMMEDIATE", **engine_kwargs)
+            self._write_engine = make_engine(url, begin="BEGIN IMMEDIATE", checkpoints_apart=in_a_file, **engine_kwargs)
             self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
         else:
             self._write_engine, self._write_sessions = self.engine, self._sessions
-        in_a_file = self.is_sqlite and self.engine.url.database not in (None, "", ":memory:")
         self.checkpointer = WalCheckpointer(self.engine, checkpoint_every) if in_a_file else None
         if self.checkpointer is not None and checkpoint_every is not None:
             for engine in {self.engine, self._write_engine}:  # every commit, migrations and bulk loads included
-                event.listen(engine, "commit", lambda _connection: self.checkpointer.wrote())
+                event.listen(engine, "commit", self._committed)
         # Lookups on PostgreSQL run in autocommit: one round trip a statement, where a transaction adds BEGIN and
         # COMMIT. Same answers: at READ COMMITTED each statement of a transaction takes its own snapshot anyway.
         self._reads = (
@@ -186,6 +189,15 @@ class Database:
             if self.is_sqlite
             else sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
         )
+
+    def _committed(self, connection) -> None:
+        """SQLite: a commit that changed rows (``total_changes`` moved on that connection) makes a checkpoint due;
+        a read-only one does not, so a process that only reads lets the checkpointer's thread end."""
+        pooled = connection.connection
+        changes = pooled.dbapi_connection.total_changes
+        if changes != pooled.info.get("total_changes", 0):
+            pooled.info["total_changes"] = changes
+            self.checkpointer.wrote()
 
     @property
     def is_sqlite(self) -> bool:

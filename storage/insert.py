@@ -12,10 +12,11 @@ batch size, which psycopg parses afresh (it caches only statements of up to 50 p
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import Table, bindparam, func, select, text
+from sqlalchemy import JSON, Table, Text, bindparam, cast, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Insert
@@ -56,16 +57,21 @@ class ArrayRows:
         self.columns = tuple(columns)
         base = InsertSkippingDuplicates(table, key=key)
         self.rows = base.returning(table.c[returning])
-        arrays = func.unnest(*(bindparam(name, type_=ARRAY(table.c[name].type)) for name in self.columns))
+        # A JSON value goes in as its text, cast back: an array of JSON would take a list value for a nested array.
+        self.as_text = frozenset(name for name in self.columns if isinstance(table.c[name].type, JSON))
+        arrays = func.unnest(*(bindparam(name, type_=ARRAY(Text if name in self.as_text else table.c[name].type))
+                               for name in self.columns))  # fmt: skip
         values = arrays.table_valued(*self.columns).render_derived(name="v")
-        self.arrays = base.from_select(self.columns, select(*(values.c[name] for name in self.columns))).returning(
-            table.c[returning]
-        )
+        picked = (cast(values.c[name], table.c[name].type) if name in self.as_text else values.c[name]
+                  for name in self.columns)  # fmt: skip
+        self.arrays = base.from_select(self.columns, select(*picked)).returning(table.c[returning])
 
     def insert(self, session: Session, rows: list[dict]) -> list:
         """Insert ``rows``; returns the ``returning`` column of the rows inserted (not of those skipped)."""
         if not rows:
             return []
         if len(rows) * len(self.columns) > PSYCOPG_CACHED_PARAMETERS and session.get_bind().dialect.name == "postgresql":
-            return list(session.scalars(self.arrays, {name: [row[name] for row in rows] for name in self.columns}))
+            arrays = {name: [json.dumps(row[name]) if name in self.as_text else row[name] for row in rows]
+                      for name in self.columns}  # fmt: skip
+            return list(session.scalars(self.arrays, arrays))
         return list(session.scalars(self.rows, [{name: row[name] for name in self.columns} for row in rows]))

@@ -238,13 +238,15 @@ def test_a_confirmation_counts_as_waiting_for_other_processes_until_its_message_
                                                                                       fake_slack) -> None:  # fmt: skip
     _meetings(web, 1)
     first, other = _sender(event_db, clock, fake_slack), _sender(event_db, clock, fake_slack)
-    first.name, other.name = "web_1:17", "web%2:18"
+    first.name, other.name = "web1:17", "web%"  # unescaped, the other's name would match the first's claims
     assert first.confirmations_waiting() and other.confirmations_waiting()  # due, claimed by nobody
     with event_db.transaction() as session:
         ids = session.scalars(select(Delivery.id).where(Delivery.kind == "meeting_confirmed")).all()
-    claimed = other.claim(limit=10, ids=ids)
+    assert len(first.claim(limit=10, ids=ids[:1])) == 1
+    assert other.confirmations_waiting()  # the first's claim is another process's to the other
+    claimed = other.claim(limit=10, ids=ids[1:]) + ids[:1]
     assert len(claimed) == 2
-    assert first.confirmations_waiting() and not other.confirmations_waiting()  # each waits only for the other
+    assert first.confirmations_waiting() and other.confirmations_waiting()  # each waits only for the other's
     with event_db.transaction() as session:  # both messages out, their files still to go (see _messages_out)
         session.execute(update(Delivery).where(Delivery.id.in_(claimed)).values(platform_ref="1700000000.000100"))
     assert not first.confirmations_waiting()
@@ -271,3 +273,25 @@ def test_two_processes_whose_messages_are_out_do_not_wait_for_each_others_files(
     assert not first.sending() and not other.sending()
     assert len(fake_slack.calls("files.completeUploadExternal")) == len(ids)
     assert _statuses(event_db) == {"sent": len(ids)}
+
+
+def test_a_new_burst_of_this_process_goes_out_while_its_files_wait(web, event_db, clock, fake_slack, monkeypatch) -> None:
+    monkeypatch.setattr(outbox, "FILES_WAIT", 60.0)  # files held for a minute: the new burst must not wait for that
+    _meetings(web, 3)
+    with event_db.transaction() as session:
+        ids = session.scalars(select(Delivery.id).where(Delivery.kind == "meeting_confirmed").order_by(Delivery.id)).all()
+    first = _sender(event_db, clock, fake_slack)
+    first.kick(ids[:2])  # ids[4:]: another process's share, not sent yet, so this process's files wait
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(_booked(fake_slack)) < 2:
+        time.sleep(0.01)
+    assert len(_booked(fake_slack)) == 2 and fake_slack.calls("files.completeUploadExternal") == []
+    first.kick(ids[2:4])  # the next burst's confirmations
+    while time.monotonic() < deadline and len(_booked(fake_slack)) < 4:
+        time.sleep(0.01)
+    assert len(_booked(fake_slack)) == 4 and fake_slack.calls("files.completeUploadExternal") == []
+    with event_db.transaction() as session:  # the other process's messages go out: the files follow
+        session.execute(update(Delivery).where(Delivery.id.in_(ids[4:])).values(status="sent"))
+    while time.monotonic() < deadline and first.sending():
+        time.sleep(0.01)
+    assert len(fake_slack.calls("files.completeUploadExternal")) == 4

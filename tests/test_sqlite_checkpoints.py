@@ -71,3 +71,20 @@ def test_a_database_in_memory_or_on_a_server_has_no_checkpointer(database_url: s
             assert server.checkpointer is None
         finally:
             server.dispose()
+
+
+def test_a_process_that_only_reads_starts_no_checkpoints(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'event.db'}"
+    writer = Database(url, checkpoint_every=0.01)
+    _fill(writer, 3)
+    writer.dispose()
+    reader = Database(url, checkpoint_every=0.01)
+    try:
+        for _ in range(3):
+            with reader.transaction() as session:
+                assert session.scalar(text("SELECT count(*) FROM filler")) == 3 * 20
+        assert reader.checkpointer._thread is None  # nothing written: nothing to copy back
+        _fill(reader, 1)
+        assert reader.checkpointer._thread is not None  # its first write starts it
+    finally:
+        reader.dispose()

@@ -4,7 +4,7 @@ column on PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import event, select
@@ -66,11 +66,14 @@ def test_many_rows_go_in_with_their_values_skipping_taken_keys_and_on_postgresql
             return message(participant_id=person.id, kind="note", dedupe_key=f"many:{n}", due_at=NOW, now=NOW,
                            payload=payload, ref_id=ref_id)  # fmt: skip
 
+        oslo = row(4, {"order": [3, 1]})
+        oslo["due_at"] = NOW.astimezone(timezone(timedelta(hours=2)))  # the same moment, told in Oslo's summer time
+
         event.listen(db.engine, "before_cursor_execute", record)
         try:
             with producing() as five:  # 55 parameters: more than psycopg keeps parsed
-                enqueue_many(session, [row(0, {"name": "Bjørn «Ø»", "list": [1, {"a": None}]}, 7), row(1), row(1),
-                                       row(2), row(3)])  # fmt: skip
+                enqueue_many(session, [row(0, {"name": "Bjørn «Ø»", "list": [1, {"a": None}]}, 7), row(1),
+                                       row(1, {"second": True}), row(2), oslo])  # fmt: skip
             with producing() as many:  # three taken keys among 300
                 enqueue_many(session, [row(n, ref_id=n) for n in range(1, 301)])
         finally:
@@ -83,6 +86,7 @@ def test_many_rows_go_in_with_their_values_skipping_taken_keys_and_on_postgresql
     assert len(stored) == 301
     assert stored[0] == ("many:0", {"name": "Bjørn «Ø»", "list": [1, {"a": None}]}, 7, NOW, "pending")
     assert stored[1] == ("many:1", {}, None, NOW, "pending")  # the first of the two with one key
+    assert stored[3] == ("many:4", {"order": [3, 1]}, None, NOW, "pending")
     assert stored[-1] == ("many:300", {}, 300, NOW, "pending")
     if db.engine.dialect.name == "postgresql":
         assert len(sent) == 2 and sent[0] == sent[1] and len(sent[0]) < 1500  # the same text for 5 rows and 300

@@ -468,6 +468,8 @@ class Deliverer:
                     files_since = time.monotonic()
                 else:
                     self._messages_first(until=files_since + FILES_WAIT)
+                    if self._kick_ids:
+                        continue  # this process's next burst came meanwhile: its messages go first
                     some = max(1, self.send_threads)
                     batch, files[:] = files[:some], files[some:]
                     self.send_files(batch)
@@ -486,8 +488,8 @@ class Deliverer:
     def _messages_first(self, *, until: float) -> None:
         """Calendar files step aside (until ``until``, a monotonic time) while another process's confirmations are
         going out: two web processes share two cores, and a file costs three API calls to one message's one."""
-        while time.monotonic() < until and self.confirmations_waiting():
-            time.sleep(FILES_POLL)
+        while time.monotonic() < until and not self._kick_ids and self.confirmations_waiting():
+            time.sleep(FILES_POLL)  # a new burst of this process's own (_kick_ids) goes first, files or not
 
     def release(self, ids: list[int], token: str | None) -> None:
         """Give back the claims on ``ids`` (under ``token``; None: any of this sender's) after a send failed midway
@@ -629,8 +631,11 @@ class Deliverer:
             return
         rows = [{"b_id": job.delivery_id, "b_token": job.token, "b_ref": job.ref[:100]}
                 for job in sorted(jobs, key=lambda job: job.delivery_id)]  # fmt: skip
-        with self.db.transaction(write=True) as session:
-            session.execute(_MESSAGE_OUT, rows)
+        try:
+            with self.db.transaction(write=True) as session:
+                session.execute(_MESSAGE_OUT, rows)
+        except Exception:  # only other processes' files wait on it, and for at most FILES_WAIT
+            log.warning("could not note %s messages as out; their files go as usual", len(rows), exc_info=True)
 
     def _record(self, jobs: list[_Job]) -> None:
         """Mark sent, in one transaction, the rows whose messages (and files) went out unrecorded."""
