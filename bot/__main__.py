@@ -175,6 +175,7 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     """Every configured door in one web process on $PORT: Slack when SLACK_BOT_TOKEN is set, Teams when
     TEAMS_APP_ID is set, both when both are; the organisers' dashboard with either."""
     from handlers import web_processes
+    from handlers.web import files
     from handlers.web.dashboard import DashboardApp
 
     if not settings.slack_configured and not settings.teams_configured:
@@ -208,6 +209,7 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
             signing_secret=settings.slack_signing_secret,
             api_url=settings.slack_api_url,
             organiser_usergroup=settings.organiser_usergroup,
+            calendar_url=settings.public_url if settings.slack_calendar_links else None,
         )
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -227,7 +229,8 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
 
             log.info("serving Slack (/slack/events) on http://0.0.0.0:%s; organisers' dashboard on %s/dashboard",
                      settings.port, settings.public_url)  # fmt: skip
-            mounts = {"/dashboard": DashboardApp(assistant, secret=settings.dashboard_secret)}
+            mounts = {"/dashboard": DashboardApp(assistant, secret=settings.dashboard_secret),
+                      **files.mounts(assistant.published, assistant.clock)}  # fmt: skip
             where = {"sockets": [listener]} if listener is not None else {"host": "0.0.0.0", "port": settings.port}
             wsgi = build_wsgi(app, health=db.ping, mounts=mounts)
             settle_after_startup()

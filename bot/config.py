@@ -44,6 +44,7 @@ class Settings:
     worker_rate: float = 5.0
     worker_lease_seconds: float = 120.0
     public_url: str = "http://localhost:3000"
+    public_url_given: bool = False  # PUBLIC_URL was set: people can open it (not only this machine)
     dashboard_secret: str | None = field(default=None, repr=False)
     event_retention_days: int = 90
     teams_app_id: str | None = None
@@ -67,6 +68,13 @@ class Settings:
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+    @property
+    def slack_calendar_links(self) -> bool:
+        """Slack's answer to an Accept shows the booking with an Add to calendar link (PUBLIC_URL/calendar/...)
+        instead of a second message with the file attached: only where people can open PUBLIC_URL (it was set)
+        and this process serves it (not Slack's Socket Mode alone, which serves no HTTP)."""
+        return self.public_url_given and (not self.socket_mode or self.teams_configured)
 
 
 def _clean(env: dict[str, str], name: str) -> str | None:
@@ -175,6 +183,7 @@ def load_settings(
         **teams,
         **agenda,
         public_url=public_url,
+        public_url_given=_clean(env, "PUBLIC_URL") is not None,
         dashboard_secret=dashboard_secret,
         organiser_usergroup=usergroup,
         worker_rate=float(worker_rate),

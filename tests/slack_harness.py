@@ -18,6 +18,7 @@ from waitress.server import create_server
 
 from bot.assistant import Assistant
 from handlers.slack.app import build_app, build_wsgi
+from handlers.web import files
 from tests.fake_slack import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"
@@ -42,11 +43,17 @@ def sign(body: bytes, timestamp: int, secret: str = SIGNING_SECRET) -> str:
 class SlackHttpApp:
     """Runs ``build_wsgi(build_app(...))`` on 127.0.0.1 and sends it Slack-shaped, signed requests."""
 
-    def __init__(self, assistant: Assistant, fake: FakeSlack) -> None:
+    def __init__(self, assistant: Assistant, fake: FakeSlack, *, calendar_links: bool = False) -> None:
+        """``calendar_links``: served as ``python -m bot serve`` serves Slack with PUBLIC_URL set (this server's
+        address): an Accept's answer links to the meeting's calendar file, served at /calendar/<token>.ics."""
         self.fake = fake
-        self.bolt = build_app(assistant=assistant, token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake.url)
-        self.server = create_server(build_wsgi(self.bolt, health=assistant.db.ping), host="127.0.0.1", port=0, threads=4)
+        self.server = create_server(lambda environ, start: self._wsgi(environ, start), host="127.0.0.1", port=0,
+                                    threads=4)  # fmt: skip
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.bolt = build_app(assistant=assistant, token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=fake.url,
+                              calendar_url=self.url if calendar_links else None)  # fmt: skip
+        self._wsgi = build_wsgi(self.bolt, health=assistant.db.ping,
+                                mounts=files.mounts(assistant.published, assistant.clock))  # fmt: skip
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
@@ -126,8 +133,13 @@ class SlackHttpApp:
         return self.post_signed(json.dumps(payload).encode(), "application/json", **signing)
 
     def action(
-        self, action_id: str, value: str, *, user: str = "U100", channel: str = "C100", in_dm: bool = False
-    ) -> HttpResponse:
+        self, action_id: str, value: str, *, user: str = "U100", channel: str = "C100", in_dm: bool = False,
+        response_url: str = "response/action", ephemeral: bool | None = None,
+    ) -> HttpResponse:  # fmt: skip
+        """A button press. ``in_dm``: on a message the bot posted in its DM with ``user`` (not an ephemeral one);
+        ``response_url``: the path on the fake Slack where the answer goes; ``ephemeral``: whether the message
+        pressed on is one (by default, when not ``in_dm``)."""
+        channel = f"D{user}" if in_dm else channel
         payload = {
             "type": "block_actions",
             "team": {"id": "T0001", "domain": "partnerup-test"},
@@ -138,11 +150,11 @@ class SlackHttpApp:
                 "type": "message",
                 "message_ts": "1700000000.000100",
                 "channel_id": channel,
-                "is_ephemeral": not in_dm,
+                "is_ephemeral": not in_dm if ephemeral is None else ephemeral,
             },
             "trigger_id": "1337.42.abcd",
-            "channel": {"id": channel, "name": "general"},
-            "response_url": self.fake.url_root + "response/action",
+            "channel": {"id": channel, "name": "directmessage" if in_dm else "general"},
+            "response_url": self.fake.url_root + response_url,
             "actions": [
                 {"type": "button", "action_id": action_id, "block_id": "b1", "value": value, "action_ts": str(time.time())}
             ],

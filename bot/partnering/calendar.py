@@ -67,3 +67,9 @@ def calendar_file(meeting, view, *, event_name: str, stamp, cancelled: bool = Fa
         cancelled=cancelled,
     )
     return Attachment(filename=f"meeting-{meeting.request_id}.ics", data=write, title="Add to calendar")
+
+
+def calendar_link(public_url: str, token: str) -> tuple[str, str]:
+    """The Add to calendar button (label, address) of a published calendar file (see handlers.web.files), for a
+    door that links to the file instead of attaching it."""
+    return ("Add to calendar", f"{public_url}/calendar/{token}.ics")

@@ -100,8 +100,11 @@ def build_app(
     signing_secret: str | None,
     api_url: str | None,
     organiser_usergroup: str | None = None,
+    calendar_url: str | None = None,
 ) -> App:
-    """The Bolt app with every PartnerUp listener.
+    """The Bolt app with every PartnerUp listener. ``calendar_url``: the address people open (PUBLIC_URL) when this
+    deployment serves calendar links (:attr:`bot.config.Settings.slack_calendar_links`); an Accept's answer then
+    shows the booking with its Add to calendar instead of a second message (see :mod:`handlers.slack.actions.partnering`).
 
     ``process_before_response=True``: listeners answer inside the request (they are fast),
     which removes Bolt's 10 ms ack-polling floor and suits single-process hosting.
@@ -121,6 +124,7 @@ def build_app(
     def provide_services(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
         context["assistant"] = assistant
         context["background"] = background
+        context["calendar_url"] = calendar_url
         return next()
 
     @app.error

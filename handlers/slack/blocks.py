@@ -50,6 +50,7 @@ HEADER_TEXT_LIMIT = 150
 BUTTON_TEXT_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
 MESSAGE_TEXT_LIMIT = 3000
+LINK = "open_link"  # the action ID of a button that opens an address (Slack reports its presses too)
 KIND_EMOJI = {
     "talk": ":microphone:",
     "panel": ":speech_balloon:",
@@ -182,8 +183,17 @@ def button(spec: Button) -> ButtonElement:
     )
 
 
-def blocks_for(reply: Reply, *, limit: int = MESSAGE_BLOCK_LIMIT, with_share: bool = True) -> list[dict[str, Any]]:
-    """Render ``reply`` as Block Kit dicts, never more than ``limit`` blocks."""
+def link_button(label: str, url: str) -> ButtonElement:
+    """A button that opens ``url`` (our own address, such as a calendar file's). Slack still sends the app a press
+    for it, which :data:`LINK` names so that it is only acknowledged."""
+    return ButtonElement(text=PlainTextObject(text=_cut(label, BUTTON_TEXT_LIMIT), emoji=True), action_id=LINK, url=url)
+
+
+def blocks_for(
+    reply: Reply, *, limit: int = MESSAGE_BLOCK_LIMIT, with_share: bool = True, links: tuple[tuple[str, str], ...] = ()
+) -> list[dict[str, Any]]:
+    """Render ``reply`` as Block Kit dicts, never more than ``limit`` blocks. ``links``: (label, address) buttons
+    that open a page, after the reply's own (e.g. Add to calendar)."""
     blocks: list[Any] = []
     for part in reply.parts:
         match part:
@@ -220,6 +230,8 @@ def blocks_for(reply: Reply, *, limit: int = MESSAGE_BLOCK_LIMIT, with_share: bo
                 blocks.append(ActionsBlock(elements=[button(b) for b in buttons[:25]]))
             case Divider():
                 blocks.append(DividerBlock())
+    if links:
+        blocks.append(ActionsBlock(elements=[link_button(label, url) for label, url in links]))
     if with_share and reply.share is not None:
         blocks.append(ActionsBlock(elements=[button(reply.share)]))
     if len(blocks) > limit:
@@ -236,8 +248,8 @@ def fallback_text(reply: Reply) -> str:
     return _cut(escape(reply.text), MESSAGE_TEXT_LIMIT)
 
 
-def message(reply: Reply, *, with_share: bool = True) -> dict[str, Any]:
-    return {"text": fallback_text(reply), "blocks": blocks_for(reply, with_share=with_share)}
+def message(reply: Reply, *, with_share: bool = True, links: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+    return {"text": fallback_text(reply), "blocks": blocks_for(reply, with_share=with_share, links=links)}
 
 
 def home_view(reply: Reply) -> dict[str, Any]:

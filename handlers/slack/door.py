@@ -24,6 +24,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.request.internals import build_context
 
+from handlers.slack.blocks import LINK
+
 log = logging.getLogger(__name__)
 OUT_OF_DATE = "This button is out of date. Open /meetings, /agenda or /partnerup help for the current state."
 # C0 and C1 controls except tab and newline, bidi embeddings/overrides/isolates, lone surrogates.
@@ -148,8 +150,14 @@ def register(app: App) -> None:
         return next()
 
 
+def opened_link(ack: Ack) -> None:
+    """A link button was pressed (the browser opened its address): only acknowledged, so Slack shows no error."""
+    ack()
+
+
 def register_fallbacks(app: App) -> None:
     anything = re.compile(r"(?s).*")
+    app.action(LINK)(opened_link)
     app.action(anything)(out_of_date_action)
     app.action({"type": "interactive_message", "callback_id": anything})(out_of_date_action)
     app.view(anything)(out_of_date_view)

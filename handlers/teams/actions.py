@@ -17,6 +17,7 @@ from bot.agenda.listing import ACTION_PAGE, ACTION_SHARE, decode_query
 from bot.assistant import say
 from bot.errors import UserError
 from bot.partnering import replies as mr
+from bot.partnering.calendar import calendar_link
 from bot.privacy import replies as pr
 from bot.reminders import replies as rr
 from bot.replies import Reply
@@ -62,7 +63,7 @@ def answer_press(
     personal = (activity.conversation.conversation_type or "personal") == "personal"
     links, shows = (), False
     if reply.held is not None and personal:  # in a group chat the card is everyone's: the booking goes as a DM
-        links, shows = (cards.calendar_link(door.settings.public_url, reply.held.calendar_token),), True
+        links, shows = (calendar_link(door.settings.public_url, reply.held.calendar_token),), True
     if action in lists.NAVIGATION:  # another page of the same list: it replaces this one and stays rebuildable
         query, page = decode_query(value)
         source = lists.source_for(f"agenda {query}", page) if personal else None

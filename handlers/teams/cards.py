@@ -155,11 +155,6 @@ def request_items(card: RequestCard) -> list[dict]:
     return [text_block(head, weight="Bolder", spacing="Medium"), _facts(pairs)]
 
 
-def calendar_link(public_url: str, token: str) -> tuple[str, str]:
-    """The Add to calendar button (label, address) of a published calendar file (see handlers.asgi)."""
-    return ("Add to calendar", f"{public_url}/calendar/{token}.ics")
-
-
 def card(reply: Reply, *, links: tuple[tuple[str, str], ...] = ()) -> dict:
     """The Adaptive Card for ``reply``; ``links`` adds Action.OpenUrl buttons (e.g. Add to calendar)."""
     body: list[dict] = []

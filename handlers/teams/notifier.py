@@ -18,9 +18,9 @@ from microsoft_teams.api import Account, CreateConversationParams
 
 from bot import lang
 from bot.delivery.notifier import Attachment, DeliveryError, Recipient
+from bot.partnering.calendar import calendar_link
 from bot.replies import Note, Reply
 from handlers.teams.app import TeamsDoor
-from handlers.teams.cards import calendar_link
 from handlers.teams.render import message
 
 log = logging.getLogger(__name__)

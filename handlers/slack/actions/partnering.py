@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.assistant import say
 from bot.errors import UserError
 from bot.partnering import replies as mr
+from bot.partnering.calendar import calendar_link
 from bot.replies import Reply
 from bot.text import button_id
 from handlers.slack import blocks, modals
@@ -59,7 +60,12 @@ def simple_callback(ack: Ack, action: dict, body: dict, client: WebClient, respo
 def accept_callback(ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
     """Accept: the core writes the press down, then Slack gets its answer at once; the press is placed with the
     rest of its burst (:mod:`bot.partnering.instant`) and the result goes to the response_url (both people also
-    get a DM from the outbox). If this process dies after answering, the worker carries the press out."""
+    get a DM from the outbox). If this process dies after answering, the worker carries the press out.
+
+    Pressed on the request's own message in the presser's DM with the bot, the answer replaces that message with
+    the booking, in the chat where "Meeting booked" would arrive a moment later: where this deployment serves
+    calendar links (``calendar_url``), the answer carries the meeting's Add to calendar and that message is held
+    for it (:class:`bot.replies.HeldMessage`), recorded as shown once Slack took the answer, sent if it did not."""
     ref = _id(action)
     user_id = body.get("user", {}).get("id", "")
     a, background = context["assistant"], context["background"]
@@ -67,15 +73,25 @@ def accept_callback(ack: Ack, action: dict, body: dict, client: WebClient, respo
         ack()
         return background.run(background.replying, lambda: _answer(respond, say(BROKEN), replace=False))
     replace = body.get("container", {}).get("is_ephemeral") is False
+    in_dm = str(body.get("container", {}).get("channel_id") or body.get("channel", {}).get("id") or "").startswith("D")
+    calendar_url = context.get("calendar_url")
 
     placed = a.press_accept(platform=PLATFORM, external_id=user_id, request_id=ref,
-                            resolve=lambda: participant(context, client, user_id))  # fmt: skip
+                            resolve=lambda: participant(context, client, user_id),
+                            shows_booking=bool(calendar_url and replace and in_dm))  # fmt: skip
     ack()
 
     def answer(done) -> None:
+        reply, shown = None, False
         try:
-            _answer(respond, done.result(), replace=replace)
+            reply = done.result()
+            links = (calendar_link(calendar_url, reply.held.calendar_token),) if reply.held is not None else ()
+            sent = respond(replace_original=replace, response_type="ephemeral",
+                           **blocks.message(reply, with_share=False, links=links))  # fmt: skip
+            shown = getattr(sent, "status_code", None) == 200  # an expired or used response_url is a 404, not raised
         finally:
+            if reply is not None and reply.held is not None:  # shown in the answer, or (Slack refused it) sent now
+                a.held_message_shown(reply.held, shown=shown)
             a.reply_sent()
 
     placed.add_done_callback(lambda done: background.run(background.replying, lambda: answer(done)))
