@@ -1,7 +1,7 @@
 """One web process for every door on one port: an ASGI app (Starlette, served by uvicorn).
 
-``POST /api/messages`` is the Teams door, ``GET /calendar/<token>.ics`` serves published calendar files
-(:mod:`handlers.web.files`),
+``POST /api/messages`` is the Teams door, ``GET /calendar/<token>.ics`` and ``GET /files/<token>.csv`` serve
+published files (:mod:`handlers.web.files`),
 ``GET /healthz`` answers for both, and every other path goes to the Slack WSGI app (``/slack/events`` and
 whatever else it mounts) through a2wsgi's thread pool, so Slack keeps its sync listeners unchanged.
 """

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.assistant import Assistant
 from bot.config import load_settings
@@ -98,7 +100,7 @@ def test_accept_in_the_dm_shows_the_booking_with_its_calendar_link_instead_of_a_
     assert len(fake_slack.calls("files.completeUploadExternal")) == 1
 
     # Slack reports a press on the link button too: acknowledged, nothing answered.
-    assert linked_app.action("open_link", "", user="U200", in_dm=True, response_url="response/link").status == 200
+    assert linked_app.action("open_link_1", "", user="U200", in_dm=True, response_url="response/link").status == 200
     assert not [c for c in fake_slack.calls("response_url") if c.path == "/response/link"]
     # A made-up or mangled calendar address is a plain 404.
     for path in ("/calendar/not-a-real-token-at-all.ics", "/calendar/../healthz", "/files/x.csv", link[len(linked_app.url):] + "x"):
@@ -119,6 +121,60 @@ def test_a_double_click_shows_the_booking_both_times(
         [link] = links(answer.params["blocks"]).values()
         assert linked_app.request(link.removeprefix(linked_app.url), method="GET").status == 200
     assert wait_until(lambda: confirmation(assistant.db, "U200") == ("sent", SHOWN))
+
+
+def test_two_presses_at_once_both_show_the_booking(
+    linked_app: SlackHttpApp, fake_slack: FakeSlack, people: None, assistant: Assistant
+) -> None:
+    """A double click whose presses are placed together: both answers share the one held message."""
+    accept = invitation_accept(linked_app, fake_slack)
+    with ThreadPoolExecutor(2) as pool:
+        statuses = list(pool.map(lambda n: linked_app.action("request_accept", accept, user="U200", in_dm=True,
+                                                             response_url=f"response/click-{n}").status, (1, 2)))  # fmt: skip
+    assert statuses == [200, 200]
+    for answer in fake_slack.wait_for("response_url", count=2):
+        assert f"Your meeting with Ada Berg is on {BOOKED_AT}" in answer.params["text"]
+        [link] = links(answer.params["blocks"]).values()
+        assert linked_app.request(link.removeprefix(linked_app.url), method="GET").status == 200
+    assert wait_until(lambda: confirmation(assistant.db, "U200") == ("sent", SHOWN))
+    assert booked_dms(fake_slack, "U200") == []
+
+
+def test_an_answer_ready_too_late_lets_the_message_go(
+    linked_app: SlackHttpApp, fake_slack: FakeSlack, people: None, assistant: Assistant, monkeypatch
+) -> None:
+    """An answer ready when the message's hold is nearly over (a slow burst): the message goes now, with its file,
+    and the answer, which still says the booking, carries no link (it no longer stands for the message)."""
+    monkeypatch.setattr("handlers.slack.actions.partnering.ANSWER_WITHIN", -1.0)
+    accept = invitation_accept(linked_app, fake_slack)
+    linked_app.action("request_accept", accept, user="U200", in_dm=True)
+    [answer] = fake_slack.wait_for("response_url")
+    assert f"Accepted. Your meeting with Ada Berg is on {BOOKED_AT}" in answer.params["text"]
+    assert links(answer.params["blocks"]) == {}
+    assert wait_until(lambda: len(booked_dms(fake_slack, "U200")) == 1)
+    assert wait_until(lambda: confirmation(assistant.db, "U200") == ("sent", ""))
+
+
+def test_file_links_are_plain_404s_and_a_503_when_the_database_is_away(
+    linked_app: SlackHttpApp, fake_slack: FakeSlack, people: None, assistant: Assistant, monkeypatch
+) -> None:
+    invitation_accept(linked_app, fake_slack)  # Ada and Bjørn are participants now
+    with assistant.db.transaction() as session:
+        ada = session.scalar(select(Participant.id).where(Participant.external_id == "U100"))
+    token = assistant.published.publish(participant_id=ada, filename="meeting-1.ics", mimetype="text/calendar",
+                                        content=b"BEGIN:VCALENDAR", now=assistant.clock.now())  # fmt: skip
+    assert linked_app.request(f"/calendar/{token}.ics", method="GET").body == b"BEGIN:VCALENDAR"
+    assert linked_app.request(f"/calendar/{token}.ics", method="HEAD").status == 200
+    for path in (f"/calendar/{token}.ics%0A", f"/files/{token}.csv", f"/calendar/{token}.csv", "/calendar/"):
+        assert linked_app.request(path, method="GET").status == 404
+    assert linked_app.request(f"/calendar/{token}.ics", body=b"x").status == 404  # POST
+
+    def away(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(assistant.published, "get", away)
+    gone = linked_app.request(f"/calendar/{token}.ics", method="GET")
+    assert gone.status == 503 and b"try again" in gone.body
 
 
 def test_accept_from_an_ephemeral_list_keeps_the_message_with_its_file(

@@ -50,7 +50,7 @@ HEADER_TEXT_LIMIT = 150
 BUTTON_TEXT_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
 MESSAGE_TEXT_LIMIT = 3000
-LINK = "open_link"  # the action ID of a button that opens an address (Slack reports its presses too)
+LINK = "open_link"  # action IDs of buttons that open an address, open_link_1 ... (Slack reports their presses too)
 KIND_EMOJI = {
     "talk": ":microphone:",
     "panel": ":speech_balloon:",
@@ -183,10 +183,11 @@ def button(spec: Button) -> ButtonElement:
     )
 
 
-def link_button(label: str, url: str) -> ButtonElement:
+def link_button(label: str, url: str, number: int = 1) -> ButtonElement:
     """A button that opens ``url`` (our own address, such as a calendar file's). Slack still sends the app a press
-    for it, which :data:`LINK` names so that it is only acknowledged."""
-    return ButtonElement(text=PlainTextObject(text=_cut(label, BUTTON_TEXT_LIMIT), emoji=True), action_id=LINK, url=url)
+    for it, named from :data:`LINK` so that it is only acknowledged; ``number`` keeps a message's IDs unique."""
+    return ButtonElement(text=PlainTextObject(text=_cut(label, BUTTON_TEXT_LIMIT), emoji=True),
+                         action_id=f"{LINK}_{number}", url=url)  # fmt: skip
 
 
 def blocks_for(
@@ -231,7 +232,7 @@ def blocks_for(
             case Divider():
                 blocks.append(DividerBlock())
     if links:
-        blocks.append(ActionsBlock(elements=[link_button(label, url) for label, url in links]))
+        blocks.append(ActionsBlock(elements=[link_button(label, url, n) for n, (label, url) in enumerate(links, 1)]))
     if with_share and reply.share is not None:
         blocks.append(ActionsBlock(elements=[button(reply.share)]))
     if len(blocks) > limit:

@@ -157,7 +157,7 @@ def opened_link(ack: Ack) -> None:
 
 def register_fallbacks(app: App) -> None:
     anything = re.compile(r"(?s).*")
-    app.action(LINK)(opened_link)
+    app.action(re.compile(rf"^{LINK}_\d+$"))(opened_link)
     app.action(anything)(out_of_date_action)
     app.action({"type": "interactive_message", "callback_id": anything})(out_of_date_action)
     app.view(anything)(out_of_date_view)

@@ -5,6 +5,7 @@ Teams card, a Slack answer to a button press (see :class:`bot.replies.HeldMessag
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -13,6 +14,7 @@ from typing import Any
 from bot.clock import Clock, SystemClock
 from bot.delivery.addresses import PublishedFiles
 
+log = logging.getLogger(__name__)
 # The path, whether a server hands it over whole (waitress) or split at the mount (Starlette + a2wsgi).
 ROUTE = re.compile(r"^/(?:(?P<calendar>calendar)/(?P<ics>[A-Za-z0-9_-]{16,64})\.ics|files/(?P<csv>[A-Za-z0-9_-]{16,64})\.csv)$")
 KINDS = {"ics": ("text/calendar", None), "csv": ("text/csv", timedelta(days=1))}  # mimetype, how long a link works
@@ -31,12 +33,18 @@ class PublishedFilesApp:
         found = None
         if environ.get("REQUEST_METHOD", "GET") in ("GET", "HEAD"):
             path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-            match = ROUTE.match(path)
+            match = ROUTE.fullmatch(path)
             if match is not None:
                 kind = "ics" if match["ics"] else "csv"
                 mimetype, max_age = KINDS[kind]
                 newer_than = self.clock.now() - max_age if max_age is not None else None
-                found = self.published.get(match[kind], mimetype=mimetype, newer_than=newer_than)
+                try:
+                    found = self.published.get(match[kind], mimetype=mimetype, newer_than=newer_than)
+                except Exception:  # the database is away: say so, and let the browser try again
+                    log.warning("could not read a published file", exc_info=True)
+                    start_response("503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8"),
+                                                              ("Retry-After", "5")])  # fmt: skip
+                    return [b"This file cannot be read just now; please try again in a moment.\n"]
         if found is None:
             start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")])
             return [b"No such file, or its link has expired.\n"]

@@ -3,6 +3,7 @@ may act on it, so a crafted value naming someone else's meeting is refused and l
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -18,6 +19,7 @@ from handlers.slack import blocks, modals
 from handlers.slack.identity import PLATFORM, participant, valid_user_id
 
 BROKEN = "That button is out of date. Open /meetings for the current state."
+ANSWER_WITHIN = 8.0  # seconds after an Accept press; later, its held "Meeting booked" (HELD_FOR, 10 s) goes anyway
 
 
 def _id(action: dict) -> int | None:
@@ -62,10 +64,12 @@ def accept_callback(ack: Ack, action: dict, body: dict, client: WebClient, respo
     rest of its burst (:mod:`bot.partnering.instant`) and the result goes to the response_url (both people also
     get a DM from the outbox). If this process dies after answering, the worker carries the press out.
 
-    Pressed on the request's own message in the presser's DM with the bot, the answer replaces that message with
-    the booking, in the chat where "Meeting booked" would arrive a moment later: where this deployment serves
-    calendar links (``calendar_url``), the answer carries the meeting's Add to calendar and that message is held
-    for it (:class:`bot.replies.HeldMessage`), recorded as shown once Slack took the answer, sent if it did not."""
+    Pressed on a message in the presser's DM with the bot (the request, or a meetings list typed there), the answer
+    replaces that message with the booking, in the chat where "Meeting booked" would arrive a moment later: where
+    this deployment serves calendar links (``calendar_url``), the answer carries the meeting's Add to calendar and
+    that message is held for it (:class:`bot.replies.HeldMessage`), recorded as shown once Slack took the answer,
+    sent if it did not or if the answer is ready later than ANSWER_WITHIN after the press."""
+    pressed = time.monotonic()
     ref = _id(action)
     user_id = body.get("user", {}).get("id", "")
     a, background = context["assistant"], context["background"]
@@ -82,16 +86,20 @@ def accept_callback(ack: Ack, action: dict, body: dict, client: WebClient, respo
     ack()
 
     def answer(done) -> None:
-        reply, shown = None, False
+        held, shown = None, False
         try:
             reply = done.result()
-            links = (calendar_link(calendar_url, reply.held.calendar_token),) if reply.held is not None else ()
+            held = reply.held
+            if held is not None and time.monotonic() - pressed > ANSWER_WITHIN:  # its hold is nearly over: the
+                a.held_message_shown(held, shown=False)  # message goes now, the answer has no link (both say it)
+                held = None
+            links = (calendar_link(calendar_url, held.calendar_token),) if held is not None else ()
             sent = respond(replace_original=replace, response_type="ephemeral",
                            **blocks.message(reply, with_share=False, links=links))  # fmt: skip
             shown = getattr(sent, "status_code", None) == 200  # an expired or used response_url is a 404, not raised
         finally:
-            if reply is not None and reply.held is not None:  # shown in the answer, or (Slack refused it) sent now
-                a.held_message_shown(reply.held, shown=shown)
+            if held is not None:  # shown in the answer, or (Slack refused it) sent now
+                a.held_message_shown(held, shown=shown)
             a.reply_sent()
 
     placed.add_done_callback(lambda done: background.run(background.replying, lambda: answer(done)))
