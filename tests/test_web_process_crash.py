@@ -102,12 +102,30 @@ def no_double_bookings(db) -> None:
     assert seats == [] and tables == []
 
 
-def test_presses_a_killed_web_process_answered_are_carried_out_within_seconds(fake_slack: FakeSlack) -> None:
+def told_booked(fake: FakeSlack, invitee_of: dict[int, str]) -> Counter:
+    """How many times each presser was told their meeting is booked: "Meeting booked" DMs, and answers to their
+    press (``response/<request ID>``) that showed the booking in place of that message, with its Add to calendar."""
+    told = booked_dms(fake)
+    for call in fake.calls("response_url"):
+        request_id = call.path.rsplit("/", 1)[-1]
+        if call.ok and request_id.isdigit() and "/calendar/" in json.dumps(call.params):
+            told[invitee_of[int(request_id)]] += 1
+    return told
+
+
+@pytest.mark.parametrize("public_url", ["", "https://partnerup.example.org"], ids=["dm", "in-the-answer"])
+def test_presses_a_killed_web_process_answered_are_carried_out_within_seconds(
+    fake_slack: FakeSlack, public_url: str
+) -> None:
+    """``in-the-answer``: PUBLIC_URL set, so a presser's "Meeting booked" is held for the answer to the press; the
+    killed process's held messages go out when their hold ends, and nobody hears twice."""
     db, requests = prepare(TEST_DATABASE_URL, people=200, tables=20, presses=60)
     for _, user in requests:
         fake_slack.add_user(user, real_name=f"Person {user}")
+    invitee_of = {r: u for r, u in requests}
     ports = [free_port() for _ in range(3)]
-    serves = [start("serve", _env(fake_slack, db.url, PORT=str(port))) for port in ports]
+    links = {"PUBLIC_URL": public_url, "DASHBOARD_SECRET": "crash-test-dashboard-secret"} if public_url else {}
+    serves = [start("serve", _env(fake_slack, db.url, PORT=str(port), **links)) for port in ports]
     worker = start("worker", _env(fake_slack, db.url, WORKER_MESSAGES_PER_SECOND="40"))
     victim = serves[2]
     try:
@@ -133,13 +151,17 @@ def test_presses_a_killed_web_process_answered_are_carried_out_within_seconds(fa
         assert answered, "the victim answered none of its presses"
         invitees = {u for _, u in requests[:40]} | {u for _, u in answered}
         # Every answered press ends with the invitee told "booked", once, within seconds of the death.
-        assert wait_until(lambda: invitees <= set(booked_dms(fake_slack)), timeout=20), (
-            f"{len(invitees - set(booked_dms(fake_slack)))} answered presses never confirmed"
+        assert wait_until(lambda: invitees <= set(told_booked(fake_slack, invitee_of)), timeout=20), (
+            f"{len(invitees - set(told_booked(fake_slack, invitee_of)))} answered presses never confirmed"
         )
         first_dm = {}
         for call in fake_slack.calls("chat.postMessage"):
             if call.ok and "booked" in json.dumps(call.params).lower():
                 first_dm.setdefault(call.params.get("channel"), call.at)
+        for call in fake_slack.calls("response_url"):
+            request_id = call.path.rsplit("/", 1)[-1]
+            if call.ok and request_id.isdigit() and "/calendar/" in json.dumps(call.params):
+                first_dm.setdefault(invitee_of[int(request_id)], call.at)
         late = sorted(round(first_dm[u] - killed_at[0], 1) for _, u in answered)
         assert max(late) < 20, f"the victim's presses were confirmed {late} s after the kill"
         with db.transaction() as session:
@@ -154,8 +176,10 @@ def test_presses_a_killed_web_process_answered_are_carried_out_within_seconds(fa
         print(f"{len(answered)} presses answered by the killed process; {len(taken_over)} carried out by the worker "
               f"{taken_over} s after the kill; confirmations at {late} s")  # fmt: skip
         time.sleep(3)  # bounded: give any late duplicate the chance to show before counting
-        counts = booked_dms(fake_slack)
+        counts = told_booked(fake_slack, invitee_of)
         assert max(counts.values()) == 1, [who for who, n in counts.items() if n > 1]
+        in_answers = sum(1 for c in fake_slack.calls("response_url") if "/calendar/" in json.dumps(c.params))
+        assert (in_answers > 0) is bool(public_url), in_answers  # the survivors' answers showed the bookings
         no_double_bookings(db)
     finally:
         for process in [*serves, worker]:
