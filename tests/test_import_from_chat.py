@@ -161,3 +161,29 @@ def test_an_expired_preview_number_is_never_given_to_a_newer_preview(deployment,
     assert new != old
     assert "out of date" in boss.apply_import(external_id=BOSS_SLACK, pending_id=old).text
     assert event_keys(db) == ["days-to-partner-up-2026"]
+
+
+def test_an_import_that_fails_leaves_its_preview_to_apply_again(deployment, tool: str, monkeypatch) -> None:
+    """The database went away in the middle of applying: nothing was imported, and the same Apply button works
+    once it is back (it used to answer "out of date": the preview was used up before its import)."""
+    from sqlalchemy.exc import OperationalError
+
+    import bot.assistant.imports as imports
+
+    db, clock = deployment
+    boss = Assistant(db=db, clock=clock, organisers=frozenset({BOSS_SLACK}))
+    pending = apply_button(boss.preview_import(external_id=BOSS_SLACK, text=tool))
+    real = imports.import_agenda
+
+    def lost_connection(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(imports, "import_agenda", lost_connection)
+    with pytest.raises(OperationalError):  # the door says sorry (tests/test_hostile_input: a failing listener)
+        boss.apply_import(external_id=BOSS_SLACK, pending_id=pending)
+    assert event_keys(db) == ["days-to-partner-up-2026"]
+    monkeypatch.setattr(imports, "import_agenda", real)
+    clock.advance(minutes=29)
+    assert "Imported" in boss.apply_import(external_id=BOSS_SLACK, pending_id=pending).text
+    assert event_keys(db) == ["38c3"]
+    assert "out of date" in boss.apply_import(external_id=BOSS_SLACK, pending_id=pending).text  # applied once

@@ -71,16 +71,28 @@ class ImportsDesk:
                 taken = session.execute(
                     delete(ImportPreview)
                     .where(ImportPreview.id == pending_id, ImportPreview.created_at >= self.clock.now() - PREVIEW_FOR)
-                    .returning(ImportPreview.source, ImportPreview.data)
+                    .returning(ImportPreview.organiser, ImportPreview.source, ImportPreview.data, ImportPreview.created_at)
                 ).first()
             if taken is None:
                 return say(EXPIRED)
-            source, data = taken
-            result = import_agenda(self.db, bytes(data), source=source, clock=self.clock)
+            try:
+                result = import_agenda(self.db, bytes(taken.data), source=taken.source, clock=self.clock)
+            except Exception:  # the import changed nothing (one transaction): the same Apply button works again
+                self._put_back(pending_id, taken)
+                raise
             log.info("organiser %s imported the programme %s", external_id, result.event_file.event.key)
             return Reply(text="Imported.").add(Paragraph("\n".join(result.lines())[:2900]))
 
         return self._changing(lambda: self._source_problems(run))
+
+    def _put_back(self, pending_id: int, taken) -> None:
+        """A preview whose import failed, back under its number and age (so it still expires on time)."""
+        try:
+            with self.db.transaction(write=True) as session:
+                session.add(ImportPreview(id=pending_id, organiser=taken.organiser, source=taken.source,
+                                          data=taken.data, created_at=taken.created_at))  # fmt: skip
+        except Exception:  # the database is away too: the organiser runs the import again
+            log.warning("could not put back import preview %s after its import failed", pending_id, exc_info=True)
 
     @staticmethod
     def _source_problems(run) -> Reply:

@@ -64,7 +64,7 @@ def accept_callback(ack: Ack, action: dict, body: dict, client: WebClient, respo
     rest of its burst (:mod:`bot.partnering.instant`) and the result goes to the response_url (both people also
     get a DM from the outbox). If this process dies after answering, the worker carries the press out.
 
-    Pressed on a message in the presser's DM with the bot (the request, or a meetings list typed there), the answer
+    Pressed on a message in the presser's DM with the bot (the request, or the reminder about it), the answer
     replaces that message with the booking, in the chat where "Meeting booked" would arrive a moment later: where
     this deployment serves calendar links (``calendar_url``), the answer carries the meeting's Add to calendar and
     that message is held for it (:class:`bot.replies.HeldMessage`), recorded as shown once Slack took the answer,
