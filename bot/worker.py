@@ -9,7 +9,8 @@ its jobs live in memory, because APScheduler 3 cannot share a job store between 
 2. sends what is due, oldest first, at most ``rate`` messages a second; reminders are
    taken early when many fall due together, so that a batch of 2,000 for one keynote is
    done before it starts;
-3. once a day, deletes the personal data of events past their retention period (see :mod:`bot.privacy`).
+3. once a day, deletes the personal data of events past their retention period (see :mod:`bot.privacy`), and
+   the records nobody needs any more (see :mod:`bot.housekeeping`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.announcements import replies as announcement_replies
 from bot.announcements.broadcasts import Announcements
 from bot.delivery.notifier import Recipient
 from bot.delivery.outbox import Deliverer, RunReport, producing
+from bot.housekeeping import tidy
 from bot.partnering.floor import FloorPlan
 from bot.partnering.requests import Partnering
 from bot.privacy.data import Privacy
@@ -201,13 +203,16 @@ class Worker:
     def purge_daily(self) -> None:
         """Retention, at the first tick of each UTC day: cheap when nothing has expired, and idempotent,
         so replicas running it on the same day do no harm."""
-        if self.privacy is None:
-            return
         today = self.deliverer.clock.now().astimezone(UTC).date().isoformat()
         if self._purged_on == today:
             return
         try:
-            self.privacy.purge()
+            if self.privacy is not None:
+                self.privacy.purge()
+            tidied = tidy(self.deliverer.db, self.deliverer.clock.now())
+            if tidied.presses or tidied.previews:
+                log.info("deleted %s carried-out press records and %s expired import previews", tidied.presses,
+                         tidied.previews)  # fmt: skip
             self._purged_on = today
         except Exception:
             log.exception("the daily retention run failed; it is tried again on the next tick")
