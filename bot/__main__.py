@@ -475,7 +475,9 @@ def main(argv: list[str] | None = None) -> int:
     people.add_argument("file")
     people.add_argument("--dry-run", action="store_true", help="check the file and show what would change; change nothing")
     people.add_argument("--strict", action="store_true", help="import nothing when any row has a problem")
-    people.add_argument("--column", action="append", metavar="FIELD=Header", help='map an odd header, e.g. --column email="Work e-mail"')
+    people.add_argument(
+        "--column", action="append", metavar="FIELD=Header", help='map an odd header, e.g. --column email="Work e-mail"'
+    )
     people.add_argument("--sheet", help="XLSX: the sheet to read (default: the first)")
     people.add_argument("--no-link", action="store_true", help="import only; do not look people up in Slack now")
     args = parser.parse_args(argv)

@@ -130,7 +130,9 @@ def load_event(session: OrmSession, event_file: EventFile, *, now: datetime, imp
         event.organisers.clear()
         session.flush()
         for position, organiser in enumerate(event_file.organisers):
-            event.organisers.append(Organiser(position=position, name=organiser.name, role=organiser.role, url=organiser.url))
+            event.organisers.append(
+                Organiser(position=position, name=organiser.name, role=organiser.role, url=organiser.url)
+            )
 
     venues = _sync_venues(session, event, event_file, report, keep_partnering=imported)
     _sync_sessions(session, event, event_file, venues, report)

@@ -117,8 +117,21 @@ def test_the_import_checker_sees_nested_imports(tmp_path: Path) -> None:
 # Lowest first. A module may import its own layer and the ones below, never one above. The top layer is the
 # front door and what knows every capability (the renderer registry, the worker, App Home, event setup).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("kernel", ("bot", "bot.replies", "bot.text", "bot.timefmt", "bot.clock", "bot.errors", "bot.config", "bot.audit", "bot.lang",
-                "bot.heap")),
+    (
+        "kernel",
+        (
+            "bot",
+            "bot.replies",
+            "bot.text",
+            "bot.timefmt",
+            "bot.clock",
+            "bot.errors",
+            "bot.config",
+            "bot.audit",
+            "bot.lang",
+            "bot.heap",
+        ),
+    ),
     ("sources", ("bot.sources",)),
     ("delivery", ("bot.delivery",)),
     ("agenda", ("bot.agenda",)),
@@ -130,8 +143,18 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("privacy", ("bot.privacy",)),
     (
         "front door",
-        ("bot.assistant", "bot.messages", "bot.worker", "bot.home", "bot.event_setup", "bot.demo", "bot.__main__",
-         "bot.importing", "bot.import_command", "bot.agenda_sync"),
+        (
+            "bot.assistant",
+            "bot.messages",
+            "bot.worker",
+            "bot.home",
+            "bot.event_setup",
+            "bot.demo",
+            "bot.__main__",
+            "bot.importing",
+            "bot.import_command",
+            "bot.agenda_sync",
+        ),
     ),
 ]
 

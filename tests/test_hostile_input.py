@@ -189,7 +189,7 @@ def test_tampered_values_on_every_button_change_nothing(
 def test_an_id_in_other_digits_is_out_of_date_even_for_the_right_person(
     slack_app: SlackHttpApp, fake_slack: FakeSlack, people: None, event_db: Database
 ) -> None:
-    """"٣" and "²" pass str.isdigit (and int reads "٣" as 3): Bjørn's own Accept with his request's ID in Arabic-Indic
+    """ "٣" and "²" pass str.isdigit (and int reads "٣" as 3): Bjørn's own Accept with his request's ID in Arabic-Indic
     digits is a tampered value, refused like any other."""
     ask_bjorn(slack_app, fake_slack)
     before = state(event_db)

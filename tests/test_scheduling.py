@@ -497,9 +497,7 @@ def test_soft_availability_uses_an_unavailable_block_only_when_the_count_needs_i
     assert report.placed == len(expected)
 
 
-def test_soft_availability_prefers_the_blocks_both_are_available_in(
-    db: Database, clock: FixedClock, tmp_path: Path
-) -> None:
+def test_soft_availability_prefers_the_blocks_both_are_available_in(db: Database, clock: FixedClock, tmp_path: Path) -> None:
     """Bo is away in the morning: the run books Ann-Bo in the afternoon although 11:00 is earlier and free."""
     bot, morning, _ = _two_blocks(db, clock, tmp_path, "availability: soft\nplacement: scheduled")
     ann, bo = people(bot, "Ann", "Bo")

@@ -103,7 +103,12 @@ def test_accept_in_the_dm_shows_the_booking_with_its_calendar_link_instead_of_a_
     assert linked_app.action("open_link_1", "", user="U200", in_dm=True, response_url="response/link").status == 200
     assert not [c for c in fake_slack.calls("response_url") if c.path == "/response/link"]
     # A made-up or mangled calendar address is a plain 404.
-    for path in ("/calendar/not-a-real-token-at-all.ics", "/calendar/../healthz", "/files/x.csv", link[len(linked_app.url):] + "x"):
+    for path in (
+        "/calendar/not-a-real-token-at-all.ics",
+        "/calendar/../healthz",
+        "/files/x.csv",
+        link[len(linked_app.url) :] + "x",
+    ):
         assert linked_app.request(path, method="GET").status == 404
 
 

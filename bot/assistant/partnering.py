@@ -51,7 +51,9 @@ class PartneringDesk:
                     self.directory.search(text, exclude=actor), suggestions=False, me_complete=me.complete
                 )
             else:
-                reply = meeting_replies.partners_reply(self.directory.suggestions(me), suggestions=True, me_complete=me.complete)
+                reply = meeting_replies.partners_reply(
+                    self.directory.suggestions(me), suggestions=True, me_complete=me.complete
+                )
             reply.parts[0:0] = self.registration_notice(actor)
             return reply
 

@@ -117,8 +117,11 @@ def settle_held(session: OrmSession, *, shown: list[int], released: list[int], n
         return []
     return list(
         session.scalars(
-            update(Delivery).where(Delivery.id.in_(released), Delivery.status == "pending")
-            .values(due_at=now).returning(Delivery.id).execution_options(synchronize_session=False)
+            update(Delivery)
+            .where(Delivery.id.in_(released), Delivery.status == "pending")
+            .values(due_at=now)
+            .returning(Delivery.id)
+            .execution_options(synchronize_session=False)
         )  # fmt: skip
     )
 
@@ -423,8 +426,13 @@ class Deliverer:
         total = RunReport()
         for start in range(0, len(ids), PRODUCED_BATCH):
             total.merge(
-                self.run_once(limit=PRODUCED_BATCH, exclude_kinds=exclude_kinds, ids=ids[start : start + PRODUCED_BATCH],
-                              before_send=self.yield_to, files_later=files_later)  # fmt: skip
+                self.run_once(
+                    limit=PRODUCED_BATCH,
+                    exclude_kinds=exclude_kinds,
+                    ids=ids[start : start + PRODUCED_BATCH],
+                    before_send=self.yield_to,
+                    files_later=files_later,
+                )  # fmt: skip
             )
         return total
 

@@ -82,11 +82,7 @@ _CLOSE_PRESSES = (
 
 
 # A refused press's record: the reason, in one statement for a batch's refusals (a burst of double clicks).
-_REFUSED = (
-    update(Intake.__table__)
-    .where(Intake.__table__.c.id == bindparam("b_id"))
-    .values(detail=bindparam("b_detail"))
-)
+_REFUSED = update(Intake.__table__).where(Intake.__table__.c.id == bindparam("b_id")).values(detail=bindparam("b_detail"))
 
 
 # PostgreSQL: the floor's lock, the event and the records closed in one statement. The UPDATE waits for the lock
@@ -191,8 +187,13 @@ def carry_out(
                     result = AcceptResult(request_view(request, event, placed=meeting is not None), view)
                     replies[press.intake_id] = meeting_replies.accept_reply(result, viewer=press.actor)
                     views[request.id] = view
-                hold_for_answers(session, event=event, now=now, replies=replies,
-                                 held=[(p, meetings[r.id], views[r.id]) for p, r in accepted if r.id in held])
+                hold_for_answers(
+                    session,
+                    event=event,
+                    now=now,
+                    replies=replies,
+                    held=[(p, meetings[r.id], views[r.id]) for p, r in accepted if r.id in held],
+                )
                 first = {r.id: replies[p.intake_id] for p, r in accepted if meetings.get(r.id) is not None}
                 show_booking_again(session, event=event, now=now, replies=replies, presses=again, loaded=loaded,
                                    first=first)  # fmt: skip

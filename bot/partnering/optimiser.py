@@ -646,8 +646,9 @@ def _fair_choice(instance, model, z, mine, caps, chosen, solver, deadline, stage
     return chosen
 
 
-def _place_chosen(instance: Instance, picked: list[Request], deadline: float, workers: int, stages: list[str],
-                  name: str) -> dict[int, int]:
+def _place_chosen(
+    instance: Instance, picked: list[Request], deadline: float, workers: int, stages: list[str], name: str
+) -> dict[int, int]:
     """Slots for the chosen requests (least-served-first greedy, CP-SAT when small enough, alternating-path
     swaps), then the rest least served first, then swaps for the rest."""
     from ortools.sat.python import cp_model

@@ -53,7 +53,7 @@ _TEAMS_WORD = {"partnerup": "help"}
 
 
 def as_teams_commands(text: str) -> str:
-    """"see /meetings" as a Teams user types it: "see **meetings**" (after :func:`escape`, so the bold stays)."""
+    """ "see /meetings" as a Teams user types it: "see **meetings**" (after :func:`escape`, so the bold stays)."""
     text = text.replace("/partnerup help", "/partnerup")
     return _SLASH_COMMAND.sub(lambda m: f"**{_TEAMS_WORD.get(m.group(1), m.group(1))}**", text)
 

@@ -16,7 +16,9 @@ from bot.delivery.addresses import PublishedFiles
 
 log = logging.getLogger(__name__)
 # The path, whether a server hands it over whole (waitress) or split at the mount (Starlette + a2wsgi).
-ROUTE = re.compile(r"^/(?:(?P<calendar>calendar)/(?P<ics>[A-Za-z0-9_-]{16,64})\.ics|files/(?P<csv>[A-Za-z0-9_-]{16,64})\.csv)$")
+ROUTE = re.compile(
+    r"^/(?:(?P<calendar>calendar)/(?P<ics>[A-Za-z0-9_-]{16,64})\.ics|files/(?P<csv>[A-Za-z0-9_-]{16,64})\.csv)$"
+)
 KINDS = {"ics": ("text/calendar", None), "csv": ("text/csv", timedelta(days=1))}  # mimetype, how long a link works
 PREFIXES = ("/calendar", "/files")
 

@@ -85,7 +85,13 @@ def report_callback(ack: Ack, command: dict, client: WebClient, context: BoltCon
         reply, csv_text = a.people_report(external_id=user_id)
         _reply(ack, reply)
         if csv_text is not None:
-            send_csv(client, user_id=user_id, filename="people-not-linked.csv", title="Registrants not found in Slack", content=csv_text)
+            send_csv(
+                client,
+                user_id=user_id,
+                filename="people-not-linked.csv",
+                title="Registrants not found in Slack",
+                content=csv_text,
+            )
         return None
     reply, csv_text = a.report_csv(external_id=user_id, kind=words[0])
     _reply(ack, reply)

@@ -32,7 +32,9 @@ def profile_callback(ack: Ack, command: dict, client: WebClient, context: BoltCo
     profile = assistant.profile_of(me)
     partnering = assistant.partnering
     view = modals.profile_modal(profile, partnering.blocks(participant_id=me), partnering.timezone())
-    client.views_open(trigger_id=command["trigger_id"], view=with_registration_notice(view, bool(assistant.registration_notice(me))))
+    client.views_open(
+        trigger_id=command["trigger_id"], view=with_registration_notice(view, bool(assistant.registration_notice(me)))
+    )
 
 
 def partners_callback(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:

@@ -36,7 +36,10 @@ def upgrade() -> None:
         sa.Column("looked_up_at", UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("status IN ('unlinked', 'linked', 'opted_out')", name=op.f("ck_registrations_status")),
         sa.ForeignKeyConstraint(
-            ["participant_id"], ["participants.id"], name=op.f("fk_registrations_participant_id_participants"), ondelete="SET NULL"
+            ["participant_id"],
+            ["participants.id"],
+            name=op.f("fk_registrations_participant_id_participants"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_registrations")),
         sa.UniqueConstraint("email_hash", name=op.f("uq_registrations_email_hash")),

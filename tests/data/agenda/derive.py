@@ -28,8 +28,10 @@ def ics() -> None:
         vevent.add("uid", f"pretalx-38c3-{event.get('guid')}@fahrplan.events.ccc.de")
         vevent.add("dtstamp", datetime(2025, 3, 4, 21, 21))
         vevent.add("dtstart", start.astimezone(icalendar.timezone.tzp.timezone("Europe/Berlin")))
-        vevent.add("dtend", (start + timedelta(hours=hours, minutes=minutes)).astimezone(
-            icalendar.timezone.tzp.timezone("Europe/Berlin")))
+        vevent.add(
+            "dtend",
+            (start + timedelta(hours=hours, minutes=minutes)).astimezone(icalendar.timezone.tzp.timezone("Europe/Berlin")),
+        )
         vevent.add("summary", event.findtext("title"))
         vevent.add("location", event.findtext("room"))
         vevent.add("description", event.findtext("abstract") or "")
