@@ -209,3 +209,17 @@ def test_sharing_page_two_posts_no_buttons_or_paging_hints(slack_app: SlackHttpA
     text = all_text(call.params["blocks"])
     assert "Networking reception" in text
     assert "Showing" not in text and '"actions"' not in text and "Remind me" not in text
+
+
+def test_starting_with_the_token_in_the_environment_logs_no_warning(assistant, fake_slack: FakeSlack, monkeypatch,
+                                                                     caplog) -> None:  # fmt: skip
+    """Bolt reads SLACK_BOT_TOKEN itself and warned at every start that our client's (the same) token wins."""
+    import logging
+
+    from handlers.slack.app import build_app
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    with caplog.at_level(logging.WARNING):
+        app = build_app(assistant=assistant, token="xoxb-test-token", signing_secret="s", api_url=fake_slack.url)
+    assert app.client.token == "xoxb-test-token"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

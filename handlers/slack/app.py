@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -29,6 +30,12 @@ from handlers.slack.people import SlackAccounts
 
 log = logging.getLogger(__name__)
 FRIENDLY_ERROR = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+def _same_token_given_twice(record: logging.LogRecord) -> bool:
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and warns that our client's token wins over it: it
+    is the same token, so the warning at every start would only worry whoever reads the log."""
+    return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
 def make_client(*, token: str | None, base_url: str | None) -> WebClient:
@@ -109,12 +116,14 @@ def build_app(
     ``process_before_response=True``: listeners answer inside the request (they are fast),
     which removes Bolt's 10 ms ack-polling floor and suits single-process hosting.
     """
+    quiet = logging.getLogger("partnerup.slack")
+    quiet.addFilter(_same_token_given_twice)
     app = App(
         client=make_client(token=token, base_url=api_url),
         signing_secret=signing_secret or "",
         process_before_response=True,
         request_verification_enabled=bool(signing_secret),
-        logger=logging.getLogger("partnerup.slack"),
+        logger=quiet,
     )
 
     background = Background()
