@@ -116,7 +116,8 @@ def no_slot(session: OrmSession, delivery: Delivery, _person: Participant, now: 
 
 
 def meeting_confirmed(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
-    return _booked_meeting(session, delivery, person, meeting_replies.meeting_confirmed)
+    code = lang.from_locale(person.locale)
+    return _booked_meeting(session, delivery, person, lambda view: meeting_replies.meeting_confirmed(view, code=code))
 
 
 def _booked_meeting(session: OrmSession, delivery: Delivery, person: Participant, say) -> Outgoing | Skip:
@@ -135,7 +136,7 @@ def meeting_cancelled(session: OrmSession, delivery: Delivery, person: Participa
     event = current_event(session)
     view = meeting_view(session, meeting, me_id=person.id, event=event)
     attachment = calendar_file(meeting, view, event_name=event.name, stamp=delivery.created_at, cancelled=True)
-    return Outgoing(meeting_replies.meeting_cancelled(view), (attachment,))
+    return Outgoing(meeting_replies.meeting_cancelled(view, code=lang.from_locale(person.locale)), (attachment,))
 
 
 def session_reminder(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:
@@ -163,7 +164,8 @@ def meeting_reminder(session: OrmSession, delivery: Delivery, person: Participan
     if meeting.slot.starts_at <= now:
         return Skip("too late: the meeting had started")
     event = current_event(session)
-    return Outgoing(meeting_replies.meeting_reminder(meeting_view(session, meeting, me_id=person.id, event=event), now))
+    view = meeting_view(session, meeting, me_id=person.id, event=event)
+    return Outgoing(meeting_replies.meeting_reminder(view, now, code=lang.from_locale(person.locale)))
 
 
 def agenda_changes(session: OrmSession, delivery: Delivery, person: Participant, now: datetime) -> Outgoing | Skip:

@@ -154,6 +154,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.importing",
             "bot.import_command",
             "bot.agenda_sync",
+            "bot.housekeeping",
         ),
     ),
 ]

@@ -15,13 +15,13 @@ from tests.teams_harness import TeamsHttpApp, button, card_text
 from tests.test_teams_partnering import ada_asks_bjorn, teams_texts, wait_until
 
 
-def ada_asks_bjorn_who_accepts(app: TeamsHttpApp, ada, bjorn, carl) -> dict:
-    """Carl organises; Ada and Bjørn have profiles; Ada asks Bjørn through the dialog and he presses Accept.
-    Bjørn's answer to the press."""
+def ada_asks_bjorn_who_accepts(app: TeamsHttpApp, ada, bjorn, carl, *, accept: str = "Accept") -> dict:
+    """Carl organises; Ada and Bjørn have profiles; Ada asks Bjørn through the dialog and he presses Accept
+    (labelled ``accept`` in his language). Bjørn's answer to the press."""
     assistant = app.assistant
     assistant.organisers = frozenset({carl.aad})
     carl.say("profile")
-    return bjorn.press(button(ada_asks_bjorn(app, ada, bjorn), "Accept")).json()
+    return bjorn.press(button(ada_asks_bjorn(app, ada, bjorn), accept)).json()
 
 
 def scheduled_event(event_db, clock, fake_teams) -> tuple[Assistant, TeamsHttpApp]:
@@ -70,7 +70,7 @@ def test_teams_schedule_all_answers_at_once_and_posts_the_result_in_norwegian(ev
     try:
         ada = app.person("Ada Berg")
         bjorn, carl = app.person("Bjørn Lund", locale="nb-NO"), app.person("Carl Moe", locale="nb-NO")
-        answer = ada_asks_bjorn_who_accepts(app, ada, bjorn, carl)
+        answer = ada_asks_bjorn_who_accepts(app, ada, bjorn, carl, accept="Takk ja")  # his request card is Norwegian
         assert card_text(answer["value"]).startswith(
             "Takket ja (TCR licensing). Dette arrangementet setter opp møtene samlet: tid og bord får du når "
             "arrangørene setter opp timeplanen"

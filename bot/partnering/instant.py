@@ -240,7 +240,7 @@ def show_booking_again(
 def with_message_parts(reply: Reply, view) -> Reply:
     """An Accept's answer that stands for the presser's "Meeting booked": what that message has besides the meeting
     (who they meet, Reschedule and Cancel), so nothing is lost by not sending it."""
-    return reply.add(ProfileCard(view.other), meeting_replies.meeting_buttons(view))
+    return reply.add(ProfileCard(view.other), meeting_replies.meeting_buttons(view, reply.lang))
 
 
 def calendar_row(meeting: Meeting, view, *, participant_id: int, event: Event, now: datetime) -> tuple[str, dict]:

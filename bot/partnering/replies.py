@@ -56,35 +56,38 @@ def partners_reply(people: list[Profile], *, suggestions: bool, me_complete: boo
 
 
 def request_received(request: RequestView) -> Reply:
-    """What the invitee gets: who asks, why, their profile, and the three answers."""
-    text = f"{request.requester.name} would like a partnering meeting with you: {request.topic}"
-    reply = Reply(text=text).add(Heading("New meeting request"), RequestCard(request, "invitee"))
+    """What the invitee gets, in their language: who asks, why, their profile, and the three answers."""
+    code = lang.of_person(request.invitee)
+    text = lang.say(code, "request_text", name=request.requester.name, topic=request.topic)
+    reply = Reply(text=text, lang=code).add(Heading(lang.say(code, "request_title")), RequestCard(request, "invitee"))
     reply.add(ProfileCard(request.requester))
-    reply.add(request_buttons(request))
+    reply.add(request_buttons(request, code))
     return reply
 
 
-def request_buttons(request: RequestView) -> Actions:
+def request_buttons(request: RequestView, code: str = lang.DEFAULT) -> Actions:
     return Actions(
         (
-            Button("Accept", ACCEPT, str(request.id), "primary"),
-            Button("Decline", DECLINE, str(request.id), "danger"),
-            Button("Propose another time", PROPOSE, str(request.id)),
+            Button(lang.say(code, "button_accept"), ACCEPT, str(request.id), "primary"),
+            Button(lang.say(code, "button_decline"), DECLINE, str(request.id), "danger"),
+            Button(lang.say(code, "button_propose"), PROPOSE, str(request.id)),
         )
     )
 
 
 def request_sent(request: RequestView) -> Reply:
-    text = f"Your meeting request to {request.invitee.name} is sent. I'll tell you when they answer."
-    return Reply(text=text).add(Paragraph(text), RequestCard(request, "requester"))
+    code = lang.of_person(request.requester)
+    text = lang.say(code, "request_sent", name=request.invitee.name)
+    return Reply(text=text, lang=code).add(Paragraph(text), RequestCard(request, "requester"))
 
 
 def request_declined(request: RequestView) -> Reply:
-    text = f"{request.invitee.name} declined your meeting request ({request.topic})."
-    reply = Reply(text=text).add(Paragraph(text))
+    code = lang.of_person(request.requester)
+    text = lang.say(code, "request_declined", name=request.invitee.name, topic=request.topic)
+    reply = Reply(text=text, lang=code).add(Paragraph(text))
     if request.decline_reason:
-        reply.add(Note(f"Their reason: {request.decline_reason}"))
-    reply.add(Note("Find other partners with /partners."))
+        reply.add(Note(lang.say(code, "declined_reason", reason=request.decline_reason)))
+    reply.add(Note(lang.say(code, "find_others")))
     return reply
 
 
@@ -95,43 +98,48 @@ def request_withdrawn(request: RequestView, *, by_requester: bool = True) -> Rep
 
 
 def nudge(request: RequestView) -> Reply:
-    text = f"Reminder: {request.requester.name} is waiting for your answer to a meeting request ({request.topic})."
-    return Reply(text=text).add(Paragraph(text), RequestCard(request, "invitee"), request_buttons(request))
+    code = lang.of_person(request.invitee)
+    text = lang.say(code, "nudge_text", name=request.requester.name, topic=request.topic)
+    return Reply(text=text, lang=code).add(Paragraph(text), RequestCard(request, "invitee"), request_buttons(request, code))
 
 
-def meeting_confirmed(meeting: MeetingView) -> Reply:
-    text = f"Meeting booked with {meeting.other.name}: {when(meeting)} at {place(meeting)}."
-    reply = Reply(text=text).add(Heading("Meeting booked"), MeetingCard(meeting), ProfileCard(meeting.other))
-    reply.add(meeting_buttons(meeting))
-    reply.add(Note("The calendar file is attached; if the meeting moves, the new one updates the same entry."))
+def meeting_confirmed(meeting: MeetingView, *, code: str = lang.DEFAULT) -> Reply:
+    text = lang.say(code, "booked_text", name=meeting.other.name, when=when(meeting, code), place=place(meeting))
+    reply = Reply(text=text, lang=code).add(Heading(lang.say(code, "booked_title")), MeetingCard(meeting),
+                                            ProfileCard(meeting.other))  # fmt: skip
+    reply.add(meeting_buttons(meeting, code))
+    reply.add(Note(lang.say(code, "booked_file")))
     return reply
 
 
-def meeting_buttons(meeting: MeetingView) -> Actions:
+def meeting_buttons(meeting: MeetingView, code: str = lang.DEFAULT) -> Actions:
     return Actions(
-        (Button("Reschedule", RESCHEDULE, str(meeting.id)), Button("Cancel meeting", CANCEL, str(meeting.id), "danger"))
+        (
+            Button(lang.say(code, "button_reschedule"), RESCHEDULE, str(meeting.id)),
+            Button(lang.say(code, "button_cancel_meeting"), CANCEL, str(meeting.id), "danger"),
+        )
     )
 
 
-def meeting_cancelled(meeting: MeetingView, *, by_other: bool = True) -> Reply:
-    who = meeting.other.name if by_other else "You"
-    text = f"{who} cancelled your meeting on {when(meeting)} ({meeting.topic}). The slot is free again."
-    return Reply(text=text).add(Paragraph(text))
-
-
-def readable_day(iso: str | None) -> str:
-    return timefmt.short_day(date.fromisoformat(iso)) if iso else ""
+def meeting_cancelled(meeting: MeetingView, *, by_other: bool = True, code: str = lang.DEFAULT) -> Reply:
+    key = "cancelled_by_other" if by_other else "cancelled_by_you"
+    text = lang.say(code, key, name=meeting.other.name, when=when(meeting, code), topic=meeting.topic)
+    return Reply(text=text, lang=code).add(Paragraph(text))
 
 
 def no_slot(request: RequestView, *, viewer: int | None = None) -> Reply:
     """Told to both when an accepted meeting finds no common free slot; names the other person."""
-    other = request.invitee if viewer == request.requester.id else request.requester
-    day = f" on {readable_day(request.preferred_day)}" if request.preferred_day else ""
-    lead = f"{request.invitee.name} accepted your request, but" if viewer == request.requester.id else "Accepted, but"
-    text = f"{lead} there is no slot{day} in which you and {other.name} are both free and a table is free ({request.topic})."
-    reply = Reply(text=text).add(Paragraph(text))
-    reply.add(Note("The request stays open: propose another day or block, or wait for organisers to schedule it."))
-    reply.add(Actions((Button("Propose another time", PROPOSE, str(request.id)),)))
+    asked = viewer == request.requester.id
+    other = request.invitee if asked else request.requester
+    code = lang.of_person(request.requester if asked else request.invitee)
+    day = ""
+    if request.preferred_day:
+        day = lang.say(code, "no_slot_day", day=lang.short_day(date.fromisoformat(request.preferred_day), code))
+    text = lang.say(code, "no_slot_requester" if asked else "no_slot_invitee", name=request.invitee.name, day=day,
+                    other=other.name, topic=request.topic)  # fmt: skip
+    reply = Reply(text=text, lang=code).add(Paragraph(text))
+    reply.add(Note(lang.say(code, "no_slot_note")))
+    reply.add(Actions((Button(lang.say(code, "button_propose"), PROPOSE, str(request.id)),)))
     return reply
 
 
@@ -185,9 +193,10 @@ def accept_reply(result: AcceptResult, *, viewer: int | None = None, proposed: b
         return held_for_scheduling(result.request, result.held_until, viewer=viewer)
     if result.meeting is not None:
         meeting = result.meeting
-        lead = "Booked for the new time." if proposed else "Accepted."
-        text = f"{lead} Your meeting with {meeting.other.name} is on {when(meeting)} at {place(meeting)}."
-        return Reply(text=text).add(Paragraph(text), MeetingCard(meeting))
+        code = lang.of_person(result.request.requester if viewer == result.request.requester.id else result.request.invitee)
+        text = lang.say(code, "rebooked_text" if proposed else "accepted_text", name=meeting.other.name,
+                        when=when(meeting, code), place=place(meeting))  # fmt: skip
+        return Reply(text=text, lang=code).add(Paragraph(text), MeetingCard(meeting))
     return no_slot(result.request, viewer=viewer)
 
 
@@ -300,9 +309,9 @@ def run_summary(run, *, code: str = lang.DEFAULT) -> str:
     return "\n".join(lines)
 
 
-def meeting_reminder(meeting: MeetingView, now: datetime) -> Reply:
+def meeting_reminder(meeting: MeetingView, now: datetime, *, code: str = lang.DEFAULT) -> Reply:
     minutes = timefmt.minutes_until(meeting.starts_at, now)
     org = f" ({meeting.other.organisation})" if meeting.other.organisation else ""
-    place = ", ".join(p for p in (meeting.table, meeting.room, meeting.venue) if p)
-    text = f"In {minutes} min: your meeting with {meeting.other.name}{org} at {place}. Topic: {meeting.topic}"
-    return Reply(text=text).add(Heading(f"Meeting in {minutes} minutes"), MeetingCard(meeting))
+    text = lang.say(code, "reminder_text", minutes=minutes, name=meeting.other.name, org=org, place=place(meeting),
+                    topic=meeting.topic)  # fmt: skip
+    return Reply(text=text, lang=code).add(Heading(lang.say(code, "reminder_title", minutes=minutes)), MeetingCard(meeting))

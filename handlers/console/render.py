@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import date
 
 from bot import lang, timefmt
-from bot.partnering.replies import readable_day
 from bot.reminders.replies import BOOKMARK_ADD, BOOKMARK_REMOVE
 from bot.replies import (
     Actions,
@@ -67,15 +67,16 @@ def venue_lines(card: VenueCard, code: str = lang.DEFAULT) -> list[str]:
     return lines
 
 
-def profile_lines(card: ProfileCard) -> list[str]:
+def profile_lines(card: ProfileCard, code: str = lang.DEFAULT) -> list[str]:
     person = card.profile
+    words = lang.table(code)["say"]
     lines = [f"  👤 {person.headline()}"]
     if person.offers:
-        lines.extend(_wrap(f"Offers: {person.offers}", "      "))
+        lines.extend(_wrap(f"{words['card_offers']}: {person.offers}", "      "))
     if person.seeks:
-        lines.extend(_wrap(f"Seeks: {person.seeks}", "      "))
+        lines.extend(_wrap(f"{words['card_seeks']}: {person.seeks}", "      "))
     if person.interests:
-        lines.extend(_wrap(f"Interests: {', '.join(person.interests)}", "      "))
+        lines.extend(_wrap(f"{words['card_interests']}: {', '.join(person.interests)}", "      "))
     return lines
 
 
@@ -90,20 +91,22 @@ def meeting_lines(card: MeetingCard, code: str = lang.DEFAULT) -> list[str]:
     return lines
 
 
-def request_lines(card: RequestCard) -> list[str]:
+def request_lines(card: RequestCard, code: str = lang.DEFAULT) -> list[str]:
     request = card.request
+    words = lang.table(code)["say"]
     if card.side == "invitee":
-        head = f"from {request.requester.headline()}"
+        head = f"{words['card_from']} {request.requester.headline()}"
     elif card.side == "requester":
-        head = f"to {request.invitee.headline()}"
+        head = f"{words['card_to']} {request.invitee.headline()}"
     else:
-        head = f"{request.requester.name} and {request.invitee.name}"
-    lines = [f"  ✉ Request #{request.id} {head}"]
-    lines.extend(_wrap(f"Topic: {request.topic}", "      "))
+        head = f"{request.requester.name} {words['and']} {request.invitee.name}"
+    lines = [f"  ✉ {words['card_request'].format(id=request.id)} {head}"]
+    lines.extend(_wrap(f"{words['card_topic']}: {request.topic}", "      "))
     if request.message:
-        lines.extend(_wrap(f"Message: {request.message}", "      "))
+        lines.extend(_wrap(f"{words['card_message']}: {request.message}", "      "))
     if request.preferred_day:
-        lines.append(f"      Preferred day: {readable_day(request.preferred_day)}")
+        day = lang.short_day(date.fromisoformat(request.preferred_day), code)
+        lines.append(f"      {words['card_preferred_day']}: {day}")
     return lines
 
 
@@ -136,11 +139,11 @@ def render(reply: Reply, *, with_share: bool = True) -> tuple[str, list[Button]]
             case VenueCard():
                 lines.extend(venue_lines(part, reply.lang))
             case ProfileCard():
-                lines.extend(profile_lines(part))
+                lines.extend(profile_lines(part, reply.lang))
             case MeetingCard():
                 lines.extend(meeting_lines(part, reply.lang))
             case RequestCard():
-                lines.extend(request_lines(part))
+                lines.extend(request_lines(part, reply.lang))
             case Actions(buttons=items):
                 lines.append("  " + "   ".join(number(b) for b in items))
             case Divider():

@@ -9,7 +9,7 @@ are cut here rather than failing at Slack.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -24,7 +24,6 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import lang, timefmt
-from bot.partnering.replies import readable_day
 from bot.reminders.replies import BOOKMARK_ADD, BOOKMARK_REMOVE
 from bot.replies import (
     Actions,
@@ -128,16 +127,17 @@ def venue_text(card: VenueCard, code: str = lang.DEFAULT) -> str:
     return "\n".join(lines)
 
 
-def profile_text(card: ProfileCard) -> str:
+def profile_text(card: ProfileCard, code: str = lang.DEFAULT) -> str:
     person = card.profile
+    words = lang.table(code)["say"]
     mention = f"<@{person.external_id}>" if person.platform == "slack" and person.external_id.isalnum() else ""
     lines = [f":bust_in_silhouette: *{escape(person.headline())}*" + (f" {mention}" if mention else "")]
     if person.offers:
-        lines.append(f"*Offers:* {escape(person.offers)}")
+        lines.append(f"*{words['card_offers']}:* {escape(person.offers)}")
     if person.seeks:
-        lines.append(f"*Seeks:* {escape(person.seeks)}")
+        lines.append(f"*{words['card_seeks']}:* {escape(person.seeks)}")
     if person.interests:
-        lines.append(f"*Interests:* {escape(', '.join(person.interests))}")
+        lines.append(f"*{words['card_interests']}:* {escape(', '.join(person.interests))}")
     return "\n".join(lines)
 
 
@@ -158,19 +158,22 @@ def meeting_text(card: MeetingCard, code: str = lang.DEFAULT) -> str:
     )
 
 
-def request_text(card: RequestCard) -> str:
+def request_text(card: RequestCard, code: str = lang.DEFAULT) -> str:
     request = card.request
+    words = lang.table(code)["say"]
     if card.side == "invitee":
-        head = f"from *{escape(request.requester.headline())}*"
+        head = f"{words['card_from']} *{escape(request.requester.headline())}*"
     elif card.side == "requester":
-        head = f"to *{escape(request.invitee.headline())}*"
+        head = f"{words['card_to']} *{escape(request.invitee.headline())}*"
     else:
-        head = f"*{escape(request.requester.name)}* and *{escape(request.invitee.name)}*"
-    lines = [f":envelope: Request #{request.id} {head}", f"*Topic:* {escape(request.topic)}"]
+        head = f"*{escape(request.requester.name)}* {words['and']} *{escape(request.invitee.name)}*"
+    number = words["card_request"].format(id=request.id)
+    lines = [f":envelope: {number} {head}", f"*{words['card_topic']}:* {escape(request.topic)}"]
     if request.message:
-        lines.append(f"*Message:* {escape(request.message)}")
+        lines.append(f"*{words['card_message']}:* {escape(request.message)}")
     if request.preferred_day:
-        lines.append(f"*Preferred day:* {escape(readable_day(request.preferred_day))}")
+        day = lang.short_day(date.fromisoformat(request.preferred_day), code)
+        lines.append(f"*{words['card_preferred_day']}:* {escape(day)}")
     return "\n".join(lines)
 
 
@@ -222,11 +225,11 @@ def blocks_for(
             case VenueCard():
                 blocks.append(SectionBlock(text=_mrkdwn(venue_text(part, reply.lang))))
             case ProfileCard():
-                blocks.append(SectionBlock(text=_mrkdwn(profile_text(part))))
+                blocks.append(SectionBlock(text=_mrkdwn(profile_text(part, reply.lang))))
             case MeetingCard():
                 blocks.append(SectionBlock(text=_mrkdwn(meeting_text(part, reply.lang))))
             case RequestCard():
-                blocks.append(SectionBlock(text=_mrkdwn(request_text(part))))
+                blocks.append(SectionBlock(text=_mrkdwn(request_text(part, reply.lang))))
             case Actions(buttons=buttons) if buttons:
                 blocks.append(ActionsBlock(elements=[button(b) for b in buttons[:25]]))
             case Divider():

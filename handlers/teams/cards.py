@@ -9,10 +9,10 @@ escaped so it cannot become a link, a mention or formatting.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from bot import lang, timefmt
 from bot.partnering import replies as mr
-from bot.partnering.replies import readable_day
 from bot.reminders.replies import BOOKMARK_ADD, BOOKMARK_REMOVE
 from bot.replies import (
     Actions,
@@ -121,12 +121,12 @@ def venue_items(card: VenueCard) -> list[dict]:
     return items
 
 
-def profile_items(card: ProfileCard) -> list[dict]:
+def profile_items(card: ProfileCard, code: str = lang.DEFAULT) -> list[dict]:
     person = card.profile
-    return [
-        text_block(person.headline(), weight="Bolder", spacing="Medium"),
-        _facts([("Offers", person.offers), ("Seeks", person.seeks), ("Interests", ", ".join(person.interests))]),
-    ]
+    words = lang.table(code)["say"]
+    pairs = [(words["card_offers"], person.offers), (words["card_seeks"], person.seeks),
+             (words["card_interests"], ", ".join(person.interests))]  # fmt: skip
+    return [text_block(person.headline(), weight="Bolder", spacing="Medium"), _facts(pairs)]
 
 
 def meeting_items(card: MeetingCard, code: str = lang.DEFAULT) -> list[dict]:
@@ -141,17 +141,19 @@ def meeting_items(card: MeetingCard, code: str = lang.DEFAULT) -> list[dict]:
     ]
 
 
-def request_items(card: RequestCard) -> list[dict]:
+def request_items(card: RequestCard, code: str = lang.DEFAULT) -> list[dict]:
     request = card.request
+    words = lang.table(code)["say"]
+    number = words["card_request"].format(id=request.id)
     if card.side == "invitee":
-        head = f"Request #{request.id} from {request.requester.headline()}"
+        head = f"{number} {words['card_from']} {request.requester.headline()}"
     elif card.side == "requester":
-        head = f"Request #{request.id} to {request.invitee.headline()}"
+        head = f"{number} {words['card_to']} {request.invitee.headline()}"
     else:
-        head = f"Request #{request.id}: {request.requester.name} and {request.invitee.name}"
-    pairs = [("Topic", request.topic), ("Message", request.message or "")]
+        head = f"{number}: {request.requester.name} {words['and']} {request.invitee.name}"
+    pairs = [(words["card_topic"], request.topic), (words["card_message"], request.message or "")]
     if request.preferred_day:
-        pairs.append(("Preferred day", readable_day(request.preferred_day)))
+        pairs.append((words["card_preferred_day"], lang.short_day(date.fromisoformat(request.preferred_day), code)))
     return [text_block(head, weight="Bolder", spacing="Medium"), _facts(pairs)]
 
 
@@ -176,11 +178,11 @@ def card(reply: Reply, *, links: tuple[tuple[str, str], ...] = ()) -> dict:
             case VenueCard():
                 body.extend(venue_items(part))
             case ProfileCard():
-                body.extend(profile_items(part))
+                body.extend(profile_items(part, reply.lang))
             case MeetingCard():
                 body.extend(meeting_items(part, reply.lang))
             case RequestCard():
-                body.extend(request_items(part))
+                body.extend(request_items(part, reply.lang))
             case Actions(buttons=items):
                 rendered = [button(b) for b in items]
                 for start in range(0, len(rendered), MAX_ACTIONS):

@@ -124,15 +124,13 @@ class TeamsNotifier:
 
 # The notes that say a calendar file is attached, in every language, and what Teams says instead.
 LINKED_NOTES = {lang.say(code, key): lang.say(code, f"{key}_linked") for code in lang.LANGUAGES
-                for key in ("schedule_files", "moved_file")}  # fmt: skip
+                for key in ("schedule_files", "moved_file", "booked_file")}  # fmt: skip
 
 
 def _linked(part):
     """Slack attaches the calendar file; here it is the Add to calendar button."""
     if isinstance(part, Note) and part.text in LINKED_NOTES:
         return Note(LINKED_NOTES[part.text])
-    if isinstance(part, Note) and "calendar file is attached" in part.text:
-        return Note("Add to calendar opens the calendar file; if the meeting moves, the new one updates the same entry.")
     return part
 
 
