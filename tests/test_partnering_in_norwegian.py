@@ -61,7 +61,7 @@ def test_a_norwegian_invitee_and_an_english_requester_each_in_their_language(
     slack_app.action("meeting_cancel", buttons(listing["blocks"])["meeting_cancel"], user="U100")
     fake_slack.wait_for("chat.postMessage", count=5)
     notice = dms_to(fake_slack, "U200")[-1]
-    assert re.fullmatch(r"Ada Berg har avlyst møtet deres tor\. 3\. des\. 11:10–11:40 CET \(TCR licensing\)\. "
+    assert re.fullmatch(r"Ada Berg har avlyst møtet med deg tor\. 3\. des\. 11:10–11:40 CET \(TCR licensing\)\. "
                         r"Tiden er ledig igjen\.", notice["text"]), notice["text"]  # fmt: skip
 
 
@@ -99,7 +99,7 @@ def test_reminders_nudges_refusals_and_no_slot_in_norwegian() -> None:
     assert reminder.text == "Om 10 min: møtet ditt med Ada Berg (Biogenix) ved Table 1, Lounge. Tema: TCR licensing"
     assert replies.nudge(request).text == "Påminnelse: Ada Berg venter på svar på en møteforespørsel (TCR licensing)."
     assert replies.no_slot(request, viewer=2).text == (
-        "Takket ja, men det finnes ingen tid fre. 4. des. der både du og Ada Berg er ledige og et bord er ledig "
+        "Takket ja, men det er ingen tid på fre. 4. des. da både du og Ada Berg er ledige og et bord er ledig "
         "(TCR licensing)."
     )
     assert replies.no_slot(request, viewer=1).text == (  # Ada reads English
@@ -108,3 +108,15 @@ def test_reminders_nudges_refusals_and_no_slot_in_norwegian() -> None:
     )
     declined = replies.request_declined(request)
     assert declined.text == "Bjørn Lund declined your meeting request (TCR licensing)." and declined.lang == "en"
+
+
+def test_teams_says_add_to_calendar_where_slack_says_attached_in_either_language() -> None:
+    """Teams cannot attach a file to a proactive message: the note under "Meeting booked" points at the button."""
+    from bot import lang
+    from bot.replies import Note
+    from handlers.teams.notifier import _linked
+
+    assert _linked(Note(lang.say("nb", "booked_file"))) == Note(
+        "Add to calendar åpner kalenderfilen; flyttes møtet, oppdaterer den nye filen den samme oppføringen."
+    )
+    assert _linked(Note(lang.say("en", "booked_file"))).text.startswith("Add to calendar opens the calendar file")

@@ -111,6 +111,7 @@ def test_teams_round_trip_request_accept_confirmations_with_calendar_links(event
     # in the same chat: the same news again as a message would be noise, so it is recorded as shown there.
     assert wait_until(lambda: held_outcome(event_db, participant(app, bjorn)) == ("sent", SHOWN))
     assert "Meeting booked with Bjørn Lund" in teams_texts(fake_teams, ada)[-1]
+    assert "Add to calendar opens the calendar file; if the meeting moves" in card_text(ada.last_card())  # not "attached"
     assert button(answer["value"], "Reschedule") and button(answer["value"], "Cancel meeting")  # as the message has
     assert "Biogenix" in card_text(answer["value"])  # who he meets, as the message says
     for person, confirmation in ((ada, ada.last_card()), (bjorn, answer["value"])):

@@ -184,7 +184,7 @@ def meeting_moved(meeting: MeetingView, *, code: str = lang.DEFAULT) -> Reply:
     """A reoptimising run moved a confirmed meeting (instant placement; a scheduled event sends the schedule)."""
     text = lang.say(code, "moved_text", name=meeting.other.name, when=when(meeting, code), place=place(meeting))
     reply = Reply(text=text, lang=code).add(Heading(lang.say(code, "moved_title")), Paragraph(text), MeetingCard(meeting))
-    reply.add(meeting_buttons(meeting))
+    reply.add(meeting_buttons(meeting, code))
     return reply.add(Note(lang.say(code, "moved_file")))
 
 
