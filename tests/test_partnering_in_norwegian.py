@@ -56,6 +56,12 @@ def test_a_norwegian_invitee_and_an_english_requester_each_in_their_language(
     assert hers["text"].startswith("Meeting booked with Bjørn Lund: Thu 3 Dec 11:10–11:40 CET at Table 1")
     assert labels(hers["blocks"]) == ["Reschedule", "Cancel meeting"]
 
+    # Bjørn's /meetings is Norwegian, buttons and all; Ada's stays English.
+    his_list = slack_app.command("/meetings", "", user="U200").json()
+    assert "Dine møter" in shown(his_list) and "Når du er ledig" in shown(his_list)
+    assert {"Flytt", "Avlys møtet", "Merk som opptatt"} <= set(labels(his_list["blocks"]))
+    assert "Your meetings" in shown(slack_app.command("/meetings", "", user="U100").json())
+
     # Ada cancels: Bjørn is told in Norwegian.
     listing = slack_app.command("/meetings", "", user="U100").json()
     slack_app.action("meeting_cancel", buttons(listing["blocks"])["meeting_cancel"], user="U100")
@@ -105,6 +111,9 @@ def test_reminders_nudges_refusals_and_no_slot_in_norwegian() -> None:
     assert replies.no_slot(request, viewer=1).text == (  # Ada reads English
         "Bjørn Lund accepted your request, but there is no slot on Fri 4 Dec in which you and Bjørn Lund are both "
         "free and a table is free (TCR licensing)."
+    )
+    assert replies.request_withdrawn(request).text == (  # Ada withdrew: Bjørn reads it
+        "Ada Berg har trukket tilbake møteforespørselen (TCR licensing); møtet blir ikke satt opp."
     )
     declined = replies.request_declined(request)
     assert declined.text == "Bjørn Lund declined your meeting request (TCR licensing)." and declined.lang == "en"

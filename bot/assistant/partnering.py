@@ -9,6 +9,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from bot import lang
 from bot.agenda.days import UnknownDay, find_day
 from bot.assistant.base import friendly, say
 from bot.errors import NotAllowed, UserError
@@ -133,10 +134,16 @@ class PartneringDesk:
         """Write an Accept press down without carrying it out (what a process that died right after leaves)."""
         return self.intake.record(kind=ACCEPT_PRESS, platform=platform, external_id=external_id, ref_id=request_id)
 
+    def _said(self, actor: int, key: str, **values) -> Reply:
+        """A one-sentence answer to ``actor`` in their language."""
+        code = self.language_of(actor)
+        text = lang.say(code, key, **values)
+        return Reply(text=text, lang=code).add(Paragraph(text))
+
     def decline(self, *, actor: int, request_id: int, reason: str = "") -> Reply:
         def run() -> Reply:
             request = self.partnering.decline(request_id=request_id, actor_id=actor, reason=reason)
-            return say(f"Declined {request.requester.name}'s request. I've let them know.")
+            return self._said(actor, "declined_answer", name=request.requester.name)
 
         return self._changing(run)
 
@@ -144,7 +151,7 @@ class PartneringDesk:
         def run() -> Reply:
             request = self.partnering.withdraw(request_id=request_id, actor_id=actor)
             other = request.invitee if request.requester.id == actor else request.requester
-            return say(f"Withdrawn: the meeting request with {other.name} ({request.topic}). I've let them know.")
+            return self._said(actor, "withdrawn_answer", name=other.name, topic=request.topic)
 
         return self._changing(run)
 
@@ -179,9 +186,8 @@ class PartneringDesk:
     def cancel(self, *, actor: int, meeting_id: int) -> Reply:
         def run() -> Reply:
             meeting = self.partnering.cancel(meeting_id=meeting_id, actor_id=actor)
-            return say(
-                f"Cancelled your meeting with {meeting.other.name} on {meeting_replies.when(meeting)}. I've told them."
-            )
+            code = self.language_of(actor)
+            return self._said(actor, "cancelled_answer", name=meeting.other.name, when=meeting_replies.when(meeting, code))
 
         return self._changing(run)
 
@@ -192,9 +198,8 @@ class PartneringDesk:
             meeting = self.partnering.meeting(meeting_id, participant_id=actor)
             if meeting.status != "booked":
                 raise UserError("This meeting is cancelled; send a new request with /meet.")
-            reply = say(
-                f"Your meeting with {meeting.other.name} stays on {meeting_replies.when(meeting)} until you pick another time:"
-            )
+            code = self.language_of(actor)
+            reply = self._said(actor, "reschedule_answer", name=meeting.other.name, when=meeting_replies.when(meeting, code))
             options = self.propose_options(actor=actor, request_id=meeting.request_id)
             reply.parts.extend(options.parts[1:])
             return reply
@@ -216,6 +221,8 @@ class PartneringDesk:
     def meetings(self, *, actor: int) -> Reply:
         return friendly(
             lambda: meeting_replies.overview_reply(
-                self.partnering.overview(participant_id=actor), timezone=self.partnering.timezone()
+                self.partnering.overview(participant_id=actor),
+                timezone=self.partnering.timezone(),
+                code=self.language_of(actor),
             )
         )

@@ -92,9 +92,11 @@ def request_declined(request: RequestView) -> Reply:
 
 
 def request_withdrawn(request: RequestView, *, by_requester: bool = True) -> Reply:
-    who = request.requester.name if by_requester else request.invitee.name
-    text = f"{who} withdrew the meeting request ({request.topic}); it will not be scheduled."
-    return Reply(text=text).add(Paragraph(text))
+    """Told to the other person, in their language."""
+    who, reader = (request.requester, request.invitee) if by_requester else (request.invitee, request.requester)
+    code = lang.of_person(reader)
+    text = lang.say(code, "withdrawn_text", name=who.name, topic=request.topic)
+    return Reply(text=text, lang=code).add(Paragraph(text))
 
 
 def nudge(request: RequestView) -> Reply:
@@ -221,41 +223,41 @@ def block_label(block: BlockView, timezone: str) -> str:
     return f"{timefmt.short_day(start.date())} {start:%H:%M} {block.title or block.key}"
 
 
-def overview_reply(overview: Overview, *, timezone: str) -> Reply:
-    reply = Reply(text="Your meetings").add(Heading("Your meetings"))
+def overview_reply(overview: Overview, *, timezone: str, code: str = lang.DEFAULT) -> Reply:
+    """/meetings: upcoming meetings, requests waiting for an answer, accepted ones waiting for a slot, requests
+    sent, and the availability per block, each with its buttons, in the reader's language."""
+    say = lambda key, **values: lang.say(code, key, **values)  # noqa: E731
+    reply = Reply(text=say("overview_title"), lang=code).add(Heading(say("overview_title")))
     if overview.upcoming:
         for meeting in overview.upcoming:
-            reply.add(MeetingCard(meeting), meeting_buttons(meeting))
+            reply.add(MeetingCard(meeting), meeting_buttons(meeting, code))
     else:
-        reply.add(Paragraph("No meetings booked yet. Find partners with /partners and ask with /meet @person <topic>."))
+        reply.add(Paragraph(say("overview_none")))
     if overview.waiting_for_me:
-        reply.add(Divider(), Heading("Waiting for your answer"))
+        reply.add(Divider(), Heading(say("overview_waiting")))
         for request in overview.waiting_for_me:
-            reply.add(RequestCard(request, "invitee"), request_buttons(request))
+            reply.add(RequestCard(request, "invitee"), request_buttons(request, code))
+    withdraw = lambda request: Button(say("button_withdraw"), WITHDRAW, str(request.id))  # noqa: E731
     if overview.unplaced:
-        reply.add(Divider(), Heading("Accepted, waiting for a slot"))
+        reply.add(Divider(), Heading(say("overview_unplaced")))
         for request in overview.unplaced:
-            reply.add(
-                RequestCard(request, "both"),
-                Actions(
-                    (Button("Propose another time", PROPOSE, str(request.id)), Button("Withdraw", WITHDRAW, str(request.id)))
-                ),
-            )
+            propose = Button(say("button_propose"), PROPOSE, str(request.id))
+            reply.add(RequestCard(request, "both"), Actions((propose, withdraw(request))))
     if overview.sent:
-        reply.add(Divider(), Heading("Requests you sent"))
+        reply.add(Divider(), Heading(say("overview_sent")))
         for request in overview.sent:
-            reply.add(RequestCard(request, "requester"), Actions((Button("Withdraw", WITHDRAW, str(request.id)),)))
+            reply.add(RequestCard(request, "requester"), Actions((withdraw(request),)))
     if overview.blocks:
-        reply.add(Divider(), Heading("Your availability"))
+        reply.add(Divider(), Heading(say("overview_availability")))
         for block in overview.blocks:
             span = timefmt.span(block.starts_at, block.ends_at, timezone)
-            day = timefmt.short_day(timefmt.local(block.starts_at, timezone).date())
-            state = "unavailable" if block.unavailable else "available"
-            reply.add(Paragraph(f"{day} {span} {block.title}: {state}"))
+            day = lang.short_day(timefmt.local(block.starts_at, timezone).date(), code)
+            state = say("block_unavailable" if block.unavailable else "block_available")
+            reply.add(Paragraph(say("block_state", day=day, span=span, title=block.title, state=state)))
             button = (
-                Button("Mark available", BLOCK_ON, str(block.id))
+                Button(say("button_mark_available"), BLOCK_ON, str(block.id))
                 if block.unavailable
-                else Button("Mark unavailable", BLOCK_OFF, str(block.id))
+                else Button(say("button_mark_unavailable"), BLOCK_OFF, str(block.id))
             )
             reply.add(Actions((button,)))
     return reply
