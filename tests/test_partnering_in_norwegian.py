@@ -62,6 +62,12 @@ def test_a_norwegian_invitee_and_an_english_requester_each_in_their_language(
     assert {"Flytt", "Avlys møtet", "Merk som opptatt"} <= set(labels(his_list["blocks"]))
     assert "Your meetings" in shown(slack_app.command("/meetings", "", user="U100").json())
 
+    # Finding partners, in Norwegian too.
+    suggestions = slack_app.command("/partners", "", user="U200").json()
+    assert "Skriv hva du tilbyr og søker med /profile, så foreslår jeg partnere." in shown(suggestions)
+    nobody = slack_app.command("/partners", "xylofonbyggere", user="U200").json()
+    assert "Ingen passer til det søket." in shown(nobody)
+
     # Ada cancels: Bjørn is told in Norwegian.
     listing = slack_app.command("/meetings", "", user="U100").json()
     slack_app.action("meeting_cancel", buttons(listing["blocks"])["meeting_cancel"], user="U100")

@@ -30,7 +30,8 @@ class PartneringDesk:
 
     def profile(self, *, actor: int, person: int | None = None) -> Reply:
         def run() -> Reply:
-            reply = meeting_replies.profile_reply(self.participants.get(person or actor), mine=person in (None, actor))
+            reply = meeting_replies.profile_reply(self.participants.get(person or actor), mine=person in (None, actor),
+                                                  code=self.language_of(actor))  # fmt: skip
             if person in (None, actor):
                 reply.parts[0:0] = self.registration_notice(actor)
             return reply
@@ -40,7 +41,10 @@ class PartneringDesk:
     def save_profile(self, *, actor: int, update: ProfileUpdate) -> Reply:
         def run() -> Reply:
             profile = self.participants.update_profile(actor, update, now=self.clock.now())
-            return meeting_replies.profile_reply(profile, mine=True).add(Paragraph("Profile saved."))
+            code = self.language_of(actor)
+            return meeting_replies.profile_reply(profile, mine=True, code=code).add(
+                Paragraph(lang.say(code, "profile_saved"))
+            )
 
         return friendly(run)
 
@@ -49,12 +53,14 @@ class PartneringDesk:
             me = self.participants.get(actor)
             if tokens(clean_input(text)):
                 reply = meeting_replies.partners_reply(
-                    self.directory.search(text, exclude=actor), suggestions=False, me_complete=me.complete
-                )
+                    self.directory.search(text, exclude=actor), suggestions=False, me_complete=me.complete,
+                    code=self.language_of(actor),
+                )  # fmt: skip
             else:
                 reply = meeting_replies.partners_reply(
-                    self.directory.suggestions(me), suggestions=True, me_complete=me.complete
-                )
+                    self.directory.suggestions(me), suggestions=True, me_complete=me.complete,
+                    code=self.language_of(actor),
+                )  # fmt: skip
             reply.parts[0:0] = self.registration_notice(actor)
             return reply
 
@@ -172,7 +178,11 @@ class PartneringDesk:
         return request, days, blocks
 
     def propose_options(self, *, actor: int, request_id: int) -> Reply:
-        return friendly(lambda: meeting_replies.propose_choices(*self.propose_choices(actor=actor, request_id=request_id)))
+        return friendly(
+            lambda: meeting_replies.propose_choices(
+                *self.propose_choices(actor=actor, request_id=request_id), self.language_of(actor)
+            )
+        )
 
     def propose(self, *, actor: int, request_id: int, day: date | None = None, block_id: int | None = None) -> Reply:
         return self._changing(

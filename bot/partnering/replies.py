@@ -30,28 +30,32 @@ def place(meeting: MeetingView) -> str:
     return ", ".join(p for p in (meeting.table, meeting.room, meeting.venue) if p)
 
 
-def profile_reply(profile: Profile, *, mine: bool) -> Reply:
-    reply = Reply(text=f"Profile of {profile.name}").add(ProfileCard(profile))
+def profile_reply(profile: Profile, *, mine: bool, code: str = lang.DEFAULT) -> Reply:
+    reply = Reply(text=lang.say(code, "profile_title", name=profile.name), lang=code).add(ProfileCard(profile))
     if mine and not profile.complete:
-        reply.add(Note("Complete your profile with /profile so partners can find you."))
+        reply.add(Note(lang.say(code, "profile_incomplete")))
     return reply
 
 
-def partners_reply(people: list[Profile], *, suggestions: bool, me_complete: bool) -> Reply:
+def partners_reply(people: list[Profile], *, suggestions: bool, me_complete: bool, code: str = lang.DEFAULT) -> Reply:
     if not people:
         if suggestions and not me_complete:
-            text = "Fill in what you offer and seek with /profile, and I'll suggest partners."
+            text = lang.say(code, "partners_fill_profile")
         elif suggestions:
-            text = "No suggestions yet. Try /partners <words>, e.g. /partners oncology biotech."
+            text = lang.say(code, "partners_no_suggestions")
         else:
-            text = "Nobody matches that search. Try an organisation, a type (biotech, investor...) or an interest."
-        return Reply(text=text).add(Paragraph(text))
-    title = "Suggested partners" if suggestions else f"{len(people)} partner{'s' if len(people) != 1 else ''} found"
-    reply = Reply(text=title).add(Heading(title))
+            text = lang.say(code, "partners_nobody")
+        return Reply(text=text, lang=code).add(Paragraph(text))
     if suggestions:
-        reply.add(Note("People who offer what you seek, and seek what you offer."))
+        title = lang.say(code, "partners_suggested")
+    else:
+        title = lang.say(code, "partners_found_one" if len(people) == 1 else "partners_found", count=len(people))
+    reply = Reply(text=title, lang=code).add(Heading(title))
+    if suggestions:
+        reply.add(Note(lang.say(code, "partners_suggested_why")))
+    ask = lang.say(code, "request_meeting")
     for person in people:
-        reply.add(ProfileCard(person), Actions((Button("Request meeting", REQUEST_MEETING, str(person.id), "primary"),)))
+        reply.add(ProfileCard(person), Actions((Button(ask, REQUEST_MEETING, str(person.id), "primary"),)))
     return reply
 
 
@@ -202,15 +206,17 @@ def accept_reply(result: AcceptResult, *, viewer: int | None = None, proposed: b
     return no_slot(result.request, viewer=viewer)
 
 
-def propose_choices(request: RequestView, days: list[date], blocks: list[BlockView]) -> Reply:
+def propose_choices(request: RequestView, days: list[date], blocks: list[BlockView], code: str = lang.DEFAULT) -> Reply:
     """The days and blocks one can propose (the console shows them as buttons; Slack as a modal)."""
-    text = f"Pick another time for your meeting ({request.topic}):"
-    reply = Reply(text=text).add(Paragraph(text))
+    text = lang.say(code, "propose_text", topic=request.topic)
+    reply = Reply(text=text, lang=code).add(Paragraph(text))
     buttons = [
-        Button(f"{timefmt.short_day(d)} (first free)", PROPOSE_DAY, f"{request.id}:day:{d.isoformat()}") for d in days
-    ]
+        Button(lang.say(code, "propose_first_free", day=lang.short_day(d, code)), PROPOSE_DAY,
+               f"{request.id}:day:{d.isoformat()}")
+        for d in days
+    ]  # fmt: skip
     buttons += [
-        Button(block_label(b, request.timezone), PROPOSE_DAY, f"{request.id}:block:{b.id}")
+        Button(block_label(b, request.timezone, code), PROPOSE_DAY, f"{request.id}:block:{b.id}")
         for b in blocks
         if not b.unavailable
     ]
@@ -218,9 +224,9 @@ def propose_choices(request: RequestView, days: list[date], blocks: list[BlockVi
     return reply
 
 
-def block_label(block: BlockView, timezone: str) -> str:
+def block_label(block: BlockView, timezone: str, code: str = lang.DEFAULT) -> str:
     start = timefmt.local(block.starts_at, timezone)
-    return f"{timefmt.short_day(start.date())} {start:%H:%M} {block.title or block.key}"
+    return f"{lang.short_day(start.date(), code)} {start:%H:%M} {block.title or block.key}"
 
 
 def overview_reply(overview: Overview, *, timezone: str, code: str = lang.DEFAULT) -> Reply:
