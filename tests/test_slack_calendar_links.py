@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -180,6 +181,24 @@ def test_file_links_are_plain_404s_and_a_503_when_the_database_is_away(
     monkeypatch.setattr(assistant.published, "get", away)
     gone = linked_app.request(f"/calendar/{token}.ics", method="GET")
     assert gone.status == 503 and b"try again" in gone.body
+
+
+def test_an_accept_with_an_oddly_shaped_payload_is_carried_out_without_replacing(
+    linked_app: SlackHttpApp, fake_slack: FakeSlack, people: None, assistant: Assistant
+) -> None:
+    """A tampered payload (container and channel not objects) changes nothing but how the answer is shown: the
+    press is carried out, the answer goes under it (nothing replaced), and the message comes with its file."""
+    accept = invitation_accept(linked_app, fake_slack)
+    payload = {"type": "block_actions", "team": {"id": "T0001"}, "user": {"id": "U200", "team_id": "T0001"},
+               "api_app_id": "A0001", "container": "D-not-an-object", "channel": ["DU200"], "trigger_id": "1",
+               "response_url": fake_slack.url_root + "response/odd",
+               "actions": [{"type": "button", "action_id": "request_accept", "value": accept, "action_ts": "1"}]}  # fmt: skip
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    assert linked_app.post_signed(body, "application/x-www-form-urlencoded").status == 200
+    [answer] = fake_slack.wait_for("response_url")
+    assert f"Accepted. Your meeting with Ada Berg is on {BOOKED_AT}" in answer.params["text"]
+    assert answer.params["replace_original"] is False and links(answer.params["blocks"]) == {}
+    assert wait_until(lambda: len(booked_dms(fake_slack, "U200")) == 1)
 
 
 def test_accept_from_an_ephemeral_list_keeps_the_message_with_its_file(

@@ -26,6 +26,13 @@ def _id(action: dict) -> int | None:
     return button_id(action.get("value", ""))
 
 
+def _part(body: dict, key: str) -> dict:
+    """One object of the payload (user, container, channel), or an empty one when a tampered payload has
+    something else there: the press is judged on its button's value, not on how it was dressed."""
+    part = body.get(key)
+    return part if isinstance(part, dict) else {}
+
+
 def _answer(respond: Respond, reply: Reply, *, replace: bool) -> None:
     respond(replace_original=replace, response_type="ephemeral", **blocks.message(reply, with_share=False))
 
@@ -71,13 +78,14 @@ def accept_callback(ack: Ack, action: dict, body: dict, client: WebClient, respo
     sent if it did not or if the answer is ready later than ANSWER_WITHIN after the press."""
     pressed = time.monotonic()
     ref = _id(action)
-    user_id = body.get("user", {}).get("id", "")
+    user_id = str(_part(body, "user").get("id", ""))
     a, background = context["assistant"], context["background"]
     if ref is None or not valid_user_id(user_id):
         ack()
         return background.run(background.replying, lambda: _answer(respond, say(BROKEN), replace=False))
-    replace = body.get("container", {}).get("is_ephemeral") is False
-    in_dm = str(body.get("container", {}).get("channel_id") or body.get("channel", {}).get("id") or "").startswith("D")
+    container = _part(body, "container")
+    replace = container.get("is_ephemeral") is False
+    in_dm = str(container.get("channel_id") or _part(body, "channel").get("id") or "").startswith("D")
     calendar_url = context.get("calendar_url")
 
     placed = a.press_accept(platform=PLATFORM, external_id=user_id, request_id=ref,
